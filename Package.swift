@@ -1,0 +1,59 @@
+// swift-tools-version: 6.0
+// Tidal: deep learning on time series, one native binary.
+//
+// The target graph reads like the pipeline:
+//   CCSV / CZstd / CBLAS (system C libraries)
+//     → TidalData  (CSV ingest, windows, normalizer, batches)
+//     → TidalNet   (recurrent layers, heads, losses, optimizers)
+//     → TidalModel (training, metrics, model file, replay)
+//     → tidal      (the command-line tool)
+import PackageDescription
+
+let package = Package(
+    name: "Tidal",
+    products: [
+        .executable(name: "tidal", targets: ["tidal"]),
+        .library(name: "TidalData", targets: ["TidalData"]),
+        .library(name: "TidalNet", targets: ["TidalNet"]),
+        .library(name: "TidalModel", targets: ["TidalModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libcsv ships no pkg-config file, so CCSV names none.
+        .systemLibrary(name: "CCSV", path: "Sources/CCSV"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+
+        .target(name: "TidalCore"),
+        .target(
+            name: "TidalData",
+            dependencies: ["TidalCore", "CCSV"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(
+            name: "TidalNet",
+            dependencies: ["TidalCore", "CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(
+            name: "TidalModel",
+            dependencies: ["TidalCore", "TidalData", "TidalNet", "CZstd", "CBLAS"]
+        ),
+        .executableTarget(
+            name: "tidal",
+            dependencies: [
+                "TidalCore", "TidalData", "TidalNet", "TidalModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .target(name: "TidalTestSupport", dependencies: ["TidalCore"], path: "Tests/TidalTestSupport"),
+        .testTarget(name: "TidalDataTests", dependencies: ["TidalData", "TidalTestSupport"]),
+        .testTarget(name: "TidalNetTests", dependencies: ["TidalNet", "TidalTestSupport"]),
+        .testTarget(name: "TidalModelTests", dependencies: ["TidalModel", "TidalTestSupport"]),
+        .testTarget(name: "TidalCLITests", dependencies: ["tidal", "TidalTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,38 @@
+import TidalCore
+
+/// Splits sample indices into batches: a seeded shuffle for every training epoch, a fixed
+/// order for evaluation. The last partial batch is kept.
+///
+/// Batches themselves are filled time-major, `[T, B, F]`, the layout the recurrent core
+/// reads: the per-step matrix product then sees one contiguous `[B, F]` block.
+public struct SequenceBatcher: Sendable {
+    public let sampleCount: Int
+    public let batchSize: Int
+    private var generator: SeededGenerator
+
+    public init(sampleCount: Int, batchSize: Int, seed: UInt64) {
+        precondition(batchSize >= 1, "batch size must be at least 1")
+        self.sampleCount = sampleCount
+        self.batchSize = batchSize
+        generator = SeededGenerator(seed: seed ^ 0xB47C_4E55_0000_0001)
+    }
+
+    /// The next training epoch: every sample once, shuffled (Fisher–Yates), cut into batches.
+    public mutating func nextEpoch() -> [[Int]] {
+        var order = Array(0 ..< sampleCount)
+        if sampleCount > 1 {
+            for i in stride(from: sampleCount - 1, to: 0, by: -1) {
+                let j = Int(generator.next() % UInt64(i + 1))
+                order.swapAt(i, j)
+            }
+        }
+        return Self.cut(order, batchSize)
+    }
+
+    /// Evaluation batches: samples in their stored order.
+    public func evaluationBatches() -> [[Int]] { Self.cut(Array(0 ..< sampleCount), batchSize) }
+
+    static func cut(_ order: [Int], _ size: Int) -> [[Int]] {
+        stride(from: 0, to: order.count, by: size).map { Array(order[$0 ..< min($0 + size, order.count)]) }
+    }
+}

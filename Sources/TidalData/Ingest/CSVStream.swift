@@ -1,0 +1,214 @@
+internal import CCSV
+import TidalCore
+
+/// Reads CSV rows from any byte source with libcsv's push parser, one row at a time.
+///
+/// The same code reads files, standard input and pipes. Input is fed to `csv_parse` one
+/// line segment at a time, so each row is handed to the caller as soon as its line
+/// terminator has arrived — on a pipe, before the next line is even written — and every
+/// callback knows the line it is on. Only a bounded buffer is held: never the whole text.
+///
+/// Handled here, for every consumer alike: a UTF-8 byte-order mark, LF and CRLF line ends,
+/// quoted fields with delimiters, doubled quotes and newlines, blank lines, ragged rows,
+/// unterminated quotes, NUL bytes and invalid UTF-8.
+///
+/// ```swift
+/// let stream = try CSVStream(source: FileByteSource(path: "prices.csv"))
+/// try stream.forEachRecord { record in
+///     print(record.line, record.strings)
+///     return true   // keep going
+/// }
+/// ```
+public final class CSVStream {
+    /// The source's name for messages (`prices.csv` or `<stdin>`).
+    public let sourceName: String
+    /// Column names, once the caller knows them; errors then name the column.
+    public var fieldNames: [String]?
+    /// When true (the default) every row must have as many fields as the first one.
+    public var requiresUniformFieldCount = true
+
+    private var source: any ByteSource
+    private let parser: UnsafeMutablePointer<csv_parser>
+    private let context = ParseContext()
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var expectedFieldCount: Int?
+
+    /// Creates a reader.
+    /// - Parameters:
+    ///   - source: where the bytes come from.
+    ///   - delimiter: the field separator: `,` (default), `;` or tab.
+    ///   - bufferSize: bytes asked of the source per read.
+    public init(source: any ByteSource, delimiter: UInt8 = UInt8(ascii: ","), bufferSize: Int = 1 << 18) throws {
+        self.source = source
+        self.sourceName = source.name
+        parser = .allocate(capacity: 1)
+        let options = UInt8(CSV_STRICT | CSV_STRICT_FINI)
+        guard csv_init(parser, options) == 0 else {
+            parser.deallocate()
+            throw DataError.unreadable(path: source.name, reason: "libcsv could not initialise (out of memory)")
+        }
+        csv_set_delim(parser, delimiter)
+        // With a tab delimiter a tab is not padding; spaces stay padding either way.
+        if delimiter == 0x09 { csv_set_space_func(parser, { $0 == 0x20 ? 1 : 0 }) }
+        buffer = .allocate(byteCount: bufferSize, alignment: 16)
+    }
+
+    deinit {
+        csv_free(parser)
+        parser.deallocate()
+        buffer.deallocate()
+    }
+
+    /// Calls `body` with every non-blank row, in order, as soon as the row is complete.
+    ///
+    /// - Parameter body: receives each record; return `false` to stop reading.
+    /// - Throws: `DataError` for malformed input, with source, line and column; any error `body` throws.
+    public func forEachRecord(_ body: (CSVRecord) throws -> Bool) throws {
+        let ctx = Unmanaged.passUnretained(context).toOpaque()
+        var line = 1
+        var byteOffset = 0
+        var columnInLine = 0
+
+        func deliver() throws -> Bool {
+            defer { context.finishRow() }
+            guard context.rowComplete else { return true }
+            let record = context.record
+            if record.isBlank { return true }
+            if let bad = context.invalidUTF8Field {
+                let name = fieldNames.flatMap { bad < $0.count ? $0[bad] : nil } ?? "field \(bad + 1)"
+                throw DataError.invalidUTF8(record.location(ofField: bad, source: sourceName), column: name)
+            }
+            if requiresUniformFieldCount {
+                if let expected = expectedFieldCount {
+                    if record.count != expected {
+                        throw DataError.raggedRow(SourceLocation(source: sourceName, line: record.line), expected: expected, found: record.count)
+                    }
+                } else {
+                    expectedFieldCount = record.count
+                }
+            }
+            return try body(record)
+        }
+
+        func feed(_ start: UnsafePointer<UInt8>, _ count: Int) throws -> Bool {
+            var position = 0
+            while position < count {
+                // One segment: up to and including the next CR or LF, checking for NUL on the way.
+                var end = position
+                var terminator: UInt8 = 0
+                while end < count {
+                    let byte = start[end]
+                    if byte == 0x0A || byte == 0x0D { terminator = byte; end += 1; break }
+                    if byte == 0 {
+                        throw DataError.nulByte(SourceLocation(source: sourceName, line: line, column: columnInLine + end - position + 1),
+                                                byteOffset: byteOffset + end - position)
+                    }
+                    end += 1
+                }
+                let length = end - position
+                context.currentLine = line
+                let used = csv_parse(parser, start + position, length, fieldCallback, rowCallback, ctx)
+                if used != length {
+                    throw malformedError(line: context.rowStartLine ?? line)
+                }
+                byteOffset += length
+                if terminator == 0x0A { line += 1; columnInLine = 0 } else { columnInLine += length }
+                position = end
+                if context.rowComplete, try !deliver() { return false }
+            }
+            return true
+        }
+
+        // A UTF-8 byte-order mark is skipped; bytes that only begin like one are data.
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        var bomMatched = 0
+        var bomDecided = false
+        while true {
+            let n = try source.read(into: buffer)
+            if n == 0 { break }
+            var start = UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            var count = n
+            while !bomDecided && count > 0 {
+                if start[0] == bom[bomMatched] {
+                    bomMatched += 1
+                    start += 1
+                    count -= 1
+                    if bomMatched == 3 { bomDecided = true; byteOffset = 3 }
+                } else {
+                    bomDecided = true
+                    if bomMatched > 0, try !bom.withUnsafeBufferPointer({ try feed($0.baseAddress!, bomMatched) }) { return }
+                }
+            }
+            if count > 0, try !feed(start, count) { return }
+        }
+        if !bomDecided && bomMatched > 0, try !bom.withUnsafeBufferPointer({ try feed($0.baseAddress!, bomMatched) }) { return }
+        context.currentLine = line
+        if csv_fini(parser, fieldCallback, rowCallback, ctx) != 0 {
+            throw DataError.unterminatedQuote(SourceLocation(source: sourceName, line: context.rowStartLine ?? line))
+        }
+        _ = try deliver()
+    }
+
+    private func malformedError(line: Int) -> DataError {
+        let code = csv_error(parser)
+        let reason = code == CSV_EPARSE
+            ? "a quote character inside an unquoted field, or text after a closing quote; quote the whole field and double any quote inside it"
+            : String(cString: csv_strerror(code))
+        return .malformed(SourceLocation(source: sourceName, line: line), reason: reason)
+    }
+}
+
+/// The state libcsv's callbacks write into, reached through the `void *data` pointer.
+private final class ParseContext {
+    var record = CSVRecord()
+    var rowComplete = false
+    var currentLine = 1
+    var rowStartLine: Int?
+    var invalidUTF8Field: Int?
+
+    func finishRow() {
+        if rowComplete {
+            record.reset()
+            rowComplete = false
+            rowStartLine = nil
+            invalidUTF8Field = nil
+        }
+    }
+
+    func addField(_ pointer: UnsafeRawPointer?, _ length: Int) {
+        var newlines = 0
+        var highBytes = false
+        if let pointer, length > 0 {
+            let bytes = UnsafeBufferPointer(start: pointer.assumingMemoryBound(to: UInt8.self), count: length)
+            for byte in bytes {
+                if byte == 0x0A { newlines += 1 }
+                if byte >= 0x80 { highBytes = true }
+            }
+            if highBytes, invalidUTF8Field == nil, String(validating: bytes, as: UTF8.self) == nil {
+                invalidUTF8Field = record.count
+            }
+            record.starts.append(record.bytes.count)
+            record.bytes.append(contentsOf: bytes)
+        } else {
+            record.starts.append(record.bytes.count)
+        }
+        record.bytes.append(0)
+        record.lengths.append(length)
+        let fieldLine = currentLine - newlines
+        record.fieldLines.append(fieldLine)
+        if rowStartLine == nil {
+            rowStartLine = fieldLine
+            record.line = fieldLine
+        }
+    }
+}
+
+private let fieldCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { field, length, data in
+    let context = Unmanaged<ParseContext>.fromOpaque(data!).takeUnretainedValue()
+    context.addField(UnsafeRawPointer(field), length)
+}
+
+private let rowCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, data in
+    let context = Unmanaged<ParseContext>.fromOpaque(data!).takeUnretainedValue()
+    context.rowComplete = true
+}

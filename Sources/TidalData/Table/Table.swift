@@ -1,0 +1,285 @@
+import TidalCore
+
+/// What to do with a missing numeric value (an empty cell, `nan`, `NA`).
+public enum MissingPolicy: String, CaseIterable, Sendable, Codable {
+    /// Stop with an error naming the row and column (the default).
+    case error
+    /// Carry the last value forward (leading gaps take the first value).
+    case ffill
+    /// Interpolate linearly between the neighbours (edges take the nearest value).
+    case linear
+    /// Drop the whole row.
+    case drop
+    /// Keep missing values as NaN (for `describe`, which counts them).
+    case keep
+}
+
+/// How to read a CSV file into a `Table`.
+public struct TableOptions: Sendable {
+    /// Whether the first row names the columns (default true). Without a header the columns
+    /// are named by their 0-based index: `0`, `1`, ….
+    public var hasHeader = true
+    /// Field delimiter: `,`, `;` or tab.
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// The time column by name or index; nil picks a column named `timestamp`, `time`, `date` or `ds`.
+    public var timeColumn: String?
+    /// Numeric columns to keep, by name or 0-based index; nil keeps every column that holds numbers.
+    public var numericColumns: [String]?
+    /// Columns to keep as text (labels, categories, documents).
+    public var textColumns: [String] = []
+    /// What to do with missing numeric values.
+    public var missing: MissingPolicy = .error
+    /// With `numericColumns == nil`: a column whose first value is not a number becomes a text
+    /// column instead of an error.
+    public var inferTextColumns = false
+
+    public init() {}
+}
+
+/// Columns read from a CSV file: numeric columns as `Float`, text columns as strings.
+///
+/// Value type; only the kept columns are stored (the raw text never is).
+public struct Table: Sendable {
+    /// One kept column.
+    public enum Values: Sendable {
+        case numeric([Float])
+        case text([String])
+    }
+
+    /// The file path or `<stdin>`.
+    public var source: String
+    /// Every column name in the file, in file order.
+    public var header: [String]
+    /// Kept columns, in the order they were asked for (or file order).
+    public var names: [String]
+    public var columns: [Values]
+    /// Missing cells seen per kept column before the missing-value policy was applied.
+    public var missingCounts: [Int]
+    /// The time column's name and its values, when there is one.
+    public var timeName: String?
+    public var time: [String]?
+    /// The input line of each row (for messages).
+    public var lines: [Int]
+
+    /// Number of data rows.
+    public var rowCount: Int { lines.count }
+
+    /// The numeric column `name`, or nil.
+    public func numeric(_ name: String) -> [Float]? {
+        guard let i = names.firstIndex(of: name), case let .numeric(v) = columns[i] else { return nil }
+        return v
+    }
+
+    /// The text column `name`, or nil.
+    public func text(_ name: String) -> [String]? {
+        guard let i = names.firstIndex(of: name), case let .text(v) = columns[i] else { return nil }
+        return v
+    }
+
+    /// Reads a whole CSV file (or `-` for standard input).
+    public static func load(path: String, options: TableOptions = TableOptions()) throws -> Table {
+        try load(source: FileByteSource(path: path), options: options)
+    }
+
+    /// Reads every row from `source`.
+    /// - Throws: `DataError` with the source, line and column of the first problem.
+    public static func load(source: any ByteSource, options: TableOptions = TableOptions()) throws -> Table {
+        let stream = try CSVStream(source: source, delimiter: options.delimiter)
+        var loader = TableLoader(source: stream.sourceName, options: options)
+        try stream.forEachRecord { record in
+            if loader.header == nil {
+                try loader.begin(with: record)
+                stream.fieldNames = loader.header
+                if options.hasHeader { return true }
+            }
+            try loader.add(record)
+            return true
+        }
+        return try loader.finish()
+    }
+
+    /// Resolves a column given by name or by 0-based index against `header`.
+    /// - Throws: `DataError.unknownColumn` listing the known columns.
+    public static func resolve(_ selector: String, in header: [String], source: String) throws -> Int {
+        if let i = header.firstIndex(of: selector) { return i }
+        if let i = Int(selector), i >= 0, i < header.count { return i }
+        throw DataError.unknownColumn(source: source, requested: selector, known: header)
+    }
+
+    /// Names that mark a time column when `--time-column` is not given.
+    public static let timeColumnNames: Set<String> = ["timestamp", "time", "date", "ds"]
+}
+
+private struct TableLoader {
+    enum Slot {
+        case numeric(Int)   // index into numeric storage
+        case text(Int)
+        case undecided(Int) // infer mode, no value seen yet: index into numeric storage
+    }
+
+    let source: String
+    let options: TableOptions
+    var header: [String]?
+    var keptFields: [Int] = []
+    var slots: [Slot] = []
+    var numericStore: [[Float]] = []
+    var textStore: [[String]] = []
+    var missing: [Int] = []
+    var timeField: Int?
+    var timeValues: [String] = []
+    var lines: [Int] = []
+
+    init(source: String, options: TableOptions) {
+        self.source = source
+        self.options = options
+    }
+
+    mutating func begin(with first: CSVRecord) throws {
+        let names = options.hasHeader ? first.strings : (0 ..< first.count).map(String.init)
+        header = names
+        if let explicit = options.timeColumn {
+            timeField = try Table.resolve(explicit, in: names, source: source)
+        } else {
+            timeField = names.firstIndex { Table.timeColumnNames.contains($0.lowercased()) }
+        }
+        let textFields = try options.textColumns.map { try Table.resolve($0, in: names, source: source) }
+        var numericFields: [Int]
+        if let wanted = options.numericColumns {
+            numericFields = try wanted.map { try Table.resolve($0, in: names, source: source) }
+        } else {
+            numericFields = names.indices.filter { $0 != timeField && !textFields.contains($0) }
+        }
+        for field in numericFields {
+            keptFields.append(field)
+            slots.append(options.numericColumns == nil && options.inferTextColumns ? .undecided(numericStore.count) : .numeric(numericStore.count))
+            numericStore.append([])
+        }
+        for field in textFields where !numericFields.contains(field) {
+            keptFields.append(field)
+            slots.append(.text(textStore.count))
+            textStore.append([])
+        }
+        missing = Array(repeating: 0, count: keptFields.count)
+    }
+
+    mutating func add(_ record: CSVRecord) throws {
+        for (k, field) in keptFields.enumerated() {
+            switch slots[k] {
+            case let .numeric(s):
+                numericStore[s].append(try number(record, field, k))
+            case let .undecided(s):
+                switch record.number(field) {
+                case let .value(v):
+                    slots[k] = .numeric(s)
+                    numericStore[s].append(Float(v))
+                case .missing:
+                    numericStore[s].append(.nan)
+                    missing[k] += 1
+                case .invalid:
+                    // The first value is text: the whole column is text.
+                    slots[k] = .text(textStore.count)
+                    textStore.append(Array(repeating: "", count: numericStore[s].count) + [record.string(field)])
+                }
+            case let .text(s):
+                textStore[s].append(record.string(field))
+            }
+        }
+        if let timeField { timeValues.append(record.string(timeField)) }
+        lines.append(record.line)
+    }
+
+    mutating func number(_ record: CSVRecord, _ field: Int, _ k: Int) throws -> Float {
+        switch record.number(field) {
+        case let .value(v): return Float(v)
+        case .missing:
+            missing[k] += 1
+            if options.missing == .error {
+                throw DataError.missingValue(record.location(ofField: field, source: source), column: header![field])
+            }
+            return .nan
+        case .invalid:
+            throw DataError.notANumber(record.location(ofField: field, source: source), column: header![field], text: record.string(field))
+        }
+    }
+
+    mutating func finish() throws -> Table {
+        guard let header else { throw DataError.emptyInput(source: source) }
+        if lines.isEmpty { throw DataError.headerOnly(source: source) }
+        var columns: [Table.Values] = slots.map { slot in
+            switch slot {
+            case let .numeric(s), let .undecided(s): return .numeric(numericStore[s])
+            case let .text(s): return .text(textStore[s])
+            }
+        }
+        var table = Table(source: source, header: header, names: keptFields.map { header[$0] }, columns: columns,
+                          missingCounts: missing, timeName: timeField.map { header[$0] },
+                          time: timeField == nil ? nil : timeValues, lines: lines)
+        try checkTimeOrder(table)
+        switch options.missing {
+        case .error, .keep: break
+        case .ffill, .linear:
+            for i in columns.indices {
+                if case var .numeric(v) = columns[i] {
+                    try fill(&v, linear: options.missing == .linear, name: table.names[i])
+                    columns[i] = .numeric(v)
+                }
+            }
+            table.columns = columns
+        case .drop:
+            var keep = [Bool](repeating: true, count: lines.count)
+            for column in columns { if case let .numeric(v) = column { for r in v.indices where v[r].isNaN { keep[r] = false } } }
+            func filter<T>(_ a: [T]) -> [T] { a.indices.compactMap { keep[$0] ? a[$0] : nil } }
+            table.columns = columns.map { column in
+                switch column {
+                case let .numeric(v): return .numeric(filter(v))
+                case let .text(v): return .text(filter(v))
+                }
+            }
+            table.lines = filter(lines)
+            table.time = table.time.map(filter)
+            if table.lines.isEmpty { throw DataError.unusable(source: source, reason: "every row has a missing value; nothing is left after --fill drop") }
+        }
+        return table
+    }
+
+    func fill(_ v: inout [Float], linear: Bool, name: String) throws {
+        guard let firstValid = v.firstIndex(where: { !$0.isNaN }) else {
+            throw DataError.unusable(source: source, reason: "column \"\(name)\" holds no values at all")
+        }
+        for r in 0 ..< firstValid { v[r] = v[firstValid] }
+        var last = firstValid
+        var r = firstValid + 1
+        while r < v.count {
+            if v[r].isNaN {
+                var next = r
+                while next < v.count, v[next].isNaN { next += 1 }
+                for g in r ..< next {
+                    if linear, next < v.count {
+                        let t = Float(g - last) / Float(next - last)
+                        v[g] = v[last] + t * (v[next] - v[last])
+                    } else {
+                        v[g] = v[last]
+                    }
+                }
+                r = next
+            } else {
+                last = r
+                r += 1
+            }
+        }
+    }
+
+    func checkTimeOrder(_ table: Table) throws {
+        guard let times = table.time, let name = table.timeName, times.count > 1 else { return }
+        guard let first = TimeKey.parse(times[0]) else { return }
+        var previous = first.key
+        for r in 1 ..< times.count {
+            guard let parsed = TimeKey.parse(times[r]), parsed.kind == first.kind else { return }
+            if parsed.key <= previous {
+                throw DataError.timeNotIncreasing(SourceLocation(source: source, line: table.lines[r]), column: name,
+                                                  previous: times[r - 1], current: times[r])
+            }
+            previous = parsed.key
+        }
+    }
+}

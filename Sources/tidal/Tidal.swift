@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The `tidal` command: a thin root; every subcommand lives in its own file.
+@main
+struct Tidal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tidal",
+        abstract: "Deep learning on time series: train recurrent models on CSV, forecast, classify, replay live rows.",
+        discussion: """
+        Examples:
+          tidal describe SampleSeries/airline.csv --lookback 24
+          cat readings.csv | tidal describe -
+        """,
+        version: TidalVersion.string,
+        subcommands: [Describe.self]
+    )
+}
+
+enum TidalVersion {
+    static let string = "0.1.0"
+}
