@@ -1,0 +1,31 @@
+internal import CBLAS
+
+/// Row-major matrix products on OpenBLAS, and its thread count.
+///
+/// `C = alpha · op(A) · op(B) + beta · C` where `op` transposes when asked; every matrix is
+/// row-major with leading dimension `ld*` (its stored row length).
+public enum BLAS {
+    @inline(__always)
+    public static func gemm(transposeA: Bool = false, transposeB: Bool = false,
+                            m: Int, n: Int, k: Int, alpha: Float = 1,
+                            a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            if beta == 0 { for r in 0 ..< m { (c + r * ldc).update(repeating: 0, count: n) } }
+            else if beta != 1 { for r in 0 ..< m { for j in 0 ..< n { c[r * ldc + j] *= beta } } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    /// Sets how many threads OpenBLAS uses for each product.
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// The thread count OpenBLAS uses now.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+}

@@ -1,0 +1,64 @@
+import TidalCore
+
+/// A fully connected layer, `nn.Linear(in, out)`: `y = x · Wᵀ + b`, `weight` `[out, in]`, `bias` `[out]`.
+///
+/// Used as the regression head (`horizon × targets` outputs) and as the classification
+/// head (one logit per class). Initialised like PyTorch: U(−1/√in, 1/√in).
+public final class Linear: ParameterOwner {
+    public let inputSize: Int
+    public let outputSize: Int
+    public let weight: Parameter
+    public let bias: Parameter
+    public var parameters: [Parameter] { [weight, bias] }
+
+    private let outputBuffer = FloatBuffer()
+    private let inputGradientBuffer = FloatBuffer()
+    private var input: UnsafePointer<Float>?
+    private var batch = 0
+
+    public init(inputSize: Int, outputSize: Int, prefix: String = "", generator: inout SeededGenerator) {
+        self.inputSize = inputSize
+        self.outputSize = outputSize
+        weight = Parameter(name: "\(prefix)weight", shape: [outputSize, inputSize])
+        bias = Parameter(name: "\(prefix)bias", shape: [outputSize])
+        let bound = 1 / Float(inputSize).squareRoot()
+        weight.initializeUniform(bound: bound, generator: &generator)
+        bias.initializeUniform(bound: bound, generator: &generator)
+    }
+
+    /// `[B, out]` for the input `[B, in]`; the input must stay valid until `backward`.
+    @discardableResult
+    public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
+        input = x
+        self.batch = batch
+        let y = outputBuffer.reserve(batch * outputSize)
+        bias.value.withUnsafeBufferPointer { b in
+            for r in 0 ..< batch { (y + r * outputSize).update(from: b.baseAddress!, count: outputSize) }
+        }
+        weight.value.withUnsafeBufferPointer { w in
+            BLAS.gemm(transposeB: true, m: batch, n: outputSize, k: inputSize, a: x, lda: inputSize,
+                      b: w.baseAddress!, ldb: inputSize, beta: 1, c: y, ldc: outputSize)
+        }
+        return UnsafePointer(y)
+    }
+
+    /// The last forward's output `[B, out]`.
+    public var output: UnsafePointer<Float> { UnsafePointer(outputBuffer.pointer) }
+
+    /// Accumulates dW, db and returns dLoss/dx `[B, in]`.
+    @discardableResult
+    public func backward(_ outputGradient: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let x = input!
+        weight.gradient.withUnsafeMutableBufferPointer { dw in
+            BLAS.gemm(transposeA: true, m: outputSize, n: inputSize, k: batch, a: outputGradient, lda: outputSize,
+                      b: x, ldb: inputSize, beta: 1, c: dw.baseAddress!, ldc: inputSize)
+        }
+        RecurrentLayer.addColumnSums(outputGradient, rows: batch, columns: outputSize, into: &bias.gradient)
+        let dx = inputGradientBuffer.reserve(batch * inputSize)
+        weight.value.withUnsafeBufferPointer { w in
+            BLAS.gemm(m: batch, n: inputSize, k: outputSize, a: outputGradient, lda: outputSize,
+                      b: w.baseAddress!, ldb: inputSize, beta: 0, c: dx, ldc: inputSize)
+        }
+        return UnsafePointer(dx)
+    }
+}

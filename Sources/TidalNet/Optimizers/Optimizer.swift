@@ -1,0 +1,143 @@
+/// Updates parameters from their accumulated gradients.
+///
+/// Implementations keep per-parameter state (moments, momentum buffers) in the order of
+/// the `parameters` array given at creation.
+public protocol Optimizer: AnyObject {
+    /// The learning rate used by the next `step`; schedules change it between epochs.
+    var learningRate: Float { get set }
+    /// Applies one update to every parameter from its `gradient`.
+    func step()
+}
+
+/// Which optimizer to build, with PyTorch's names.
+public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
+    case adam, adamw, sgd
+}
+
+/// Scales all gradients so that their global 2-norm is at most `maxNorm`
+/// (`torch.nn.utils.clip_grad_norm_`): `coef = maxNorm / (total + 1e−6)`, applied when `coef < 1`.
+/// - Returns: the total norm before clipping.
+@discardableResult
+public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Double {
+    var sum = 0.0
+    for p in parameters { for g in p.gradient { sum += Double(g) * Double(g) } }
+    let total = sum.squareRoot()
+    let coefficient = Double(maxNorm) / (total + 1e-6)
+    if coefficient < 1 {
+        let c = Float(coefficient)
+        for p in parameters {
+            p.gradient.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= c } }
+        }
+    }
+    return total
+}
+
+/// Adam and AdamW, with PyTorch's exact update.
+///
+/// `m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
+/// p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)`.
+/// Adam with `weightDecay` adds `wd·p` to the gradient (L2); AdamW (`decoupled`) first
+/// multiplies `p` by `1 − lr·wd`. References: Kingma & Ba (2015); Loshchilov & Hutter (2019).
+public final class Adam: Optimizer {
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    public let decoupled: Bool
+    let parameters: [Parameter]
+    var firstMoment: [[Float]]
+    var secondMoment: [[Float]]
+    public private(set) var stepCount = 0
+
+    public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false) {
+        precondition(learningRate >= 0 && (0 ..< 1).contains(beta1) && (0 ..< 1).contains(beta2) && epsilon >= 0 && weightDecay >= 0,
+                     "invalid Adam hyperparameters")
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.decoupled = decoupled
+        firstMoment = parameters.map { Array(repeating: 0, count: $0.count) }
+        secondMoment = parameters.map { Array(repeating: 0, count: $0.count) }
+    }
+
+    public func step() {
+        stepCount += 1
+        let t = Double(stepCount)
+        let biasCorrection1 = 1 - pow(Double(beta1), t)
+        let biasCorrection2Root = (1 - pow(Double(beta2), t)).squareRoot()
+        let stepSize = Float(Double(learningRate) / biasCorrection1)
+        let rootCorrection = Float(biasCorrection2Root)
+        let lr = learningRate, wd = weightDecay, b1 = beta1, b2 = beta2, eps = epsilon
+        for (index, p) in parameters.enumerated() {
+            p.value.withUnsafeMutableBufferPointer { value in
+                p.gradient.withUnsafeBufferPointer { grad in
+                    firstMoment[index].withUnsafeMutableBufferPointer { m in
+                        secondMoment[index].withUnsafeMutableBufferPointer { v in
+                            for i in 0 ..< value.count {
+                                var g = grad[i]
+                                if wd != 0 {
+                                    if decoupled { value[i] *= 1 - lr * wd } else { g += wd * value[i] }
+                                }
+                                m[i] = b1 * m[i] + (1 - b1) * g
+                                v[i] = b2 * v[i] + (1 - b2) * g * g
+                                value[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection + eps)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay, as `torch.optim.SGD`:
+/// `g ← g + wd·p; buf ← g (first step) or μ·buf + (1 − dampening)·g; g ← g + μ·buf (Nesterov) or buf; p ← p − lr·g`.
+public final class SGD: Optimizer {
+    public var learningRate: Float
+    public let momentum: Float, dampening: Float, weightDecay: Float
+    public let nesterov: Bool
+    let parameters: [Parameter]
+    var buffers: [[Float]]
+    var started = false
+
+    public init(parameters: [Parameter], learningRate: Float = 1e-2, momentum: Float = 0, dampening: Float = 0,
+                weightDecay: Float = 0, nesterov: Bool = false) {
+        precondition(learningRate >= 0 && momentum >= 0 && weightDecay >= 0, "invalid SGD hyperparameters")
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum needs momentum > 0 and no dampening")
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+        buffers = parameters.map { Array(repeating: 0, count: $0.count) }
+    }
+
+    public func step() {
+        let first = !started
+        started = true
+        for (index, p) in parameters.enumerated() {
+            p.value.withUnsafeMutableBufferPointer { value in
+                p.gradient.withUnsafeBufferPointer { grad in
+                    buffers[index].withUnsafeMutableBufferPointer { buf in
+                        for i in 0 ..< value.count {
+                            var g = grad[i]
+                            if weightDecay != 0 { g += weightDecay * value[i] }
+                            if momentum != 0 {
+                                buf[i] = first ? g : momentum * buf[i] + (1 - dampening) * g
+                                g = nesterov ? g + momentum * buf[i] : buf[i]
+                            }
+                            value[i] -= learningRate * g
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,72 @@
+import TidalCore
+
+extension RecurrentLayer {
+    /// GRU steps, PyTorch's formulation: with `gi = W_ih x + b_ih` and `gh = W_hh h + b_hh`,
+    /// `r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r·gh_n), h' = (1 − z)·n + z·h`.
+    func forwardGRU() {
+        let H = hiddenSize, B = batch, T = steps, GH = gateWidth
+        let g = gates.pointer, h = hidden.pointer, ghn = auxiliary.pointer
+        let gh = stepScratch.reserve(B * GH)
+        weightHH.value.withUnsafeBufferPointer { whh in
+            biasHH.value.withUnsafeBufferPointer { bhh in
+                for t in 0 ..< T {
+                    let gt = g + t * B * GH
+                    let hPrev = h + t * B * H, hNext = h + (t + 1) * B * H
+                    for b in 0 ..< B { (gh + b * GH).update(from: bhh.baseAddress!, count: GH) }
+                    BLAS.gemm(transposeB: true, m: B, n: GH, k: H, a: hPrev, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: gh, ldc: GH)
+                    for b in 0 ..< B {
+                        let row = gt + b * GH, hrow = gh + b * GH
+                        let real = isReal(t, b)
+                        for j in 0 ..< H {
+                            let r = Activation.sigmoid(row[j] + hrow[j])
+                            let z = Activation.sigmoid(row[H + j] + hrow[H + j])
+                            let hn = hrow[2 * H + j]
+                            let n = Activation.tanh(row[2 * H + j] + r * hn)
+                            row[j] = r; row[H + j] = z; row[2 * H + j] = n
+                            let k = b * H + j
+                            ghn[t * B * H + k] = hn
+                            hNext[k] = real ? (1 - z) * n + z * hPrev[k] : hPrev[k]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func backwardGRU(_ outputGradient: UnsafePointer<Float>?) {
+        let H = hiddenSize, B = batch, T = steps, GH = gateWidth
+        let g = gates.pointer, h = hidden.pointer, ghn = auxiliary.pointer
+        let dGi = gateGradient.pointer, dGh = recurrentGateGradient.pointer, dh = hiddenGradient.pointer
+        weightHH.value.withUnsafeBufferPointer { whh in
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                let gt = g + t * B * GH, dit = dGi + t * B * GH, dht = dGh + t * B * GH
+                let hPrev = h + t * B * H
+                for b in 0 ..< B {
+                    let row = gt + b * GH, di = dit + b * GH, dhh = dht + b * GH
+                    let real = isReal(t, b)
+                    for j in 0 ..< H {
+                        let k = b * H + j
+                        var dhTotal = dh[k]
+                        if let outputGradient { dhTotal += outputGradient[t * B * H + k] }
+                        if !real {
+                            di[j] = 0; di[H + j] = 0; di[2 * H + j] = 0
+                            dhh[j] = 0; dhh[H + j] = 0; dhh[2 * H + j] = 0
+                            dh[k] = dhTotal
+                            continue
+                        }
+                        let r = row[j], z = row[H + j], n = row[2 * H + j]
+                        let dn = dhTotal * (1 - z)
+                        let dz = dhTotal * (hPrev[k] - n)
+                        let dan = dn * (1 - n * n)
+                        let dar = dan * ghn[t * B * H + k] * r * (1 - r)
+                        let daz = dz * z * (1 - z)
+                        di[j] = dar; di[H + j] = daz; di[2 * H + j] = dan
+                        dhh[j] = dar; dhh[H + j] = daz; dhh[2 * H + j] = dan * r
+                        dh[k] = dhTotal * z
+                    }
+                }
+                BLAS.gemm(m: B, n: H, k: GH, a: dht, lda: GH, b: whh.baseAddress!, ldb: H, beta: 1, c: dh, ldc: H)
+            }
+        }
+    }
+}

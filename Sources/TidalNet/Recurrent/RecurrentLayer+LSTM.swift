@@ -1,0 +1,78 @@
+import TidalCore
+
+extension RecurrentLayer {
+    /// LSTM steps. With `a = W_ih x + b_ih + W_hh h + b_hh` split into i, f, g, o:
+    /// `i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o); c' = f·c + i·g; h' = o·tanh(c')`.
+    func forwardLSTM() {
+        let H = hiddenSize, B = batch, T = steps, GH = gateWidth
+        let g = gates.pointer, h = hidden.pointer, c = cellState.pointer, tc = auxiliary.pointer
+        weightHH.value.withUnsafeBufferPointer { whh in
+            for t in 0 ..< T {
+                let gt = g + t * B * GH
+                let hPrev = h + t * B * H, hNext = h + (t + 1) * B * H
+                let cPrev = c + t * B * H, cNext = c + (t + 1) * B * H
+                BLAS.gemm(transposeB: true, m: B, n: GH, k: H, a: hPrev, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: gt, ldc: GH)
+                for b in 0 ..< B {
+                    let row = gt + b * GH
+                    let real = isReal(t, b)
+                    for j in 0 ..< H {
+                        let i = Activation.sigmoid(row[j])
+                        let f = Activation.sigmoid(row[H + j])
+                        let gg = Activation.tanh(row[2 * H + j])
+                        let o = Activation.sigmoid(row[3 * H + j])
+                        row[j] = i; row[H + j] = f; row[2 * H + j] = gg; row[3 * H + j] = o
+                        let k = b * H + j
+                        if real {
+                            let cn = f * cPrev[k] + i * gg
+                            let tcn = Activation.tanh(cn)
+                            cNext[k] = cn
+                            tc[t * B * H + k] = tcn
+                            hNext[k] = o * tcn
+                        } else {
+                            cNext[k] = cPrev[k]
+                            tc[t * B * H + k] = 0
+                            hNext[k] = hPrev[k]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func backwardLSTM(_ outputGradient: UnsafePointer<Float>?) {
+        let H = hiddenSize, B = batch, T = steps, GH = gateWidth
+        let g = gates.pointer, c = cellState.pointer, tc = auxiliary.pointer
+        let dG = gateGradient.pointer, dh = hiddenGradient.pointer, dc = cellGradient.pointer
+        weightHH.value.withUnsafeBufferPointer { whh in
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                let gt = g + t * B * GH, dgt = dG + t * B * GH
+                let cPrev = c + t * B * H
+                for b in 0 ..< B {
+                    let row = gt + b * GH, drow = dgt + b * GH
+                    let real = isReal(t, b)
+                    for j in 0 ..< H {
+                        let k = b * H + j
+                        var dhTotal = dh[k]
+                        if let outputGradient { dhTotal += outputGradient[t * B * H + k] }
+                        if !real {
+                            drow[j] = 0; drow[H + j] = 0; drow[2 * H + j] = 0; drow[3 * H + j] = 0
+                            dh[k] = dhTotal // passes straight to the previous step
+                            continue
+                        }
+                        let i = row[j], f = row[H + j], gg = row[2 * H + j], o = row[3 * H + j]
+                        let tcn = tc[t * B * H + k]
+                        let dcTotal = dc[k] + dhTotal * o * (1 - tcn * tcn)
+                        drow[j] = dcTotal * gg * i * (1 - i)
+                        drow[H + j] = dcTotal * cPrev[k] * f * (1 - f)
+                        drow[2 * H + j] = dcTotal * i * (1 - gg * gg)
+                        drow[3 * H + j] = dhTotal * tcn * o * (1 - o)
+                        dc[k] = dcTotal * f
+                        dh[k] = 0
+                    }
+                }
+                // dh_{t-1} = (pass-through of padded rows) + dGates_t · W_hh
+                BLAS.gemm(m: B, n: H, k: GH, a: dgt, lda: GH, b: whh.baseAddress!, ldb: H, beta: 1, c: dh, ldc: H)
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import TidalCore
+
+extension RecurrentLayer {
+    /// Elman steps: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`, act = tanh or ReLU.
+    func forwardRNN() {
+        let H = hiddenSize, B = batch, T = steps
+        let g = gates.pointer, h = hidden.pointer
+        let relu = cell == .rnnReLU
+        weightHH.value.withUnsafeBufferPointer { whh in
+            for t in 0 ..< T {
+                let gt = g + t * B * H
+                let hPrev = h + t * B * H, hNext = h + (t + 1) * B * H
+                BLAS.gemm(transposeB: true, m: B, n: H, k: H, a: hPrev, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: gt, ldc: H)
+                for b in 0 ..< B {
+                    let real = isReal(t, b)
+                    for j in 0 ..< H {
+                        let k = b * H + j
+                        let a = gt[k]
+                        let value = relu ? max(a, 0) : Activation.tanh(a)
+                        gt[k] = value
+                        hNext[k] = real ? value : hPrev[k]
+                    }
+                }
+            }
+        }
+    }
+
+    func backwardRNN(_ outputGradient: UnsafePointer<Float>?) {
+        let H = hiddenSize, B = batch, T = steps
+        let g = gates.pointer, dA = gateGradient.pointer, dh = hiddenGradient.pointer
+        let relu = cell == .rnnReLU
+        weightHH.value.withUnsafeBufferPointer { whh in
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                let gt = g + t * B * H, dat = dA + t * B * H
+                for b in 0 ..< B {
+                    let real = isReal(t, b)
+                    for j in 0 ..< H {
+                        let k = b * H + j
+                        var dhTotal = dh[k]
+                        if let outputGradient { dhTotal += outputGradient[t * B * H + k] }
+                        if !real { dat[k] = 0; dh[k] = dhTotal; continue }
+                        let y = gt[k]
+                        dat[k] = relu ? (y > 0 ? dhTotal : 0) : dhTotal * (1 - y * y)
+                        dh[k] = 0
+                    }
+                }
+                BLAS.gemm(m: B, n: H, k: H, a: dat, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: dh, ldc: H)
+            }
+        }
+    }
+}

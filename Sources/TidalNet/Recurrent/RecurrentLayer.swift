@@ -1,0 +1,195 @@
+import TidalCore
+
+/// One recurrent layer over a whole sequence, with explicit backpropagation through time.
+///
+/// Data are time-major: the input is `[T, B, I]`, the output `[T, B, H]`, so the input
+/// projection of all steps is one GEMM and the recurrent product of each step is one GEMM
+/// over the batch. The gate nonlinearities and the state update of a step are one fused
+/// loop. Every buffer is owned by the layer and reused from batch to batch: nothing is
+/// allocated inside the time loop.
+///
+/// Parameters keep PyTorch's names and layouts: `weight_ih_l{k}` `[G·H, I]`,
+/// `weight_hh_l{k}` `[G·H, H]`, `bias_ih_l{k}` and `bias_hh_l{k}` `[G·H]`.
+///
+/// An optional mask `[T, B]` (1 = real step, 0 = padding) leaves the state unchanged on
+/// padded steps, so a left-padded sequence gives exactly what it gives alone.
+///
+/// ```swift
+/// let layer = RecurrentLayer(cell: .lstm, inputSize: 3, hiddenSize: 8, index: 0, generator: &g)
+/// layer.forward(x, steps: T, batch: B)
+/// layer.backward(outputGradient: dY, finalHiddenGradient: nil, finalCellGradient: nil)
+/// ```
+public final class RecurrentLayer: ParameterOwner {
+    public let cell: CellKind
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let weightIH: Parameter
+    public let weightHH: Parameter
+    public let biasIH: Parameter
+    public let biasHH: Parameter
+
+    public var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }
+
+    // Forward cache (sizes of the last forward call).
+    public private(set) var steps = 0
+    public private(set) var batch = 0
+    var input: UnsafePointer<Float>?
+    var mask: UnsafePointer<Float>?
+    /// Gate pre-activations, then (after each step) activations: `[T, B, G·H]`.
+    let gates = FloatBuffer()
+    /// Hidden states `[(T + 1), B, H]`; block 0 is the initial state.
+    let hidden = FloatBuffer()
+    /// LSTM cell states `[(T + 1), B, H]`; block 0 is the initial state.
+    let cellState = FloatBuffer()
+    /// LSTM: tanh of the cell state `[T, B, H]`; GRU: `W_hn h + b_hn` per step `[T, B, H]`.
+    let auxiliary = FloatBuffer()
+    /// GRU: the recurrent projection of one step `[B, 3H]`.
+    let stepScratch = FloatBuffer()
+
+    // Backward buffers.
+    let gateGradient = FloatBuffer()      // [T, B, G·H] (GRU: input-side)
+    let recurrentGateGradient = FloatBuffer() // GRU only: [T, B, 3H] hidden-side
+    let hiddenGradient = FloatBuffer()    // [B, H]
+    let cellGradient = FloatBuffer()      // [B, H]
+    /// Gradient with respect to the input sequence `[T, B, I]`, after `backward`.
+    let inputGradientBuffer = FloatBuffer()
+
+    /// Creates a layer with PyTorch's default initialisation U(−1/√H, 1/√H).
+    /// - Parameter index: the layer's index `k` in its stack, used in parameter names.
+    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, index: Int = 0, prefix: String = "",
+                generator: inout SeededGenerator) {
+        precondition(inputSize >= 1 && hiddenSize >= 1, "sizes must be positive")
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        let g = cell.gateCount * hiddenSize
+        weightIH = Parameter(name: "\(prefix)weight_ih_l\(index)", shape: [g, inputSize])
+        weightHH = Parameter(name: "\(prefix)weight_hh_l\(index)", shape: [g, hiddenSize])
+        biasIH = Parameter(name: "\(prefix)bias_ih_l\(index)", shape: [g])
+        biasHH = Parameter(name: "\(prefix)bias_hh_l\(index)", shape: [g])
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        for p in parameters { p.initializeUniform(bound: bound, generator: &generator) }
+    }
+
+    var gateWidth: Int { cell.gateCount * hiddenSize }
+
+    /// The output of every step, `[T, B, H]`, valid after `forward`.
+    public var output: UnsafePointer<Float> { UnsafePointer(hidden.pointer + batch * hiddenSize) }
+    /// The final hidden state `[B, H]`.
+    public var finalHidden: UnsafePointer<Float> { UnsafePointer(hidden.pointer + steps * batch * hiddenSize) }
+    /// The final cell state `[B, H]` (LSTM only).
+    public var finalCell: UnsafePointer<Float> { UnsafePointer(cellState.pointer + steps * batch * hiddenSize) }
+    /// dLoss/dInput `[T, B, I]`, valid after `backward`.
+    public var inputGradient: UnsafePointer<Float> { UnsafePointer(inputGradientBuffer.pointer) }
+    /// dLoss/dh0 `[B, H]`, valid after `backward`.
+    public var initialHiddenGradient: UnsafePointer<Float> { UnsafePointer(hiddenGradient.pointer) }
+    /// dLoss/dc0 `[B, H]` (LSTM), valid after `backward`.
+    public var initialCellGradient: UnsafePointer<Float> { UnsafePointer(cellGradient.pointer) }
+
+    /// Runs the layer over a sequence.
+    ///
+    /// - Parameters:
+    ///   - input: `[T, B, I]`; must stay valid until `backward` has run.
+    ///   - initialHidden: `[B, H]`, or nil for zeros. `initialCell` likewise (LSTM).
+    ///   - mask: `[T, B]` with 1 for real steps and 0 for padding, or nil.
+    public func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
+                        initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
+                        mask: UnsafePointer<Float>? = nil) {
+        self.steps = steps
+        self.batch = batch
+        self.input = input
+        self.mask = mask
+        let H = hiddenSize, B = batch, T = steps, GH = gateWidth
+        let stateCount = (T + 1) * B * H
+        hidden.reserve(stateCount)
+        gates.reserve(T * B * GH)
+        auxiliary.reserve(T * B * H)
+        if cell.hasCellState { cellState.reserve(stateCount) }
+        if let initialHidden { hidden.pointer.update(from: initialHidden, count: B * H) } else { hidden.pointer.update(repeating: 0, count: B * H) }
+        if cell.hasCellState {
+            if let initialCell { cellState.pointer.update(from: initialCell, count: B * H) } else { cellState.pointer.update(repeating: 0, count: B * H) }
+        }
+        // Input projection for every step at once: gates = x · W_ihᵀ + bias.
+        let g = gates.pointer
+        weightIH.value.withUnsafeBufferPointer { wih in
+            biasIH.value.withUnsafeBufferPointer { bih in
+                biasHH.value.withUnsafeBufferPointer { bhh in
+                    let foldRecurrentBias = cell != .gru // GRU keeps b_hn inside r · (W_hn h + b_hn)
+                    for row in 0 ..< T * B {
+                        let dst = g + row * GH
+                        for j in 0 ..< GH { dst[j] = foldRecurrentBias ? bih[j] + bhh[j] : bih[j] }
+                    }
+                }
+                BLAS.gemm(transposeB: true, m: T * B, n: GH, k: inputSize, a: input, lda: inputSize,
+                          b: wih.baseAddress!, ldb: inputSize, beta: 1, c: g, ldc: GH)
+            }
+        }
+        switch cell {
+        case .lstm: forwardLSTM()
+        case .gru: forwardGRU()
+        case .rnn, .rnnReLU: forwardRNN()
+        }
+    }
+
+    /// Backpropagates through the sequence of the last `forward`.
+    ///
+    /// Parameter gradients are *added* to `gradient` (call `zeroGradients()` between batches);
+    /// the input gradient and the initial-state gradients are written to the layer's buffers.
+    /// - Parameters:
+    ///   - outputGradient: dLoss/dOutput `[T, B, H]`, or nil when only final states feed the loss.
+    ///   - finalHiddenGradient: dLoss/dh_T `[B, H]`, or nil.
+    ///   - finalCellGradient: dLoss/dc_T `[B, H]` (LSTM), or nil.
+    ///   - needInputGradient: false skips the `[T, B, I]` input gradient (first layer of a model).
+    public func backward(outputGradient: UnsafePointer<Float>?, finalHiddenGradient: UnsafePointer<Float>?,
+                         finalCellGradient: UnsafePointer<Float>? = nil, needInputGradient: Bool = true) {
+        let H = hiddenSize, B = batch, T = steps, GH = gateWidth
+        hiddenGradient.reserve(B * H)
+        if let finalHiddenGradient { hiddenGradient.pointer.update(from: finalHiddenGradient, count: B * H) } else { hiddenGradient.zero(B * H) }
+        if cell.hasCellState {
+            cellGradient.reserve(B * H)
+            if let finalCellGradient { cellGradient.pointer.update(from: finalCellGradient, count: B * H) } else { cellGradient.zero(B * H) }
+        }
+        gateGradient.reserve(T * B * GH)
+        switch cell {
+        case .lstm: backwardLSTM(outputGradient)
+        case .gru: recurrentGateGradient.reserve(T * B * GH); backwardGRU(outputGradient)
+        case .rnn, .rnnReLU: backwardRNN(outputGradient)
+        }
+        // Weight gradients of all steps at once.
+        let dInputSide = UnsafePointer(gateGradient.pointer)
+        let dHiddenSide = cell == .gru ? UnsafePointer(recurrentGateGradient.pointer) : dInputSide
+        let input = self.input!
+        weightIH.gradient.withUnsafeMutableBufferPointer { dwih in
+            BLAS.gemm(transposeA: true, m: GH, n: inputSize, k: T * B, a: dInputSide, lda: GH, b: input, ldb: inputSize,
+                      beta: 1, c: dwih.baseAddress!, ldc: inputSize)
+        }
+        weightHH.gradient.withUnsafeMutableBufferPointer { dwhh in
+            BLAS.gemm(transposeA: true, m: GH, n: H, k: T * B, a: dHiddenSide, lda: GH, b: hidden.pointer, ldb: H,
+                      beta: 1, c: dwhh.baseAddress!, ldc: H)
+        }
+        Self.addColumnSums(dInputSide, rows: T * B, columns: GH, into: &biasIH.gradient)
+        Self.addColumnSums(dHiddenSide, rows: T * B, columns: GH, into: &biasHH.gradient)
+        if needInputGradient {
+            inputGradientBuffer.reserve(T * B * inputSize)
+            weightIH.value.withUnsafeBufferPointer { wih in
+                BLAS.gemm(m: T * B, n: inputSize, k: GH, a: dInputSide, lda: GH, b: wih.baseAddress!, ldb: inputSize,
+                          beta: 0, c: inputGradientBuffer.pointer, ldc: inputSize)
+            }
+        }
+    }
+
+    static func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: inout [Float]) {
+        sums.withUnsafeMutableBufferPointer { s in
+            let out = s.baseAddress!
+            for r in 0 ..< rows {
+                let row = m + r * columns
+                for j in 0 ..< columns { out[j] += row[j] }
+            }
+        }
+    }
+
+    @inline(__always) func isReal(_ t: Int, _ b: Int) -> Bool {
+        guard let mask else { return true }
+        return mask[t * batch + b] != 0
+    }
+}
