@@ -1,0 +1,99 @@
+import TidalCore
+
+/// The shape of a `SequenceModel`; saved in model files.
+public struct ModelArchitecture: Sendable, Equatable, Codable {
+    public var cell: CellKind
+    /// Features per time step.
+    public var inputSize: Int
+    public var hiddenSize: Int
+    public var layers: Int
+    public var dropout: Float
+    /// Head outputs: `horizon × targets` for regression, the class count for classification.
+    public var outputSize: Int
+    /// Steps of input the linear skip reads (the lookback), or 0 for no skip.
+    public var skipSteps: Int
+
+    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
+                outputSize: Int, skipSteps: Int = 0) {
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.dropout = dropout
+        self.outputSize = outputSize
+        self.skipSteps = skipSteps
+    }
+}
+
+/// Recurrent layers, then a linear head on the last hidden state; optionally plus a linear
+/// map of the whole input window (an autoregressive "highway", as in LSTNet — Lai et al.,
+/// "Modeling Long- and Short-Term Temporal Patterns with Deep Neural Networks", 2018), which
+/// lets a forecaster keep the scale and the seasonal lags that a saturating network loses.
+///
+/// `y = head(h_T) [+ skip(x_1 … x_T)]`. Parameter names follow PyTorch modules:
+/// `lstm.weight_ih_l0`, …, `head.weight`, `head.bias`, `skip.weight`, `skip.bias`.
+public final class SequenceModel: ParameterOwner {
+    public let architecture: ModelArchitecture
+    public let recurrent: RecurrentStack
+    public let head: Linear
+    public let skip: Linear?
+    private let outputBuffer = FloatBuffer()
+    private let flatWindow = FloatBuffer()
+    private var batch = 0
+    private var steps = 0
+
+    public var parameters: [Parameter] { recurrent.parameters + head.parameters + (skip?.parameters ?? []) }
+
+    public init(_ architecture: ModelArchitecture, seed: UInt64) {
+        self.architecture = architecture
+        var generator = SeededGenerator(seed: seed)
+        recurrent = RecurrentStack(cell: architecture.cell, inputSize: architecture.inputSize, hiddenSize: architecture.hiddenSize,
+                                   layers: architecture.layers, dropout: architecture.dropout,
+                                   prefix: architecture.cell.moduleName + ".", generator: &generator)
+        head = Linear(inputSize: architecture.hiddenSize, outputSize: architecture.outputSize, prefix: "head.", generator: &generator)
+        if architecture.skipSteps > 0 {
+            let s = Linear(inputSize: architecture.skipSteps * architecture.inputSize, outputSize: architecture.outputSize,
+                           prefix: "skip.", generator: &generator)
+            // Start the skip at zero: the network begins as the plain recurrent model.
+            for i in s.weight.value.indices { s.weight.value[i] = 0 }
+            for i in s.bias.value.indices { s.bias.value[i] = 0 }
+            skip = s
+        } else {
+            skip = nil
+        }
+    }
+
+    /// Parameters by name.
+    public var parametersByName: [String: Parameter] {
+        Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
+    }
+
+    /// Runs the model on `x` `[T, B, F]` (time-major); returns `[B, outputSize]`.
+    /// - Parameters:
+    ///   - mask: `[T, B]` with 0 on left padding, or nil.
+    ///   - training: enables dropout.
+    @discardableResult
+    public func forward(_ x: UnsafePointer<Float>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
+                        training: Bool = false) -> UnsafePointer<Float> {
+        self.batch = batch
+        self.steps = steps
+        recurrent.forward(x, steps: steps, batch: batch, mask: mask, training: training)
+        let y = head.forward(recurrent.finalHidden, batch: batch)
+        guard let skip else { return y }
+        precondition(steps == architecture.skipSteps, "the skip connection needs windows of exactly \(architecture.skipSteps) steps")
+        let F = architecture.inputSize, O = architecture.outputSize
+        let flat = flatWindow.reserve(batch * steps * F)
+        for t in 0 ..< steps { for b in 0 ..< batch { (flat + (b * steps + t) * F).update(from: x + (t * batch + b) * F, count: F) } }
+        let s = skip.forward(UnsafePointer(flat), batch: batch)
+        let out = outputBuffer.reserve(batch * O)
+        for i in 0 ..< batch * O { out[i] = y[i] + s[i] }
+        return UnsafePointer(out)
+    }
+
+    /// Backpropagates dLoss/dOutput `[B, outputSize]` through the last `forward`, adding to every gradient.
+    public func backward(_ outputGradient: UnsafePointer<Float>) {
+        if let skip { skip.backward(outputGradient) }
+        let dh = head.backward(outputGradient)
+        recurrent.backward(outputGradient: nil, finalHiddenGradient: dh, topOnly: true)
+    }
+}
