@@ -17,6 +17,15 @@ public struct SampleSet: Sendable {
     /// Each sample's first input line (for messages).
     public var lines: [Int]
 
+    public init(source: String, channels: Int, values: [Float], offsets: [Int], labels: [String], lines: [Int]) {
+        self.source = source
+        self.channels = channels
+        self.values = values
+        self.offsets = offsets
+        self.labels = labels
+        self.lines = lines
+    }
+
     public var count: Int { labels.count }
     public func length(_ i: Int) -> Int { offsets[i + 1] - offsets[i] }
     public var maxLength: Int { (0 ..< count).map(length).max() ?? 0 }

@@ -1,0 +1,89 @@
+import TidalData
+import TidalNet
+
+/// Windows of one series, cut and scaled by a `ForecastSpec`.
+public struct ForecastDataset: SampleSource {
+    public let spec: ForecastSpec
+    /// Raw values `[rows, columns]`, row-major over `spec.columns`.
+    public let raw: [Float]
+    public let rowCount: Int
+    /// Window origins (first target row of each window).
+    public let origins: [Int]
+
+    public init(spec: ForecastSpec, raw: [Float], origins: [Int]) {
+        self.spec = spec
+        self.raw = raw
+        rowCount = raw.count / spec.columns.count
+        self.origins = origins
+    }
+
+    public var count: Int { origins.count }
+
+    public func fill(_ indices: [Int], into batch: Batch) {
+        let B = indices.count, T = spec.steps, F = spec.featureCount, O = spec.outputCount, C = spec.columns.count
+        batch.steps = T
+        batch.size = B
+        batch.hasMask = false
+        let x = batch.x.reserve(T * B * F), y = batch.targets.reserve(B * O)
+        raw.withUnsafeBufferPointer { r in
+            for (b, index) in indices.enumerated() {
+                let o = origins[index]
+                let window = r.baseAddress! + (o - spec.lookback) * C
+                let stats = spec.prepareWindow(raw: window, into: x + b * F, stepStride: B * F)
+                if o + spec.horizon <= rowCount {
+                    spec.prepareTarget(raw: window, stats: stats, into: y + b * O)
+                }
+            }
+        }
+    }
+
+    /// Predictions in original units, `[count, outputCount]` (row per origin).
+    public func predict(_ model: SequenceModel) -> [Float] {
+        let O = spec.outputCount, C = spec.columns.count
+        var result = [Float](repeating: 0, count: count * O)
+        let scratch = FloatBuffer(capacity: spec.steps * spec.featureCount)
+        raw.withUnsafeBufferPointer { r in
+            result.withUnsafeMutableBufferPointer { out in
+                predictInBatches(model, self) { indices, output, _ in
+                    for (b, index) in indices.enumerated() {
+                        let window = r.baseAddress! + (origins[index] - spec.lookback) * C
+                        let stats = spec.prepareWindow(raw: window, into: scratch.pointer, stepStride: spec.featureCount)
+                        spec.invert(output: output + b * O, raw: window, stats: stats, into: out.baseAddress! + index * O)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The actual values for each origin, `[count, outputCount]`, target-major per row.
+    public func actuals() -> [Float] {
+        let O = spec.outputCount, C = spec.columns.count, H = spec.horizon
+        var result = [Float](repeating: .nan, count: count * O)
+        for (i, o) in origins.enumerated() {
+            for (k, c) in spec.targetIndices.enumerated() {
+                for h in 0 ..< H where o + h < rowCount { result[i * O + k * H + h] = raw[(o + h) * C + c] }
+            }
+        }
+        return result
+    }
+
+    /// The naive forecast (`y[o − 1]` for every step) per origin, `[count, outputCount]`.
+    public func naive() -> [Float] { seasonalNaive(period: 1) }
+
+    /// Seasonal naive with period `m`: `ŷ[o + k − 1] = y[o + k − 1 − m·⌈k/m⌉]`.
+    public func seasonalNaive(period m: Int) -> [Float] {
+        let O = spec.outputCount, C = spec.columns.count, H = spec.horizon
+        var result = [Float](repeating: .nan, count: count * O)
+        for (i, o) in origins.enumerated() {
+            for (k, c) in spec.targetIndices.enumerated() {
+                for h in 0 ..< H {
+                    let step = h + 1
+                    let source = o + h - m * ((step + m - 1) / m)
+                    if source >= 0 { result[i * O + k * H + h] = raw[source * C + c] }
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,122 @@
+import TidalData
+
+/// How values are scaled before they reach the network.
+public enum Scaling: String, Sendable, Codable, CaseIterable {
+    /// Per-column `(x − mean) / std`, fitted on the training rows.
+    case zscore
+    /// Per-column `(x − min) / (max − min)`, fitted on the training rows.
+    case minmax
+    /// Each window by its own mean and std (as neuralforecast's RevIN and GluonTS's mean scaling do);
+    /// predictions are mapped back with the same window's statistics.
+    case window
+    /// No scaling.
+    case none
+}
+
+/// Everything that turns raw rows into network inputs and network outputs back into values:
+/// the columns, the window, differencing and scaling. Frozen into the model file.
+///
+/// One window is `lookback` raw rows. With differencing of order `d` the network sees the
+/// `lookback − d` differences `x[t] − x[t − d]` inside it; predictions are integrated back
+/// (`ŷ[o + h] = ẑ[o + h] + y[o + h − d]`, using earlier predictions past the window).
+public struct ForecastSpec: Sendable, Codable, Equatable {
+    public var features: [String]
+    public var targets: [String]
+    public var timeColumn: String?
+    public var lookback: Int
+    public var horizon: Int
+    public var difference: Int
+    public var scaling: Scaling
+    /// Global scaling of `columns` (identity for `.window` and `.none`).
+    public var normalizer: Normalizer
+    /// Seasonal period for baselines and MASE (1 = none).
+    public var season: Int
+
+    /// Every column read from the input: the features, then targets that are not features.
+    public var columns: [String] { features + targets.filter { !features.contains($0) } }
+    /// Network steps per window.
+    public var steps: Int { lookback - difference }
+    public var featureCount: Int { features.count }
+    public var outputCount: Int { targets.count * horizon }
+    var featureIndices: [Int] { features.map { columns.firstIndex(of: $0)! } }
+    var targetIndices: [Int] { targets.map { columns.firstIndex(of: $0)! } }
+
+    /// Output column names: `<target>_h1 … <target>_hH` for each target.
+    public var outputNames: [String] { targets.flatMap { t in (1 ... horizon).map { "\(t)_h\($0)" } } }
+
+    /// Per-window statistics of every column, used to map predictions back.
+    public struct WindowStatistics: Sendable {
+        public var mean: [Float]
+        public var scale: [Float]
+    }
+
+    /// The differenced, globally scaled value of column `c` at row `r` of `raw` (row-major, `columnCount` wide).
+    @inline(__always)
+    func prepared(_ raw: UnsafePointer<Float>, row r: Int, column c: Int, columnCount C: Int) -> Float {
+        var v = raw[r * C + c]
+        if difference > 0 { v -= raw[(r - difference) * C + c] }
+        return normalizer.transform(v, column: c)
+    }
+
+    /// Writes one window's network input.
+    ///
+    /// - Parameters:
+    ///   - raw: the window's `lookback` raw rows, row-major over `columns`.
+    ///   - x: where step 0 of this sample goes; step `t` is written at `x + t · stepStride`.
+    /// - Returns: the window statistics per column (mean 0, scale 1 unless scaling is `.window`).
+    public func prepareWindow(raw: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, stepStride: Int) -> WindowStatistics {
+        let C = columns.count, T = steps, d = difference
+        var stats = WindowStatistics(mean: Array(repeating: 0, count: C), scale: Array(repeating: 1, count: C))
+        if scaling == .window {
+            for c in 0 ..< C {
+                var sum = 0.0, sumSq = 0.0
+                for t in 0 ..< T { let v = Double(prepared(raw, row: t + d, column: c, columnCount: C)); sum += v; sumSq += v * v }
+                let mean = sum / Double(T)
+                let variance = max(0, sumSq / Double(T) - mean * mean)
+                let std = variance.squareRoot()
+                stats.mean[c] = Float(mean)
+                stats.scale[c] = std > 1e-6 * max(1, abs(mean)) ? Float(std) : 1
+            }
+        }
+        let featureIndices = self.featureIndices
+        for t in 0 ..< T {
+            let out = x + t * stepStride
+            for (f, c) in featureIndices.enumerated() {
+                out[f] = (prepared(raw, row: t + d, column: c, columnCount: C) - stats.mean[c]) / stats.scale[c]
+            }
+        }
+        return stats
+    }
+
+    /// The training target for the window whose raw rows are `raw` (`lookback` rows) followed by
+    /// `horizon` target rows, written as `outputCount` values (target-major).
+    public func prepareTarget(raw: UnsafePointer<Float>, stats: WindowStatistics, into y: UnsafeMutablePointer<Float>) {
+        let C = columns.count
+        for (k, c) in targetIndices.enumerated() {
+            for h in 0 ..< horizon {
+                let v = prepared(raw, row: lookback + h, column: c, columnCount: C)
+                y[k * horizon + h] = (v - stats.mean[c]) / stats.scale[c]
+            }
+        }
+    }
+
+    /// Maps network outputs back to original units, integrating differences.
+    /// - Parameters:
+    ///   - output: `outputCount` network outputs.
+    ///   - raw: the window's `lookback` raw rows (the known history).
+    ///   - into: `outputCount` values in original units.
+    public func invert(output: UnsafePointer<Float>, raw: UnsafePointer<Float>, stats: WindowStatistics, into result: UnsafeMutablePointer<Float>) {
+        let C = columns.count, d = difference
+        for (k, c) in targetIndices.enumerated() {
+            for h in 0 ..< horizon {
+                let scaled = output[k * horizon + h] * stats.scale[c] + stats.mean[c]
+                var value = normalizer.inverse(scaled, column: c)
+                if d > 0 {
+                    let back = h - d // index of the base relative to the origin
+                    value += back < 0 ? raw[(lookback + back) * C + c] : result[k * horizon + back]
+                }
+                result[k * horizon + h] = value
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// Forecast errors in original units, pooled over every test window, horizon step and target.
+///
+/// `MAE = mean|e|`, `RMSE = √mean e²`, `sMAPE = mean 200·|e| / (|y| + |ŷ|)` (a term with zero
+/// denominator counts 0), `MASE = MAE / scale` with scale the training part's in-sample
+/// seasonal-naive MAE (lag `season`, or 1) — the protocol of `bench/baselines.md`.
+public struct ForecastMetrics: Sendable, Codable, Equatable {
+    public var mae: Double
+    public var rmse: Double
+    public var smape: Double
+    public var mase: Double
+
+    public init(actual: [Double], predicted: [Double], scale: Double) {
+        precondition(actual.count == predicted.count && !actual.isEmpty)
+        var absSum = 0.0, sqSum = 0.0, smapeSum = 0.0
+        for (y, p) in zip(actual, predicted) {
+            let e = y - p
+            absSum += abs(e)
+            sqSum += e * e
+            let denominator = abs(y) + abs(p)
+            if denominator > 0 { smapeSum += 200 * abs(e) / denominator }
+        }
+        let n = Double(actual.count)
+        mae = absSum / n
+        rmse = (sqSum / n).squareRoot()
+        smape = smapeSum / n
+        mase = scale > 0 ? mae / scale : .nan
+    }
+
+    /// The in-sample seasonal-naive MAE of `series[0 ..< end]` at lag `season` (1 = naive).
+    public static func scale(_ series: [Double], end: Int, season: Int) -> Double {
+        let m = max(1, season)
+        guard end > m else { return .nan }
+        var sum = 0.0
+        for t in m ..< end { sum += abs(series[t] - series[t - m]) }
+        return sum / Double(end - m)
+    }
+}
+
+/// Classification scores: accuracy, macro-F1, per-class precision and recall, confusion matrix.
+public struct ClassificationMetrics: Sendable, Codable, Equatable {
+    public var accuracy: Double
+    public var macroF1: Double
+    public var precision: [Double]
+    public var recall: [Double]
+    /// `confusion[actual][predicted]` counts.
+    public var confusion: [[Int]]
+
+    public init(actual: [Int], predicted: [Int], classes: Int) {
+        var confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes)
+        for (a, p) in zip(actual, predicted) { confusion[a][p] += 1 }
+        self.confusion = confusion
+        accuracy = actual.isEmpty ? .nan : Double(zip(actual, predicted).filter { $0 == $1 }.count) / Double(actual.count)
+        precision = (0 ..< classes).map { c in
+            let predictedC = (0 ..< classes).reduce(0) { $0 + confusion[$1][c] }
+            return predictedC > 0 ? Double(confusion[c][c]) / Double(predictedC) : 0
+        }
+        recall = (0 ..< classes).map { c in
+            let actualC = confusion[c].reduce(0, +)
+            return actualC > 0 ? Double(confusion[c][c]) / Double(actualC) : 0
+        }
+        // Macro-F1 over the classes present in the actual labels or the predictions (sklearn's
+        // labels = union), F1 = 0 where precision + recall = 0.
+        var f1s: [Double] = []
+        for c in 0 ..< classes {
+            let present = confusion[c].reduce(0, +) > 0 || (0 ..< classes).contains { confusion[$0][c] > 0 }
+            guard present else { continue }
+            let p = precision[c], r = recall[c]
+            f1s.append(p + r > 0 ? 2 * p * r / (p + r) : 0)
+        }
+        macroF1 = f1s.isEmpty ? .nan : f1s.reduce(0, +) / Double(f1s.count)
+    }
+}

@@ -1,0 +1,70 @@
+import TidalData
+import TidalNet
+
+/// Whole samples (UCR rows or long-format samples) as a `SampleSource`; lengths may differ,
+/// in which case a batch is left-padded to its longest sample and masked.
+public struct SampleDataset: SampleSource {
+    public let spec: SampleSpec
+    public let set: SampleSet
+    /// Class index per sample (classification), else empty.
+    public let labels: [Int32]
+    /// Scaled target per sample (regression), else empty.
+    public let targets: [Float]
+
+    /// - Throws: `DataError.layout` when a label is not a known class or not a number.
+    public init(spec: SampleSpec, set: SampleSet) throws {
+        self.spec = spec
+        self.set = set
+        if spec.classes.isEmpty {
+            labels = []
+            targets = try set.labels.enumerated().map { i, text in
+                guard let v = Double(text) else {
+                    throw DataError.layout(.init(source: set.source, line: set.lines[i], column: 1), reason: "regression target \"\(text)\" is not a number")
+                }
+                return Float((v - spec.targetShift) / spec.targetScale)
+            }
+        } else {
+            targets = []
+            labels = try set.labels.enumerated().map { i, text in
+                guard let c = spec.classes.firstIndex(of: text) else {
+                    throw DataError.layout(.init(source: set.source, line: set.lines[i], column: 1),
+                                           reason: "label \"\(text)\" was not seen in training; the classes are \(spec.classes.joined(separator: ", "))")
+                }
+                return Int32(c)
+            }
+        }
+    }
+
+    public var count: Int { self.set.count }
+
+    public func fill(_ indices: [Int], into batch: Batch) {
+        let B = indices.count, C = spec.channels
+        let T = indices.map(set.length).max() ?? 0
+        batch.steps = T
+        batch.size = B
+        let x = batch.x.reserve(T * B * C)
+        let mask = batch.mask.reserve(T * B)
+        var padded = false
+        set.values.withUnsafeBufferPointer { v in
+            for (b, i) in indices.enumerated() {
+                let length = set.length(i), pad = T - length
+                if pad > 0 { padded = true }
+                let start = v.baseAddress! + set.offsets[i] * C
+                for t in 0 ..< T {
+                    let dst = x + (t * B + b) * C
+                    mask[t * B + b] = t < pad ? 0 : 1
+                    for c in 0 ..< C {
+                        dst[c] = t < pad ? 0 : spec.normalizer.transform(start[(t - pad) * C + c], column: c)
+                    }
+                }
+            }
+        }
+        batch.hasMask = padded
+        if spec.classes.isEmpty {
+            let y = batch.targets.reserve(B)
+            for (b, i) in indices.enumerated() { y[b] = targets[i] }
+        } else {
+            batch.labels = indices.map { labels[$0] }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// The `--metrics` JSON document. Fields that do not apply are omitted, never faked.
+public struct MetricsReport: Sendable, Codable {
+    public struct EpochEntry: Sendable, Codable {
+        public var epoch: Int
+        public var trainLoss: Double
+        public var valLoss: Double?
+        public var trainAcc: Double?
+        public var valAcc: Double?
+        public var testAcc: Double?
+        public var testMae: Double?
+        public var gradientNorm: Double
+
+        enum CodingKeys: String, CodingKey {
+            case epoch, trainLoss = "train_loss", valLoss = "val_loss", trainAcc = "train_acc", valAcc = "val_acc"
+            case testAcc = "test_acc", testMae = "test_mae", gradientNorm = "gradient_norm"
+        }
+    }
+
+    /// Test scores: the forecast or regression errors, or the classification scores.
+    public struct Scores: Sendable, Codable {
+        public var mae: Double?
+        public var rmse: Double?
+        public var smape: Double?
+        public var mase: Double?
+        public var accuracy: Double?
+        public var macroF1: Double?
+        public var precision: [Double]?
+        public var recall: [Double]?
+        public var confusion: [[Int]]?
+        public var classes: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case mae, rmse, smape, mase, accuracy, macroF1 = "macro_f1", precision, recall, confusion, classes
+        }
+
+        public init(_ m: ForecastMetrics) {
+            mae = m.mae; rmse = m.rmse; smape = m.smape; mase = m.mase.isNaN ? nil : m.mase
+        }
+
+        public init(_ m: ClassificationMetrics, classes: [String]) {
+            accuracy = m.accuracy; macroF1 = m.macroF1; precision = m.precision; recall = m.recall; confusion = m.confusion
+            self.classes = classes
+        }
+
+        public init(mae: Double, rmse: Double) {
+            self.mae = mae
+            self.rmse = rmse
+        }
+    }
+
+    public var task: String
+    public var cell: String
+    public var epochsRun: Int
+    public var bestEpoch: Int
+    public var history: [EpochEntry]
+    public var test: Scores?
+    public var baselines: [String: Scores]
+    public var trainSeconds: Double
+    public var parameters: Int
+    public var choices: String?
+
+    enum CodingKeys: String, CodingKey {
+        case task, cell, epochsRun = "epochs_run", bestEpoch = "best_epoch", history, test, baselines
+        case trainSeconds = "train_seconds", parameters, choices
+    }
+
+    /// Pretty JSON with sorted keys (so reruns diff cleanly).
+    public func json() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+    }
+}

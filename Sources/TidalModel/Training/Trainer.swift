@@ -1,0 +1,198 @@
+import Foundation
+import TidalCore
+import TidalData
+import TidalNet
+
+/// Hyperparameters of a training run.
+public struct TrainingConfiguration: Sendable {
+    public var epochs = 100
+    public var batchSize = 32
+    public var learningRate: Float = 1e-3
+    public var optimizer: OptimizerKind = .adam
+    public var weightDecay: Float = 0
+    /// Global gradient-norm clip, or nil for none.
+    public var clip: Float? = 1.0
+    /// Stop after this many epochs without a better validation loss (best weights restored); nil = never.
+    public var patience: Int?
+    public var seed: UInt64 = 0
+    public var schedule: LearningRateSchedule = .constant
+
+    public init() {}
+}
+
+/// Loss and accuracy or error of one part after an epoch.
+public struct Evaluation: Sendable {
+    public var loss: Double
+    public var accuracy: Double?
+    public var mae: Double?
+    public init(loss: Double, accuracy: Double? = nil, mae: Double? = nil) {
+        self.loss = loss
+        self.accuracy = accuracy
+        self.mae = mae
+    }
+}
+
+/// One epoch's numbers.
+public struct EpochRecord: Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double?
+    public var validation: Evaluation?
+    public var test: Evaluation?
+    /// Mean global gradient norm over the epoch's steps (before clipping).
+    public var gradientNorm: Double
+}
+
+/// A training run's outcome.
+public struct TrainingResult: Sendable {
+    public var history: [EpochRecord]
+    /// The epoch whose weights the model holds at the end.
+    public var bestEpoch: Int
+    public var seconds: Double
+    public var epochsRun: Int { history.count }
+}
+
+/// Why training stopped with an error.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case diverged(epoch: Int)
+    case noSamples(part: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .diverged(epoch):
+            return "the training loss became NaN or infinite in epoch \(epoch); try a lower --lr (e.g. 1e-4) or gradient clipping (--clip 1)"
+        case let .noSamples(part, reason):
+            return "the \(part) part has no complete sample: \(reason)"
+        }
+    }
+}
+
+/// Trains a `SequenceModel` by backpropagation through time.
+///
+/// Each epoch: a seeded shuffle of the training samples, then per batch forward, loss,
+/// backward, optional clipping and one optimizer step; then the evaluation hooks. With
+/// `patience`, the best validation-loss weights are restored at the end.
+public struct Trainer {
+    public let configuration: TrainingConfiguration
+    public let objective: Objective
+
+    public init(configuration: TrainingConfiguration, objective: Objective) {
+        self.configuration = configuration
+        self.objective = objective
+    }
+
+    /// Runs the training loop.
+    /// - Parameters:
+    ///   - validate: evaluates the validation part (drives early stopping), or nil.
+    ///   - test: evaluates the test part after every epoch (printed only), or nil.
+    ///   - onEpoch: called after every epoch (epoch lines).
+    ///   - onBatch: called after every batch with (batch index, batch count) for progress.
+    public func train(_ model: SequenceModel, on samples: any SampleSource,
+                      validate: ((SequenceModel) -> Evaluation)? = nil,
+                      test: ((SequenceModel) -> Evaluation)? = nil,
+                      onEpoch: (EpochRecord) -> Void = { _ in },
+                      onBatch: (Int, Int) -> Void = { _, _ in }) throws -> TrainingResult {
+        guard samples.count > 0 else { throw TrainingError.noSamples(part: "training", reason: "no windows or samples to learn from") }
+        let start = Date()
+        let parameters = model.parameters
+        let optimizer: Optimizer
+        switch configuration.optimizer {
+        case .adam: optimizer = Adam(parameters: parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
+        case .adamw: optimizer = Adam(parameters: parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay, decoupled: true)
+        case .sgd: optimizer = SGD(parameters: parameters, learningRate: configuration.learningRate, momentum: 0.9, weightDecay: configuration.weightDecay)
+        }
+        var scheduler = LearningRateScheduler(configuration.schedule, baseRate: configuration.learningRate)
+        var batcher = SequenceBatcher(sampleCount: samples.count, batchSize: configuration.batchSize, seed: configuration.seed)
+        let batch = Batch()
+        let outputGradient = FloatBuffer()
+        var history: [EpochRecord] = []
+        var bestLoss = Double.infinity
+        var bestEpoch = 0
+        var bestWeights: [[Float]]?
+        var epochsWithoutImprovement = 0
+
+        for epoch in 1 ... configuration.epochs {
+            var lossSum = 0.0, correct = 0, seen = 0, normSum = 0.0
+            let batches = batcher.nextEpoch()
+            for (index, indices) in batches.enumerated() {
+                samples.fill(indices, into: batch)
+                model.zeroGradients()
+                let output = model.forward(batch.x.pointer, steps: batch.steps, batch: batch.size,
+                                           mask: batch.hasMask ? UnsafePointer(batch.mask.pointer) : nil, training: true)
+                let loss: Float
+                switch objective {
+                case let .regression(kind):
+                    let n = batch.size * model.architecture.outputSize
+                    loss = kind.evaluate(prediction: output, target: batch.targets.pointer, count: n, gradient: outputGradient.reserve(n))
+                case let .classification(classes):
+                    let g = outputGradient.reserve(batch.size * classes)
+                    loss = batch.labels.withUnsafeBufferPointer {
+                        CrossEntropy.evaluate(logits: output, labels: $0.baseAddress!, batch: batch.size, classes: classes, probabilities: nil, gradient: g)
+                    }
+                    for b in 0 ..< batch.size where argmax(output + b * classes, classes) == Int(batch.labels[b]) { correct += 1 }
+                }
+                guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch) }
+                model.backward(outputGradient.pointer)
+                normSum += clipGradientNorm(parameters, maxNorm: configuration.clip ?? .infinity)
+                optimizer.step()
+                lossSum += Double(loss) * Double(batch.size)
+                seen += batch.size
+                onBatch(index + 1, batches.count)
+            }
+            let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen),
+                                     trainAccuracy: isRegression ? nil : Double(correct) / Double(seen),
+                                     validation: validate?(model), test: test?(model),
+                                     gradientNorm: normSum / Double(batches.count))
+            history.append(record)
+            onEpoch(record)
+            optimizer.learningRate = scheduler.rate(afterEpoch: epoch, validationLoss: record.validation.map { Float($0.loss) })
+
+            if let validation = record.validation, configuration.patience != nil {
+                if validation.loss < bestLoss {
+                    bestLoss = validation.loss
+                    bestEpoch = epoch
+                    bestWeights = parameters.map(\.value)
+                    epochsWithoutImprovement = 0
+                } else {
+                    epochsWithoutImprovement += 1
+                    if epochsWithoutImprovement >= configuration.patience! { break }
+                }
+            } else {
+                bestEpoch = epoch
+            }
+        }
+        if let bestWeights, bestEpoch != history.count {
+            for (p, w) in zip(parameters, bestWeights) { p.value = w }
+        }
+        return TrainingResult(history: history, bestEpoch: bestEpoch, seconds: Date().timeIntervalSince(start))
+    }
+
+    var isRegression: Bool {
+        if case .regression = objective { return true }
+        return false
+    }
+}
+
+@inline(__always)
+func argmax(_ p: UnsafePointer<Float>, _ n: Int) -> Int {
+    var best = 0
+    for i in 1 ..< n where p[i] > p[best] { best = i }
+    return best
+}
+
+/// Runs the model over samples in fixed order, `batchSize` at a time, handing each batch's
+/// output `[size, outputs]` to `body` with the batch's sample indices.
+public func predictInBatches(_ model: SequenceModel, _ samples: any SampleSource, indices: [Int]? = nil, batchSize: Int = 256,
+                             _ body: (_ indices: [Int], _ output: UnsafePointer<Float>, _ batch: Batch) -> Void) {
+    let all = indices ?? Array(0 ..< samples.count)
+    let batch = Batch()
+    var start = 0
+    while start < all.count {
+        let part = Array(all[start ..< min(start + batchSize, all.count)])
+        samples.fill(part, into: batch)
+        let output = model.forward(batch.x.pointer, steps: batch.steps, batch: batch.size,
+                                   mask: batch.hasMask ? UnsafePointer(batch.mask.pointer) : nil)
+        body(part, output, batch)
+        start += batchSize
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import TidalCore
+import TidalData
+import TidalNet
+
+/// Everything a training run needs, as plain values (the CLI fills it from its flags).
+public struct TrainingRequest: Sendable {
+    public var task: TaskKind = .forecast
+    public var dataPath: String
+    /// A separate test file (UCR ships one), or nil to split the data file.
+    public var testPath: String?
+    public var table = TableOptions()
+    /// Whole-sample layout for classify and regress.
+    public var format: SampleSet.Format = .ucr
+    public var forecast = ForecastSetup(targets: [])
+    public var cell: CellKind = .lstm
+    public var hidden = 64
+    public var layers = 1
+    public var dropout: Float = 0
+    /// The linear autoregressive skip for forecasting (nil: on for forecasting).
+    public var skip: Bool?
+    public var loss: RegressionLoss = .mse
+    public var training = TrainingConfiguration()
+    public var scaling: Scaling?
+
+    public init(dataPath: String) { self.dataPath = dataPath }
+}
+
+/// What a training run produced.
+public struct TrainingOutcome: Sendable {
+    public var model: TrainedModel
+    public var result: TrainingResult
+    public var report: MetricsReport
+    /// Forecasting: one-step test predictions and actual values, baselines alike, for `forecast.svg`.
+    public var forecastCurves: [String: [Double]]
+    /// Test-part time labels when there is a time column.
+    public var testTimes: [String]?
+}
+
+/// Receives progress while a session runs.
+public protocol TrainingObserver {
+    func started(description: String)
+    func epochEnded(_ record: EpochRecord, of total: Int, task: TaskKind)
+    func batchEnded(_ index: Int, of count: Int, epoch: Int)
+}
+
+/// Runs a whole training request: load, split, scale, train, evaluate against baselines.
+public enum TrainingSession {
+    public static func run(_ request: TrainingRequest, observer: TrainingObserver?) throws -> TrainingOutcome {
+        switch request.task {
+        case .forecast: return try runForecast(request, observer: observer)
+        case .classify, .regress: return try runSamples(request, observer: observer)
+        }
+    }
+
+    // MARK: forecasting
+
+    static func runForecast(_ request: TrainingRequest, observer: TrainingObserver?) throws -> TrainingOutcome {
+        var options = request.table
+        let setup = request.forecast
+        let features = setup.features.isEmpty ? setup.targets : setup.features
+        options.numericColumns = features + setup.targets.filter { !features.contains($0) }
+        let table = try Table.load(path: request.dataPath, options: options)
+        let task = try ForecastTask(table: table, setup: setup)
+        let spec = task.spec
+        let architecture = ModelArchitecture(cell: request.cell, inputSize: spec.featureCount, hiddenSize: request.hidden,
+                                             layers: request.layers, dropout: request.dropout, outputSize: spec.outputCount,
+                                             skipSteps: (request.skip ?? true) ? spec.steps : 0)
+        let network = SequenceModel(architecture, seed: request.training.seed)
+        observer?.started(description: "forecast \(spec.targets.joined(separator: ",")): \(task.train.count) training, \(task.validation.count) validation, \(task.test.count) test windows; lookback \(spec.lookback), horizon \(spec.horizon); \(task.choices)")
+        let trainer = Trainer(configuration: request.training, objective: .regression(request.loss))
+        let epochs = request.training.epochs
+        var currentEpoch = 1
+        let result = try trainer.train(network, on: task.train,
+                                       validate: task.validation.count > 0 ? { task.evaluate($0, on: task.validation, loss: request.loss)! } : nil,
+                                       test: task.test.count > 0 ? { task.evaluate($0, on: task.test, loss: request.loss)! } : nil,
+                                       onEpoch: { observer?.epochEnded($0, of: epochs, task: .forecast); currentEpoch = $0.epoch + 1 },
+                                       onBatch: { observer?.batchEnded($0, of: $1, epoch: currentEpoch) })
+        var baselines: [String: MetricsReport.Scores] = [:]
+        var curves: [String: [Double]] = [:]
+        var test: ForecastMetrics?
+        if task.test.count > 0 {
+            let predicted = task.test.predict(network)
+            test = task.metrics(of: predicted, on: task.test)
+            baselines["naive"] = .init(task.metrics(of: task.test.naive(), on: task.test))
+            let O = spec.outputCount
+            curves["actual"] = stride(from: 0, to: predicted.count, by: O).map { Double(task.test.actuals()[$0]) }
+            curves["model"] = stride(from: 0, to: predicted.count, by: O).map { Double(predicted[$0]) }
+            curves["naive"] = stride(from: 0, to: predicted.count, by: O).map { Double(task.test.naive()[$0]) }
+            if spec.season > 1 {
+                let seasonal = task.test.seasonalNaive(period: spec.season)
+                baselines["seasonal_naive"] = .init(task.metrics(of: seasonal, on: task.test))
+                curves["seasonal naive"] = stride(from: 0, to: predicted.count, by: O).map { Double(seasonal[$0]) }
+            }
+        }
+        let report = makeReport(task: .forecast, cell: request.cell, result: result, test: test.map(MetricsReport.Scores.init),
+                                baselines: baselines, parameters: network.parameterCount, choices: task.choices)
+        let model = TrainedModel(task: .forecast, architecture: architecture, forecast: spec, samples: nil, network: network,
+                                 metadata: metadata(request, result: result, metrics: test.map { ["mae": $0.mae, "rmse": $0.rmse, "smape": $0.smape, "mase": $0.mase] } ?? [:]))
+        let times = task.time.map { t in task.test.origins.map { t[$0] } }
+        return TrainingOutcome(model: model, result: result, report: report, forecastCurves: curves, testTimes: times)
+    }
+
+    // MARK: whole samples
+
+    static func runSamples(_ request: TrainingRequest, observer: TrainingObserver?) throws -> TrainingOutcome {
+        let all = try SampleSet.load(path: request.dataPath, format: request.format, hasHeader: request.table.hasHeader)
+        var trainSet = all, testSet: SampleSet?
+        if let testPath = request.testPath {
+            testSet = try SampleSet.load(path: testPath, format: request.format, hasHeader: request.table.hasHeader)
+            if testSet!.channels != all.channels {
+                throw DataError.unusable(source: testPath, reason: "\(testSet!.channels) channels, but the training file has \(all.channels)")
+            }
+        } else if request.forecast.testFraction > 0 {
+            let cut = Int((Double(all.count) * (1 - request.forecast.testFraction)).rounded(.down))
+            trainSet = all.subset(0 ..< cut)
+            testSet = all.subset(cut ..< all.count)
+        }
+        var validationSet: SampleSet?
+        if request.forecast.valFraction > 0 {
+            let cut = trainSet.count - Int((Double(trainSet.count) * request.forecast.valFraction).rounded(.down))
+            validationSet = trainSet.subset(cut ..< trainSet.count)
+            trainSet = trainSet.subset(0 ..< cut)
+        }
+        guard trainSet.count > 0 else { throw TrainingError.noSamples(part: "training", reason: "\(request.dataPath) has no samples left for training") }
+        let classify = request.task == .classify
+        var classes: [String] = []
+        var targetShift = 0.0, targetScale = 1.0
+        if classify {
+            classes = ClassLabels(collecting: trainSet.labels).names
+            if classes.count < 2 {
+                throw DataError.unusable(source: request.dataPath, reason: "the training samples hold only one class (\"\(classes.first ?? "")\"); classification needs at least two")
+            }
+        } else {
+            var stats = RunningStatistics()
+            for (i, label) in trainSet.labels.enumerated() {
+                guard let v = Double(label) else {
+                    throw DataError.layout(.init(source: trainSet.source, line: trainSet.lines[i], column: 1), reason: "regression target \"\(label)\" is not a number")
+                }
+                stats.add(v)
+            }
+            targetShift = stats.mean
+            let s = stats.populationVariance.squareRoot()
+            targetScale = s > 1e-12 ? s : 1
+        }
+        var channelStats = Array(repeating: RunningStatistics(), count: trainSet.channels)
+        for (i, v) in trainSet.values.enumerated() { channelStats[i % trainSet.channels].add(Double(v)) }
+        let scaling = request.scaling ?? .zscore
+        let kind: Normalizer.Kind = scaling == .minmax ? .minmax : scaling == .none ? .none : .zscore
+        let spec = SampleSpec(layout: request.format == .ucr ? .ucr : .long, channels: trainSet.channels, classes: classes,
+                              normalizer: Normalizer(kind: kind, statistics: channelStats),
+                              targetShift: targetShift, targetScale: targetScale, maxLength: trainSet.maxLength)
+        let train = try SampleDataset(spec: spec, set: trainSet)
+        let validation = try validationSet.map { try SampleDataset(spec: spec, set: $0) }
+        let test = try testSet.map { try SampleDataset(spec: spec, set: $0) }
+        let outputs = classify ? classes.count : 1
+        let architecture = ModelArchitecture(cell: request.cell, inputSize: spec.channels, hiddenSize: request.hidden,
+                                             layers: request.layers, dropout: request.dropout, outputSize: outputs)
+        let network = SequenceModel(architecture, seed: request.training.seed)
+        observer?.started(description: "\(request.task.rawValue): \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test samples; \(spec.channels) channel(s), length up to \(spec.maxLength)\(classify ? ", \(classes.count) classes" : "")")
+        let objective: Objective = classify ? .classification(classes: classes.count) : .regression(request.loss)
+        let trainer = Trainer(configuration: request.training, objective: objective)
+        let evaluate: (SequenceModel, SampleDataset) -> Evaluation = { model, set in
+            sampleEvaluation(model, set, objective: objective)
+        }
+        var currentEpoch = 1
+        let epochs = request.training.epochs
+        let result = try trainer.train(network, on: train,
+                                       validate: validation.map { v in { evaluate($0, v) } },
+                                       test: test.map { t in { evaluate($0, t) } },
+                                       onEpoch: { observer?.epochEnded($0, of: epochs, task: request.task); currentEpoch = $0.epoch + 1 },
+                                       onBatch: { observer?.batchEnded($0, of: $1, epoch: currentEpoch) })
+        var scores: MetricsReport.Scores?
+        var baselines: [String: MetricsReport.Scores] = [:]
+        var final: [String: Double] = [:]
+        if let test {
+            let outputsOfTest = samplePredictions(network, test)
+            if classify {
+                let predicted = outputsOfTest.map(\.argmax)
+                let metrics = ClassificationMetrics(actual: test.labels.map(Int.init), predicted: predicted, classes: classes.count)
+                scores = .init(metrics, classes: classes)
+                final = ["accuracy": metrics.accuracy, "macro_f1": metrics.macroF1]
+                let trainCounts = (0 ..< classes.count).map { c in train.labels.filter { $0 == c }.count }
+                let majority = trainCounts.indices.max { trainCounts[$0] < trainCounts[$1] }!
+                let majorityMetrics = ClassificationMetrics(actual: test.labels.map(Int.init), predicted: Array(repeating: majority, count: test.count), classes: classes.count)
+                baselines["majority"] = .init(majorityMetrics, classes: classes)
+            } else {
+                let actual = test.targets.map { Double($0) * targetScale + targetShift }
+                let predicted = outputsOfTest.map { Double($0.values[0]) * targetScale + targetShift }
+                let m = ForecastMetrics(actual: actual, predicted: predicted, scale: 1)
+                scores = MetricsReport.Scores(mae: m.mae, rmse: m.rmse)
+                final = ["mae": m.mae, "rmse": m.rmse]
+                let meanMetrics = ForecastMetrics(actual: actual, predicted: Array(repeating: targetShift, count: actual.count), scale: 1)
+                baselines["train_mean"] = MetricsReport.Scores(mae: meanMetrics.mae, rmse: meanMetrics.rmse)
+            }
+        }
+        let report = makeReport(task: request.task, cell: request.cell, result: result, test: scores, baselines: baselines,
+                                parameters: network.parameterCount, choices: nil)
+        let model = TrainedModel(task: request.task, architecture: architecture, forecast: nil, samples: spec, network: network,
+                                 metadata: metadata(request, result: result, metrics: final))
+        return TrainingOutcome(model: model, result: result, report: report, forecastCurves: [:], testTimes: nil)
+    }
+
+    struct SampleOutput { var values: [Float]; var argmax: Int }
+
+    static func samplePredictions(_ model: SequenceModel, _ set: SampleDataset) -> [SampleOutput] {
+        let O = model.architecture.outputSize
+        var out = [SampleOutput](repeating: SampleOutput(values: [], argmax: 0), count: set.count)
+        predictInBatches(model, set, batchSize: 64) { indices, output, _ in
+            for (b, i) in indices.enumerated() {
+                let row = Array(UnsafeBufferPointer(start: output + b * O, count: O))
+                out[i] = SampleOutput(values: row, argmax: row.indices.max { row[$0] < row[$1] }!)
+            }
+        }
+        return out
+    }
+
+    static func sampleEvaluation(_ model: SequenceModel, _ set: SampleDataset, objective: Objective) -> Evaluation {
+        var total = 0.0, correct = 0, absError = 0.0
+        predictInBatches(model, set, batchSize: 64) { indices, output, batch in
+            switch objective {
+            case let .classification(classes):
+                let loss = batch.labels.withUnsafeBufferPointer {
+                    CrossEntropy.evaluate(logits: output, labels: $0.baseAddress!, batch: batch.size, classes: classes, probabilities: nil, gradient: nil)
+                }
+                total += Double(loss) * Double(batch.size)
+                for b in 0 ..< batch.size where argmax(output + b * classes, classes) == Int(batch.labels[b]) { correct += 1 }
+            case let .regression(kind):
+                total += Double(kind.evaluate(prediction: output, target: batch.targets.pointer, count: batch.size, gradient: nil)) * Double(batch.size)
+                for b in 0 ..< batch.size { absError += abs(Double(output[b] - batch.targets.pointer[b])) * set.spec.targetScale }
+            }
+        }
+        let n = Double(set.count)
+        if case .classification = objective { return Evaluation(loss: total / n, accuracy: Double(correct) / n) }
+        return Evaluation(loss: total / n, mae: absError / n)
+    }
+
+    static func makeReport(task: TaskKind, cell: CellKind, result: TrainingResult, test: MetricsReport.Scores?,
+                           baselines: [String: MetricsReport.Scores], parameters: Int, choices: String?) -> MetricsReport {
+        MetricsReport(task: task.rawValue, cell: cell.rawValue, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch,
+                      history: result.history.map {
+                          .init(epoch: $0.epoch, trainLoss: $0.trainLoss, valLoss: $0.validation?.loss, trainAcc: $0.trainAccuracy,
+                                valAcc: $0.validation?.accuracy, testAcc: $0.test?.accuracy, testMae: $0.test?.mae, gradientNorm: $0.gradientNorm)
+                      },
+                      test: test, baselines: baselines, trainSeconds: result.seconds, parameters: parameters, choices: choices)
+    }
+
+    static func metadata(_ request: TrainingRequest, result: TrainingResult, metrics: [String: Double]) -> TrainingMetadata {
+        let formatter = ISO8601DateFormatter()
+        return TrainingMetadata(createdAt: formatter.string(from: Date()), dataFile: (request.dataPath as NSString).lastPathComponent,
+                                dataSHA256: (try? SHA256.hexDigest(ofFile: request.dataPath)) ?? "",
+                                seed: request.training.seed, epochs: result.epochsRun, finalMetrics: metrics.filter { $0.value.isFinite },
+                                tidalVersion: TidalModelVersion.string)
+    }
+}
+
+/// The version written into model files.
+public enum TidalModelVersion {
+    public static let string = "0.1.0"
+}
+
+extension SampleSet {
+    /// The samples at `range`, as a new set.
+    public func subset(_ range: Range<Int>) -> SampleSet {
+        let start = offsets[range.lowerBound], end = offsets[range.upperBound]
+        return SampleSet(source: source, channels: channels, values: Array(values[start * channels ..< end * channels]),
+                         offsets: offsets[range.lowerBound ... range.upperBound].map { $0 - start },
+                         labels: Array(labels[range]), lines: Array(lines[range]))
+    }
+}

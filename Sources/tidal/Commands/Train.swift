@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import TidalData
+import TidalModel
+import TidalNet
+
+/// `tidal train`: fit a recurrent model, print one line per epoch and the test metrics beside the baselines.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a recurrent model on a CSV file and report test metrics beside simple baselines.",
+        discussion: """
+        Forecasting (default): windows of --lookback rows predict the next --horizon values of --target.
+        Classification and regression: whole samples in UCR (label,t0,…) or long (sample,label,t,ch0,…) layout.
+
+        Examples:
+          tidal train --data SampleSeries/airline.csv --target value --lookback 24 --season 12 --out airline.tidal
+          tidal train --task classify --data SampleSeries/ItalyPowerDemand_TRAIN.csv --test SampleSeries/ItalyPowerDemand_TEST.csv --out italy.tidal
+        """
+    )
+
+    @OptionGroup var flags: TrainingFlags
+
+    @Option(help: "Write the trained model here (atomically).")
+    var out: String?
+
+    @Option(help: "Write the metrics as JSON here.")
+    var metrics: String?
+
+    @Option(help: "Write SVG plots into this directory (loss.svg, accuracy.svg, forecast.svg, confusion.svg).")
+    var plots: String?
+
+    @Flag(help: "Print nothing but errors (and the final table with --verbose-summary).")
+    var quiet = false
+
+    func run() throws {
+        try reportingErrors {
+            BLAS.setThreads(flags.threads)
+            let request = try flags.request()
+            let observer = ConsoleObserver(quiet: quiet)
+            let outcome = try TrainingSession.run(request, observer: observer)
+            observer.finish()
+            if !quiet { print(SummaryTable.render(outcome)) }
+            if let metrics { try outcome.report.json().write(to: URL(fileURLWithPath: metrics)) }
+            if let plots { try PlotWriter.write(outcome, to: plots) }
+            if let out {
+                try ModelFile.write(outcome.model, to: out)
+                if !quiet { print("model written to \(out)") }
+            }
+        }
+    }
+}
+
+/// Epoch lines on stdout; a progress bar on stderr only when stderr is a terminal.
+final class ConsoleObserver: TrainingObserver {
+    let quiet: Bool
+    let progress: Bool
+    var lastDraw = Date.distantPast
+    var epochStart = Date()
+
+    init(quiet: Bool) {
+        self.quiet = quiet
+        progress = !quiet && isatty(2) == 1
+    }
+
+    func started(description: String) {
+        if !quiet { print(description) }
+        epochStart = Date()
+    }
+
+    func epochEnded(_ r: EpochRecord, of total: Int, task: TaskKind) {
+        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        epochStart = Date()
+        guard !quiet else { return }
+        print(EpochLine.render(r, of: total, task: task))
+        fflush(nil)
+    }
+
+    func batchEnded(_ index: Int, of count: Int, epoch: Int) {
+        guard progress else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) > 0.1 || index == count else { return }
+        lastDraw = now
+        let elapsed = now.timeIntervalSince(epochStart)
+        let rate = Double(index) / max(elapsed, 1e-9)
+        let eta = Double(count - index) / max(rate, 1e-9)
+        let width = 30, filled = width * index / max(count, 1)
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data(String(format: "\r\u{1B}[Kepoch %d [%@] %d/%d  %.0f batches/s  ETA %.1fs", epoch, bar, index, count, rate, eta).utf8))
+    }
+
+    func finish() {
+        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// The textbook's epoch line.
+enum EpochLine {
+    static func render(_ r: EpochRecord, of total: Int, task: TaskKind) -> String {
+        var parts = ["Epoch [\(r.epoch)/\(total)]", String(format: "Train Loss: %.4f", r.trainLoss)]
+        if task == .classify {
+            if let a = r.trainAccuracy { parts.append(String(format: "Train Acc: %.1f%%", 100 * a)) }
+            if let v = r.validation {
+                parts.append(String(format: "Val Loss: %.4f", v.loss))
+                if let a = v.accuracy { parts.append(String(format: "Val Acc: %.1f%%", 100 * a)) }
+            }
+            if let a = r.test?.accuracy { parts.append(String(format: "Test Acc: %.1f%%", 100 * a)) }
+        } else {
+            if let v = r.validation { parts.append(String(format: "Val Loss: %.4f", v.loss)) }
+            if let m = r.test?.mae { parts.append("Test MAE: \(formatMetric(m))") }
+        }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// The model's test metrics beside the baselines on the same test samples.
+enum SummaryTable {
+    static func render(_ outcome: TrainingOutcome) -> String {
+        let report = outcome.report
+        guard let test = report.test else { return "no test part: nothing to score" }
+        var rows: [[String]]
+        if report.task == TaskKind.classify.rawValue {
+            rows = [["model", "accuracy", "macro-F1"]]
+            rows.append(["\(report.cell) (test)", format(test.accuracy), format(test.macroF1)])
+            for (name, b) in report.baselines.sorted(by: { $0.key < $1.key }) { rows.append([name, format(b.accuracy), format(b.macroF1)]) }
+            var out = TextTable.render(rows)
+            if let confusion = test.confusion, let classes = test.classes {
+                out += "\nconfusion (rows: actual, columns: predicted)\n"
+                var c = [[""] + classes]
+                for (i, row) in confusion.enumerated() { c.append([classes[i]] + row.map(String.init)) }
+                out += TextTable.render(c)
+                out += "\n" + TextTable.render([["class", "precision", "recall"]] + classes.indices.map { [classes[$0], format(test.precision?[$0]), format(test.recall?[$0])] })
+            }
+            return out
+        }
+        if report.task == TaskKind.regress.rawValue {
+            rows = [["model", "MAE", "RMSE"], ["\(report.cell) (test)", format(test.mae), format(test.rmse)]]
+            for (name, b) in report.baselines.sorted(by: { $0.key < $1.key }) { rows.append([name, format(b.mae), format(b.rmse)]) }
+            return TextTable.render(rows)
+        }
+        rows = [["model", "MAE", "RMSE", "sMAPE %", "MASE"], ["\(report.cell) (test)", format(test.mae), format(test.rmse), format(test.smape), format(test.mase)]]
+        for (name, b) in report.baselines.sorted(by: { $0.key < $1.key }) { rows.append([name, format(b.mae), format(b.rmse), format(b.smape), format(b.mase)]) }
+        return TextTable.render(rows)
+    }
+
+    static func format(_ x: Double?) -> String { x.map(formatMetric) ?? "-" }
+}
+
+/// A metric with 4 significant digits.
+func formatMetric(_ x: Double) -> String { String(format: "%.4g", x) }

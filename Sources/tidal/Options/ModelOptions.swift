@@ -1,0 +1,163 @@
+import ArgumentParser
+import TidalData
+import TidalModel
+import TidalNet
+
+extension CellKind: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+extension RegressionLoss: ExpressibleByArgument {}
+extension Scaling: ExpressibleByArgument {}
+extension TaskKind: ExpressibleByArgument {}
+extension SampleSet.Format: ExpressibleByArgument {}
+
+/// The data, model and training flags of `train` (and of `compare`, which trains several cells).
+struct TrainingFlags: ParsableArguments {
+    @Option(help: "Training data: a CSV file.")
+    var data: String
+
+    @Option(help: "forecast (next values of --target), classify (labelled samples) or regress (one number per sample).")
+    var task: TaskKind = .forecast
+
+    @Option(help: "Column to forecast (repeatable). Default: the only numeric column, or 'value'.")
+    var target: [String] = []
+
+    @Option(help: "Input column (repeatable). Default: the targets.")
+    var features: [String] = []
+
+    @Option(help: "Sample layout for classify/regress: ucr (label,t0,t1,…) or long (sample,label,t,ch0,…).")
+    var format: SampleSet.Format = .ucr
+
+    @Option(help: "A separate test file (as UCR ships them); otherwise the last --test-fraction is the test part.")
+    var test: String?
+
+    @Option(help: "Seasonal period for seasonal-naive baselines and MASE (1 = none).")
+    var season: Int = 1
+
+    @Option(help: "Recurrent cell: lstm, gru, rnn or rnn-relu.")
+    var cell: CellKind = .lstm
+
+    @Option(help: "Hidden units per layer.")
+    var hidden: Int = 64
+
+    @Option(help: "Stacked recurrent layers.")
+    var layers: Int = 1
+
+    @Option(help: "Dropout between recurrent layers (training only).")
+    var dropout: Float = 0
+
+    @Option(help: "Optimizer: adam, adamw or sgd (momentum 0.9).")
+    var optimizer: OptimizerKind = .adam
+
+    @Option(help: "Learning rate.")
+    var lr: Float = 1e-3
+
+    @Option(name: .customLong("weight-decay"), help: "Weight decay (L2 for adam/sgd, decoupled for adamw).")
+    var weightDecay: Float = 0
+
+    @Option(help: "Batch size.")
+    var batch: Int = 32
+
+    @Option(help: "Training epochs (fewer with --patience).")
+    var epochs: Int?
+
+    @Option(help: "Clip the global gradient norm to this value (0 = off).")
+    var clip: Float = 1
+
+    @Option(help: "Stop after this many epochs without a better validation loss; best weights are restored. Needs --val-fraction.")
+    var patience: Int?
+
+    @Option(help: "Regression loss: mse, mae or huber.")
+    var loss: RegressionLoss = .mse
+
+    @Option(help: "Scaling: window (default for forecasting: each window by its own mean/std), zscore (default otherwise), minmax or none.")
+    var normalize: Scaling?
+
+    @Option(help: "Train on differences of this lag (0, 1 or the season); forecasts are integrated back.")
+    var difference: Int?
+
+    @Option(help: "Linear autoregressive skip from the window to the forecast (on or off; forecasting, default on).")
+    var skip: OnOff?
+
+    @Option(help: "Random seed (weights, shuffling, dropout).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads for the matrix products.")
+    var threads: Int = 1
+
+    @OptionGroup var csv: CSVInputOptions
+    @OptionGroup var windows: WindowOptions
+
+    func validate() throws {
+        if hidden < 1 || layers < 1 || batch < 1 { throw ValidationError("--hidden, --layers and --batch must be at least 1") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if !(0 ..< 1).contains(dropout) { throw ValidationError("--dropout must lie in [0, 1)") }
+        if dropout > 0 && layers == 1 { throw ValidationError("--dropout acts between stacked layers; use --layers 2 or more") }
+        if lr <= 0 { throw ValidationError("--lr must be positive") }
+        if season < 1 { throw ValidationError("--season must be at least 1") }
+        if patience != nil && windows.valFraction == 0 { throw ValidationError("--patience needs a validation part: add --val-fraction (e.g. 0.1)") }
+        if task == .forecast && test != nil { throw ValidationError("--test is for classify and regress; forecasting splits the series with --test-fraction") }
+        if task != .forecast && (!target.isEmpty || windows.lookback != nil) {
+            throw ValidationError("--target and --lookback are for --task forecast; classify and regress read whole samples (--format ucr|long)")
+        }
+        if let difference, difference < 0 { throw ValidationError("--difference must be 0, 1 or a seasonal lag") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// The request for the library, with the defaults resolved.
+    func request() throws -> TrainingRequest {
+        var r = TrainingRequest(dataPath: data)
+        r.task = task
+        r.testPath = test
+        r.table = csv.tableOptions()
+        r.format = format
+        var setup = ForecastSetup(targets: try resolvedTargets())
+        setup.features = features
+        setup.lookback = windows.lookback
+        setup.horizon = windows.horizon
+        setup.stride = windows.stride
+        setup.testFraction = windows.testFraction
+        setup.valFraction = windows.valFraction
+        setup.scaling = normalize
+        setup.difference = difference
+        setup.season = season
+        r.forecast = setup
+        r.scaling = normalize
+        r.cell = cell
+        r.hidden = hidden
+        r.layers = layers
+        r.dropout = dropout
+        r.skip = skip.map { $0 == .on }
+        r.loss = loss
+        var t = TrainingConfiguration()
+        t.epochs = epochs ?? (task == .forecast ? 100 : 150)
+        t.batchSize = batch
+        t.learningRate = lr
+        t.optimizer = optimizer
+        t.weightDecay = weightDecay
+        t.clip = clip > 0 ? clip : nil
+        t.patience = patience
+        t.seed = seed
+        r.training = t
+        return r
+    }
+
+    func resolvedTargets() throws -> [String] {
+        guard task == .forecast else { return [] }
+        if !target.isEmpty { return target }
+        // Default: a column named value, else the only numeric column besides the time column.
+        var options = csv.tableOptions()
+        options.inferTextColumns = true
+        options.missing = .keep
+        let table = try Table.load(path: data, options: options)
+        if table.names.contains("value") { return ["value"] }
+        let numeric = zip(table.names, table.columns).compactMap { name, column -> String? in
+            if case .numeric = column { return name } else { return nil }
+        }
+        guard numeric.count == 1 else {
+            throw ValidationError("name the column to forecast with --target; the numeric columns are \(numeric.joined(separator: ", "))")
+        }
+        return numeric
+    }
+}
+
+enum OnOff: String, ExpressibleByArgument { case on, off }
