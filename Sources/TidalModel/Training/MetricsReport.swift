@@ -61,6 +61,20 @@ public struct MetricsReport: Sendable, Codable {
     public var parameters: Int
     public var choices: String?
 
+    public init(task: String, cell: String, epochsRun: Int, bestEpoch: Int, history: [EpochEntry], test: Scores?,
+                baselines: [String: Scores], trainSeconds: Double, parameters: Int, choices: String?) {
+        self.task = task
+        self.cell = cell
+        self.epochsRun = epochsRun
+        self.bestEpoch = bestEpoch
+        self.history = history
+        self.test = test
+        self.baselines = baselines
+        self.trainSeconds = trainSeconds
+        self.parameters = parameters
+        self.choices = choices
+    }
+
     enum CodingKeys: String, CodingKey {
         case task, cell, epochsRun = "epochs_run", bestEpoch = "best_epoch", history, test, baselines
         case trainSeconds = "train_seconds", parameters, choices

@@ -50,6 +50,12 @@ public struct TrainingResult: Sendable {
     public var bestEpoch: Int
     public var seconds: Double
     public var epochsRun: Int { history.count }
+
+    public init(history: [EpochRecord], bestEpoch: Int, seconds: Double) {
+        self.history = history
+        self.bestEpoch = bestEpoch
+        self.seconds = seconds
+    }
 }
 
 /// Why training stopped with an error.

@@ -35,6 +35,14 @@ public struct TrainingOutcome: Sendable {
     public var forecastCurves: [String: [Double]]
     /// Test-part time labels when there is a time column.
     public var testTimes: [String]?
+
+    public init(model: TrainedModel, result: TrainingResult, report: MetricsReport, forecastCurves: [String: [Double]], testTimes: [String]?) {
+        self.model = model
+        self.result = result
+        self.report = report
+        self.forecastCurves = forecastCurves
+        self.testTimes = testTimes
+    }
 }
 
 /// Receives progress while a session runs.

@@ -1,0 +1,296 @@
+import Foundation
+import TidalCore
+import TidalData
+import TidalNet
+
+/// Counts that account for every input row: `read = predicted + warming + rejected`.
+public struct ReplayCounts: Sendable, Equatable {
+    public var read = 0
+    public var predicted = 0
+    public var rejected = 0
+    public var warming = 0
+
+    public var summary: String {
+        "replay: \(read) rows read, \(predicted) predictions written, \(rejected) rejected, \(warming) warming up"
+    }
+}
+
+/// Why replay stopped.
+public enum ReplayError: Error, CustomStringConvertible {
+    case missingColumns(source: String, missing: [String], header: [String])
+    case badRow(String)
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case let .missingColumns(source, missing, header):
+            return "\(source):1: the model needs column(s) \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), not in the header (\(header.joined(separator: ",")))"
+        case let .badRow(message): return message
+        case let .unsupported(message): return message
+        }
+    }
+}
+
+/// Output format of replay and forecast.
+public enum PredictionFormat: String, Sendable, CaseIterable { case csv, jsonl }
+
+/// Streams CSV rows through a model: one prediction per row, written and flushed at once.
+///
+/// Forecasting models keep a rolling window of the last `lookback` accepted rows; from the
+/// `lookback`-th row on, every row gives one line with the same columns as `forecast --all`
+/// (`row,time,<target>_h1,…`) plus `gap` (1 when the window spans a rejected row).
+/// Classification models on UCR rows predict each row on its own: `row,label,p_<class>…`.
+public final class ReplayEngine {
+    public let model: TrainedModel
+    public let format: PredictionFormat
+    public let strict: Bool
+    public let hasHeader: Bool
+    public private(set) var counts = ReplayCounts()
+    let write: (String) -> Void
+    let warn: (String) -> Void
+
+    /// - Parameters:
+    ///   - write: receives each output line (with its newline); it must flush.
+    ///   - warn: receives each diagnostic line for stderr.
+    public init(model: TrainedModel, format: PredictionFormat = .csv, strict: Bool = false, hasHeader: Bool = true,
+                write: @escaping (String) -> Void, warn: @escaping (String) -> Void) {
+        self.model = model
+        self.format = format
+        self.strict = strict
+        self.hasHeader = hasHeader
+        self.write = write
+        self.warn = warn
+    }
+
+    /// Reads rows from `source` until its end; `onCounts` sees the counts after every row.
+    public func run(source: any ByteSource, onCounts: (ReplayCounts) -> Void = { _ in }) throws {
+        switch model.task {
+        case .forecast: try runForecast(source, onCounts)
+        case .classify, .regress: try runSamples(source, onCounts)
+        }
+    }
+
+    // MARK: forecasting
+
+    func runForecast(_ source: any ByteSource, _ onCounts: (ReplayCounts) -> Void) throws {
+        let forecaster = Forecaster(model)
+        let spec = forecaster.spec
+        let C = spec.columns.count, L = spec.lookback
+        let stream = try CSVStream(source: source)
+        stream.requiresUniformFieldCount = false
+        var fieldOf: [Int] = []
+        var timeField: Int?
+        var header: [String]?
+        var window = [Float](repeating: 0, count: L * C)   // ring of the last L accepted rows, oldest first after rotation
+        var filled = 0
+        var gapRows = 0       // accepted rows since the last rejection, saturating at L
+        var sawRejection = false
+        var row = 0
+        var wroteHeader = false
+        var values = [Float](repeating: 0, count: C)
+
+        func setUp(_ names: [String]) throws {
+            header = names
+            var missing: [String] = []
+            fieldOf = spec.columns.map { name in
+                if let i = names.firstIndex(of: name) { return i }
+                missing.append(name)
+                return -1
+            }
+            if !missing.isEmpty { throw ReplayError.missingColumns(source: stream.sourceName, missing: missing, header: names) }
+            if let t = spec.timeColumn { timeField = names.firstIndex(of: t) }
+            stream.fieldNames = names
+        }
+
+        try stream.forEachRecord { record in
+            if header == nil {
+                if hasHeader { try setUp(record.strings); return true }
+                // Without a header: the model's column order (time column first when the model has one).
+                let names = (spec.timeColumn.map { [$0] } ?? []) + spec.columns
+                guard record.count >= names.count else {
+                    throw ReplayError.badRow("\(stream.sourceName):\(record.line): expected \(names.count) fields (\(names.joined(separator: ","))), found \(record.count)")
+                }
+                try setUp(names + (names.count ..< record.count).map { "extra\($0)" })
+            }
+            row += 1
+            counts.read += 1
+            // Parse every model column; a bad row stays out of the window.
+            var problem: String?
+            if record.count < header!.count {
+                problem = "expected \(header!.count) fields, found \(record.count)"
+            } else {
+                for (c, field) in fieldOf.enumerated() {
+                    switch record.number(field) {
+                    case let .value(v): values[c] = Float(v)
+                    case .missing: problem = "column \"\(spec.columns[c])\": missing value"
+                    case .invalid: problem = "column \"\(spec.columns[c])\": expected a number, found \"\(record.string(field))\""
+                    }
+                    if problem != nil { break }
+                }
+            }
+            if let problem {
+                counts.rejected += 1
+                let message = "\(stream.sourceName):\(record.line): row rejected: \(problem)"
+                if strict { throw ReplayError.badRow(message) }
+                warn(message)
+                sawRejection = true
+                gapRows = 0
+                onCounts(counts)
+                return true
+            }
+            // Slide the window.
+            if filled == L {
+                window.withUnsafeMutableBufferPointer { w in
+                    w.baseAddress!.update(from: w.baseAddress! + C, count: (L - 1) * C)
+                }
+                for c in 0 ..< C { window[(L - 1) * C + c] = values[c] }
+            } else {
+                for c in 0 ..< C { window[filled * C + c] = values[c] }
+                filled += 1
+            }
+            gapRows = min(gapRows + 1, L)
+            guard filled == L else {
+                counts.warming += 1
+                onCounts(counts)
+                return true
+            }
+            let prediction = window.withUnsafeBufferPointer { forecaster.predict(window: $0.baseAddress!) }
+            let time = timeField.map { record.string($0) }
+            let gap = sawRejection && gapRows < L
+            if !wroteHeader, format == .csv {
+                write(PredictionWriter.forecastHeader(spec: spec, time: timeField != nil, gap: true))
+                wroteHeader = true
+            }
+            write(PredictionWriter.forecastLine(format: format, spec: spec, row: row, time: time, values: prediction, gap: gap))
+            counts.predicted += 1
+            onCounts(counts)
+            return true
+        }
+    }
+
+    // MARK: whole samples (UCR rows)
+
+    func runSamples(_ source: any ByteSource, _ onCounts: (ReplayCounts) -> Void) throws {
+        guard let spec = model.samples, spec.layout == .ucr else {
+            throw ReplayError.unsupported("replay reads one sample per row (UCR layout); this model reads the long layout — use `tidal evaluate` on whole files")
+        }
+        let network = model.makeNetwork()
+        let stream = try CSVStream(source: source)
+        stream.requiresUniformFieldCount = false
+        var header: [String]?
+        var labelField: Int?
+        var row = 0
+        var wroteHeader = false
+        let x = FloatBuffer()
+        try stream.forEachRecord { record in
+            if header == nil && hasHeader {
+                header = record.strings
+                labelField = header!.firstIndex { ["label", "target", "class"].contains($0.lowercased()) }
+                return true
+            }
+            row += 1
+            counts.read += 1
+            var values: [Float] = []
+            var problem: String?
+            for field in 0 ..< record.count where field != labelField {
+                switch record.number(field) {
+                case let .value(v): values.append(Float(v))
+                case .missing: continue
+                case .invalid: problem = "field \(field + 1): expected a number, found \"\(record.string(field))\""
+                }
+                if problem != nil { break }
+            }
+            if problem == nil && values.isEmpty { problem = "no values" }
+            if let problem {
+                counts.rejected += 1
+                let message = "\(stream.sourceName):\(record.line): row rejected: \(problem)"
+                if strict { throw ReplayError.badRow(message) }
+                warn(message)
+                onCounts(counts)
+                return true
+            }
+            let T = values.count
+            let p = x.reserve(T)
+            for t in 0 ..< T { p[t] = spec.normalizer.transform(values[t], column: 0) }
+            let out = network.forward(p, steps: T, batch: 1)
+            if !wroteHeader, format == .csv {
+                write(model.task == .classify ? "row,label," + spec.classes.map { "p_\($0)" }.joined(separator: ",") + "\n" : "row,prediction\n")
+                wroteHeader = true
+            }
+            if model.task == .classify {
+                write(PredictionWriter.classLine(format: format, row: row, classes: spec.classes, logits: out))
+            } else {
+                let v = Double(out[0]) * spec.targetScale + spec.targetShift
+                write(format == .csv ? "\(row),\(PredictionWriter.number(Float(v)))\n" : "{\"row\":\(row),\"prediction\":\(PredictionWriter.number(Float(v)))}\n")
+            }
+            counts.predicted += 1
+            onCounts(counts)
+            return true
+        }
+    }
+}
+
+/// Formats prediction lines the same way for `forecast` and `replay`.
+public enum PredictionWriter {
+    /// Shortest text that reads back as the same `Float`.
+    public static func number(_ v: Float) -> String { v.isFinite ? "\(v)" : "nan" }
+
+    public static func forecastHeader(spec: ForecastSpec, time: Bool, gap: Bool = false) -> String {
+        (["row"] + (time ? ["time"] : []) + spec.outputNames + (gap ? ["gap"] : [])).joined(separator: ",") + "\n"
+    }
+
+    public static func forecastLine(format: PredictionFormat, spec: ForecastSpec, row: Int, time: String?, values: [Float], gap: Bool?) -> String {
+        switch format {
+        case .csv:
+            var fields = ["\(row)"]
+            if let time { fields.append(csvField(time)) }
+            fields += values.map(number)
+            if let gap { fields.append(gap ? "1" : "0") }
+            return fields.joined(separator: ",") + "\n"
+        case .jsonl:
+            var parts = ["\"row\":\(row)"]
+            if let time { parts.append("\"time\":\(jsonString(time))") }
+            for (name, v) in zip(spec.outputNames, values) { parts.append("\(jsonString(name)):\(number(v))") }
+            if let gap { parts.append("\"gap\":\(gap)") }
+            return "{" + parts.joined(separator: ",") + "}\n"
+        }
+    }
+
+    public static func classLine(format: PredictionFormat, row: Int, classes: [String], logits: UnsafePointer<Float>) -> String {
+        let C = classes.count
+        var m = logits[0]
+        for c in 1 ..< C where logits[c] > m { m = logits[c] }
+        var sum: Float = 0
+        var probs = [Float](repeating: 0, count: C)
+        for c in 0 ..< C { probs[c] = expf(logits[c] - m); sum += probs[c] }
+        for c in 0 ..< C { probs[c] /= sum }
+        let best = probs.indices.max { probs[$0] < probs[$1] }!
+        switch format {
+        case .csv:
+            return (["\(row)", csvField(classes[best])] + probs.map(number)).joined(separator: ",") + "\n"
+        case .jsonl:
+            let p = zip(classes, probs).map { "\(jsonString($0)):\(number($1))" }.joined(separator: ",")
+            return "{\"row\":\(row),\"label\":\(jsonString(classes[best])),\"probabilities\":{\(p)}}\n"
+        }
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,55 @@
+import TidalData
+import TidalNet
+
+/// Scores a trained model on new data with its frozen schema and scaling.
+public enum ModelEvaluation {
+    /// - Returns: the model's scores, the baselines on the same samples, and forecast curves for plotting.
+    public static func run(_ model: TrainedModel, dataPath: String, table options: TableOptions) throws
+        -> (test: MetricsReport.Scores, baselines: [String: MetricsReport.Scores], curves: [String: [Double]]) {
+        switch model.task {
+        case .forecast:
+            let forecaster = Forecaster(model)
+            let spec = forecaster.spec
+            var options = options
+            options.numericColumns = spec.columns
+            let table = try Table.load(path: dataPath, options: options)
+            let raw = try forecaster.rawRows(table)
+            let n = table.rowCount
+            guard n >= spec.lookback + spec.horizon else {
+                throw DataError.unusable(source: table.source, reason: "\(n) rows hold no complete window of lookback \(spec.lookback) + horizon \(spec.horizon)")
+            }
+            let set = ForecastDataset(spec: spec, raw: raw, origins: Array(spec.lookback ... n - spec.horizon))
+            let network = model.makeNetwork()
+            let predicted = set.predict(network)
+            let C = spec.columns.count
+            let c0 = spec.columns.firstIndex(of: spec.targets[0])!
+            let scale = ForecastMetrics.scale((0 ..< n).map { Double(raw[$0 * C + c0]) }, end: n, season: spec.season)
+            func metrics(_ p: [Float]) -> ForecastMetrics {
+                let actual = set.actuals()
+                var a: [Double] = [], q: [Double] = []
+                for i in actual.indices where !actual[i].isNaN && !p[i].isNaN { a.append(Double(actual[i])); q.append(Double(p[i])) }
+                return ForecastMetrics(actual: a, predicted: q, scale: scale)
+            }
+            var baselines = ["naive": MetricsReport.Scores(metrics(set.naive()))]
+            if spec.season > 1 { baselines["seasonal_naive"] = .init(metrics(set.seasonalNaive(period: spec.season))) }
+            let O = spec.outputCount
+            func firstStep(_ a: [Float]) -> [Double] { stride(from: 0, to: a.count, by: O).map { Double(a[$0]) } }
+            return (.init(metrics(predicted)), baselines, ["actual": firstStep(set.actuals()), "model": firstStep(predicted), "naive": firstStep(set.naive())])
+        case .classify, .regress:
+            let spec = model.samples!
+            let set = try SampleSet.load(path: dataPath, format: spec.layout == .ucr ? .ucr : .long, hasHeader: options.hasHeader)
+            let data = try SampleDataset(spec: spec, set: set)
+            let network = model.makeNetwork()
+            let outputs = TrainingSession.samplePredictions(network, data)
+            if model.task == .classify {
+                let m = ClassificationMetrics(actual: data.labels.map(Int.init), predicted: outputs.map(\.argmax), classes: spec.classes.count)
+                return (.init(m, classes: spec.classes), [:], [:])
+            }
+            let actual = data.targets.map { Double($0) * spec.targetScale + spec.targetShift }
+            let predicted = outputs.map { Double($0.values[0]) * spec.targetScale + spec.targetShift }
+            let m = ForecastMetrics(actual: actual, predicted: predicted, scale: 1)
+            let mean = ForecastMetrics(actual: actual, predicted: Array(repeating: spec.targetShift, count: actual.count), scale: 1)
+            return (MetricsReport.Scores(mae: m.mae, rmse: m.rmse), ["train_mean": MetricsReport.Scores(mae: mean.mae, rmse: mean.rmse)], [:])
+        }
+    }
+}

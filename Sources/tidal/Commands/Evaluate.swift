@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import TidalModel
+
+/// `tidal evaluate`: the training metrics on new data, with the model's frozen scaling.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a trained model on new data (every complete window, or every sample) beside the baselines.",
+        discussion: """
+        Examples:
+          tidal evaluate --model airline.tidal --data SampleSeries/airline.csv
+          tidal evaluate --model italy.tidal --data SampleSeries/ItalyPowerDemand_TEST.csv --metrics eval.json
+        """
+    )
+
+    @Option(help: "A model file written by `tidal train --out`.")
+    var model: String
+
+    @Option(help: "CSV file to score.")
+    var data: String
+
+    @Option(help: "Write the scores as JSON here.")
+    var metrics: String?
+
+    @Option(help: "Write SVG plots into this directory (forecast.svg or confusion.svg).")
+    var plots: String?
+
+    @OptionGroup var csv: CSVInputOptions
+
+    func run() throws {
+        try reportingErrors {
+            let trained = try ModelFile.read(model)
+            let (test, baselines, curves) = try ModelEvaluation.run(trained, dataPath: data, table: csv.tableOptions())
+            let report = MetricsReport(task: trained.task.rawValue, cell: trained.architecture.cell.rawValue, epochsRun: trained.metadata.epochs,
+                                       bestEpoch: trained.metadata.epochs, history: [], test: test, baselines: baselines, trainSeconds: 0,
+                                       parameters: trained.parameterCount, choices: nil)
+            let outcome = TrainingOutcome(model: trained, result: TrainingResult(history: [], bestEpoch: 0, seconds: 0), report: report,
+                                          forecastCurves: curves, testTimes: nil)
+            print(SummaryTable.render(outcome), terminator: "")
+            if let metrics { try report.json().write(to: URL(fileURLWithPath: metrics)) }
+            if let plots { try PlotWriter.write(outcome, to: plots) }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import TidalData
+import TidalModel
+
+/// `tidal forecast`: the forecast after the last row (or after every window) as CSV on stdout.
+struct Forecast: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Forecast the next values after the last row of a CSV file (or after every complete window with --all).",
+        discussion: """
+        Output: a header `row,time,<target>_h1,…,<target>_hH` (`row` = the 1-based data row the window ends at;
+        `time` = that row's time value, when the file has a time column), then one line per window.
+
+        Examples:
+          tidal forecast --model airline.tidal --data SampleSeries/airline.csv
+          tidal forecast --model airline.tidal --data SampleSeries/airline.csv --all > predictions.csv
+        """
+    )
+
+    @Option(help: "A model file written by `tidal train --out`.")
+    var model: String
+
+    @Option(help: "CSV file with the model's columns, or - for standard input.")
+    var data: String
+
+    @Flag(help: "One line for every complete window, not only the last.")
+    var all = false
+
+    @Option(help: "Output format: csv or jsonl.")
+    var output: PredictionFormat = .csv
+
+    @OptionGroup var csv: CSVInputOptions
+
+    func run() throws {
+        try reportingErrors {
+            let trained = try ModelFile.read(model)
+            guard trained.task == .forecast else {
+                throw ValidationError("\(model) is a \(trained.task.rawValue) model; forecast needs a forecasting model (use `tidal evaluate` or `tidal replay`)")
+            }
+            let forecaster = Forecaster(trained)
+            var options = csv.tableOptions()
+            options.numericColumns = forecaster.spec.columns
+            if options.timeColumn == nil { options.timeColumn = forecaster.spec.timeColumn.flatMap { name in name } }
+            let table = try Table.load(path: data, options: options)
+            let raw = try forecaster.rawRows(table)
+            guard table.rowCount >= forecaster.spec.lookback else {
+                throw DataError.unusable(source: table.source, reason: "\(table.rowCount) rows, the model needs at least --lookback \(forecaster.spec.lookback)")
+            }
+            var results = forecaster.predictAll(raw: raw)
+            if !all { results = [results.last!] }
+            var out = output == .csv ? PredictionWriter.forecastHeader(spec: forecaster.spec, time: table.time != nil) : ""
+            for (origin, values) in results {
+                out += PredictionWriter.forecastLine(format: output, spec: forecaster.spec, row: origin, time: table.time?[origin - 1], values: values, gap: nil)
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        }
+    }
+}
+
+extension PredictionFormat: ExpressibleByArgument {}
