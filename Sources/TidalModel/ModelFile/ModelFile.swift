@@ -168,7 +168,7 @@ public enum ModelFile {
                 throw ModelFileError.inconsistent(path: path, reason: "the forecasting schema does not fit the architecture")
             }
         case .classify, .regress:
-            guard let s = document.samples, s.channels == document.architecture.inputSize,
+            guard let s = document.samples, s.patch >= 1, s.stepFeatures == document.architecture.inputSize,
                   document.task == .regress ? document.architecture.outputSize == 1 : s.classes.count == document.architecture.outputSize else {
                 throw ModelFileError.inconsistent(path: path, reason: "the sample schema does not fit the architecture")
             }

@@ -181,7 +181,7 @@ public final class ReplayEngine {
         var labelField: Int?
         var row = 0
         var wroteHeader = false
-        let x = FloatBuffer()
+        let batch = Batch()
         try stream.forEachRecord { record in
             if header == nil && hasHeader {
                 header = record.strings
@@ -209,10 +209,12 @@ public final class ReplayEngine {
                 onCounts(counts)
                 return true
             }
-            let T = values.count
-            let p = x.reserve(T)
-            for t in 0 ..< T { p[t] = spec.normalizer.transform(values[t], column: 0) }
-            let out = network.forward(p, steps: T, batch: 1)
+            // The same batching code as training and evaluate, with a one-sample set.
+            let one = SampleSet(source: stream.sourceName, channels: 1, values: values, offsets: [0, values.count],
+                                labels: [spec.classes.first ?? "0"], lines: [record.line])
+            let dataset = try SampleDataset(spec: spec, set: one)
+            dataset.fill([0], into: batch)
+            let out = network.forward(batch.x.pointer, steps: batch.steps, batch: 1)
             if !wroteHeader, format == .csv {
                 write(model.task == .classify ? "row,label," + spec.classes.map { "p_\($0)" }.joined(separator: ",") + "\n" : "row,prediction\n")
                 wroteHeader = true

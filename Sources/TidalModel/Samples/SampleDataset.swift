@@ -38,23 +38,30 @@ public struct SampleDataset: SampleSource {
     public var count: Int { self.set.count }
 
     public func fill(_ indices: [Int], into batch: Batch) {
-        let B = indices.count, C = spec.channels
-        let T = indices.map(set.length).max() ?? 0
+        let B = indices.count, C = spec.channels, P = spec.patch, F = spec.stepFeatures
+        let longest = indices.map(self.set.length).max() ?? 0
+        let T = (longest + P - 1) / P
         batch.steps = T
         batch.size = B
-        let x = batch.x.reserve(T * B * C)
+        let x = batch.x.reserve(T * B * F)
         let mask = batch.mask.reserve(T * B)
         var padded = false
-        set.values.withUnsafeBufferPointer { v in
+        self.set.values.withUnsafeBufferPointer { v in
             for (b, i) in indices.enumerated() {
-                let length = set.length(i), pad = T - length
-                if pad > 0 { padded = true }
-                let start = v.baseAddress! + set.offsets[i] * C
+                // Left-pad to T·P steps; a network step made only of padding is masked out,
+                // padding inside the first partial patch is 0 (the scaled mean).
+                let length = self.set.length(i), pad = T * P - length
+                let start = v.baseAddress! + self.set.offsets[i] * C
                 for t in 0 ..< T {
-                    let dst = x + (t * B + b) * C
-                    mask[t * B + b] = t < pad ? 0 : 1
-                    for c in 0 ..< C {
-                        dst[c] = t < pad ? 0 : spec.normalizer.transform(start[(t - pad) * C + c], column: c)
+                    let dst = x + (t * B + b) * F
+                    let real = (t + 1) * P > pad
+                    if !real { padded = true }
+                    mask[t * B + b] = real ? 1 : 0
+                    for k in 0 ..< P {
+                        let step = t * P + k - pad
+                        for c in 0 ..< C {
+                            dst[k * C + c] = step < 0 ? 0 : spec.normalizer.transform(start[step * C + c], column: c)
+                        }
                     }
                 }
             }

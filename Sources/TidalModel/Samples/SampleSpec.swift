@@ -20,4 +20,15 @@ public struct SampleSpec: Sendable, Codable, Equatable {
     public var targetScale: Double
     /// Longest training sample (for information).
     public var maxLength: Int
+    /// Consecutive time steps grouped into one network step (1 = none). The network then sees
+    /// `⌈length / patch⌉` steps of `patch × channels` features.
+    public var patch: Int = 1
+
+    /// Features per network step.
+    public var stepFeatures: Int { patch * channels }
+
+    /// A patch length that keeps a sample of `length` steps within about `maxSteps` network steps.
+    public static func automaticPatch(length: Int, maxSteps: Int = 32) -> Int {
+        max(1, (length + maxSteps - 1) / maxSteps)
+    }
 }

@@ -6,6 +6,7 @@ import TidalNet
 /// Hyperparameters of a training run.
 public struct TrainingConfiguration: Sendable {
     public var epochs = 100
+    /// Samples per batch; 0 lets the session choose.
     public var batchSize = 32
     public var learningRate: Float = 1e-3
     public var optimizer: OptimizerKind = .adam

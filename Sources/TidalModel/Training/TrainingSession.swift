@@ -22,6 +22,8 @@ public struct TrainingRequest: Sendable {
     public var loss: RegressionLoss = .mse
     public var training = TrainingConfiguration()
     public var scaling: Scaling?
+    /// Time steps per network step for whole samples (nil: automatic).
+    public var patch: Int?
 
     public init(dataPath: String) { self.dataPath = dataPath }
 }
@@ -77,6 +79,9 @@ public enum TrainingSession {
         let table = try Table.load(path: request.dataPath, options: options)
         var final = setup
         var training = request.training
+        if training.batchSize == 0 { training.batchSize = 32 }
+        var request = request
+        request.training = training
         var selectionNote = ""
         if setup.valFraction == 0 {
             let season = max(1, setup.season)
@@ -209,17 +214,20 @@ public enum TrainingSession {
         let kind: Normalizer.Kind = scaling == .minmax ? .minmax : scaling == .none ? .none : .zscore
         let spec = SampleSpec(layout: request.format == .ucr ? .ucr : .long, channels: trainSet.channels, classes: classes,
                               normalizer: Normalizer(kind: kind, statistics: channelStats),
-                              targetShift: targetShift, targetScale: targetScale, maxLength: trainSet.maxLength)
+                              targetShift: targetShift, targetScale: targetScale, maxLength: trainSet.maxLength,
+                              patch: request.patch ?? SampleSpec.automaticPatch(length: trainSet.maxLength))
         let train = try SampleDataset(spec: spec, set: trainSet)
         let validation = try validationSet.map { try SampleDataset(spec: spec, set: $0) }
         let test = try testSet.map { try SampleDataset(spec: spec, set: $0) }
         let outputs = classify ? classes.count : 1
-        let architecture = ModelArchitecture(cell: request.cell, inputSize: spec.channels, hiddenSize: request.hidden,
+        let architecture = ModelArchitecture(cell: request.cell, inputSize: spec.stepFeatures, hiddenSize: request.hidden,
                                              layers: request.layers, dropout: request.dropout, outputSize: outputs)
         let network = SequenceModel(architecture, seed: request.training.seed)
-        observer?.started(description: "\(request.task.rawValue): \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test samples; \(spec.channels) channel(s), length up to \(spec.maxLength)\(classify ? ", \(classes.count) classes" : "")")
+        observer?.started(description: "\(request.task.rawValue): \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test samples; \(spec.channels) channel(s), length up to \(spec.maxLength), patch \(spec.patch)\(classify ? ", \(classes.count) classes" : "")")
         let objective: Objective = classify ? .classification(classes: classes.count) : .regression(request.loss)
-        let trainer = Trainer(configuration: request.training, objective: objective)
+        var training = request.training
+        if training.batchSize == 0 { training.batchSize = min(32, max(8, train.count / 8)) }
+        let trainer = Trainer(configuration: training, objective: objective)
         let evaluate: (SequenceModel, SampleDataset) -> Evaluation = { model, set in
             sampleEvaluation(model, set, objective: objective)
         }

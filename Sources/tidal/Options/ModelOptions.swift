@@ -45,17 +45,20 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Dropout between recurrent layers (training only).")
     var dropout: Float = 0
 
-    @Option(help: "Optimizer: adam, adamw or sgd (momentum 0.9).")
-    var optimizer: OptimizerKind = .adam
+    @Option(help: "Optimizer: adam, adamw or sgd (momentum 0.9). Default: adam for forecasting, adamw for whole samples.")
+    var optimizer: OptimizerKind?
 
-    @Option(help: "Learning rate.")
-    var lr: Float = 1e-3
+    @Option(help: "Learning rate. Default: 1e-3 for forecasting, 3e-3 for whole samples.")
+    var lr: Float?
 
-    @Option(name: .customLong("weight-decay"), help: "Weight decay (L2 for adam/sgd, decoupled for adamw).")
-    var weightDecay: Float = 0
+    @Option(name: .customLong("weight-decay"), help: "Weight decay (L2 for adam/sgd, decoupled for adamw). Default: 0 for forecasting, 0.01 for whole samples.")
+    var weightDecay: Float?
 
-    @Option(help: "Batch size.")
-    var batch: Int = 32
+    @Option(help: "Batch size. Default: 32 (forecasting); for whole samples 32, or an eighth of the training samples when that is smaller (at least 8).")
+    var batch: Int?
+
+    @Option(help: "Time steps grouped into one network step for classify/regress (default: keeps samples within ~32 steps).")
+    var patch: Int?
 
     @Option(help: "Training epochs (fewer with --patience).")
     var epochs: Int?
@@ -88,11 +91,11 @@ struct TrainingFlags: ParsableArguments {
     @OptionGroup var windows: WindowOptions
 
     func validate() throws {
-        if hidden < 1 || layers < 1 || batch < 1 { throw ValidationError("--hidden, --layers and --batch must be at least 1") }
+        if hidden < 1 || layers < 1 || (batch ?? 1) < 1 || (patch ?? 1) < 1 { throw ValidationError("--hidden, --layers and --batch must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if !(0 ..< 1).contains(dropout) { throw ValidationError("--dropout must lie in [0, 1)") }
         if dropout > 0 && layers == 1 { throw ValidationError("--dropout acts between stacked layers; use --layers 2 or more") }
-        if lr <= 0 { throw ValidationError("--lr must be positive") }
+        if let lr, lr <= 0 { throw ValidationError("--lr must be positive") }
         if season < 1 { throw ValidationError("--season must be at least 1") }
         if patience != nil && windows.valFraction == 0 { throw ValidationError("--patience needs a validation part: add --val-fraction (e.g. 0.1)") }
         if task == .forecast && test != nil { throw ValidationError("--test is for classify and regress; forecasting splits the series with --test-fraction") }
@@ -128,12 +131,14 @@ struct TrainingFlags: ParsableArguments {
         r.dropout = dropout
         r.skip = skip.map { $0 == .on }
         r.loss = loss
+        r.patch = patch
         var t = TrainingConfiguration()
         t.epochs = epochs ?? (task == .forecast ? 100 : 150)
-        t.batchSize = batch
-        t.learningRate = lr
-        t.optimizer = optimizer
-        t.weightDecay = weightDecay
+        t.batchSize = batch ?? 0
+        let forecasting = task == .forecast
+        t.learningRate = lr ?? (forecasting ? 1e-3 : 3e-3)
+        t.optimizer = optimizer ?? (forecasting ? .adam : .adamw)
+        t.weightDecay = weightDecay ?? (forecasting ? 0 : 0.01)
         t.clip = clip > 0 ? clip : nil
         t.patience = patience
         t.seed = seed
