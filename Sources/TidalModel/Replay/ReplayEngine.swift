@@ -10,6 +10,13 @@ public struct ReplayCounts: Sendable, Equatable {
     public var rejected = 0
     public var warming = 0
 
+    public init(read: Int = 0, predicted: Int = 0, rejected: Int = 0, warming: Int = 0) {
+        self.read = read
+        self.predicted = predicted
+        self.rejected = rejected
+        self.warming = warming
+    }
+
     public var summary: String {
         "replay: \(read) rows read, \(predicted) predictions written, \(rejected) rejected, \(warming) warming up"
     }

@@ -1,0 +1,165 @@
+import Foundation
+import TidalTestSupport
+import XCTest
+
+/// Runs the built `tidal` binary, as a user would.
+final class CLITests: XCTestCase {
+    struct Run { var status: Int32; var stdout: String; var stderr: String }
+
+    static var binary: URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tidal"),
+            Bundle.main.bundleURL.appendingPathComponent("tidal"),
+            TestPaths.packageRoot.appendingPathComponent(".build/debug/tidal"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
+    }
+
+    @discardableResult
+    func tidal(_ arguments: [String], stdin: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = TestPaths.packageRoot
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    let airline = "SampleSeries/airline.csv"
+
+    func testHelpListsTheCommands() throws {
+        let help = try tidal(["--help"])
+        XCTAssertEqual(help.status, 0)
+        for command in ["describe", "train", "evaluate", "forecast", "replay", "inspect"] { XCTAssertTrue(help.stdout.contains(command), command) }
+    }
+
+    func testDescribeFileAndStdin() throws {
+        let run = try tidal(["describe", airline, "--lookback", "24"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("144 rows"))
+        XCTAssertTrue(run.stdout.contains("windows (lookback 24, horizon 1, stride 1): train 91, validation 0, test 29"))
+        let piped = try tidal(["describe", "-"], stdin: "time,value\n2020-01,1\n2020-02,2\n")
+        XCTAssertEqual(piped.status, 0)
+        XCTAssertTrue(piped.stdout.contains("<stdin>: 2 rows"))
+    }
+
+    func testBadInputExitsNonZeroWithALocatedMessage() throws {
+        let cases: [(String, String)] = [
+            ("time,value\n2020-01,1\n2020-02,2\n2020-03,x7\n", "tidal: <stdin>:4:2: column \"value\": expected a number, found \"x7\"\n"),
+            ("a,b\n1,2\n3\n", "tidal: <stdin>:3: expected 2 fields, found 1; every row needs as many fields as the header\n"),
+            ("a,b\n1,\"2\n", "tidal: <stdin>:2: a quoted field is never closed; add the closing \" or remove the opening one\n"),
+            ("", "tidal: <stdin>: the input is empty; give a CSV file with a header row and data rows\n"),
+        ]
+        for (input, message) in cases {
+            let run = try tidal(["describe", "-"], stdin: input)
+            XCTAssertNotEqual(run.status, 0)
+            XCTAssertEqual(run.stderr, message)
+            XCTAssertEqual(run.stdout, "")
+        }
+    }
+
+    func testTrainForecastReplayInspectEvaluate() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
+        let model = dir.appendingPathComponent("a.tidal").path, metrics = dir.appendingPathComponent("m.json").path
+        let plots = dir.appendingPathComponent("plots").path
+        let train = try tidal(["train", "--data", airline, "--target", "value", "--lookback", "12", "--horizon", "2", "--season", "12",
+                               "--hidden", "8", "--epochs", "3", "--out", model, "--metrics", metrics, "--plots", plots])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.contains("Epoch [1/"), train.stdout)
+        XCTAssertNotNil(train.stdout.range(of: #"Epoch \[\d+/\d+\], Train Loss: \d+\.\d{4}, Test MAE: "#, options: .regularExpression))
+        XCTAssertTrue(train.stdout.contains("seasonal_naive"))
+        XCTAssertEqual(train.stderr, "") // no progress bar when stderr is not a terminal
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as! [String: Any]
+        XCTAssertEqual(json["task"] as? String, "forecast")
+        XCTAssertNotNil((json["test"] as? [String: Any])?["mase"])
+        XCTAssertEqual(((json["baselines"] as? [String: Any])?["naive"] as? [String: Any])?["mae"] as? Double ?? 0, 74.3, accuracy: 100)
+        for plot in ["loss.svg", "forecast.svg"] {
+            let svg = try String(contentsOfFile: plots + "/" + plot, encoding: .utf8)
+            XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("</svg>"), plot)
+        }
+        let forecast = try tidal(["forecast", "--model", model, "--data", airline, "--all"])
+        XCTAssertEqual(forecast.status, 0, forecast.stderr)
+        let lines = forecast.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.first, "row,time,value_h1,value_h2")
+        XCTAssertEqual(lines.count, 1 + 144 - 12 + 1)
+        XCTAssertTrue(lines[1].hasPrefix("12,1949-12,"))
+        let last = try tidal(["forecast", "--model", model, "--data", airline])
+        XCTAssertEqual(last.stdout.split(separator: "\n").count, 2)
+        XCTAssertTrue(last.stdout.contains("144,1960-12,"))
+
+        let replay = try tidal(["replay", "--model", model], stdin: try String(contentsOfFile: TestPaths.packageRoot.appendingPathComponent(airline).path, encoding: .utf8))
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        let replayLines = replay.stdout.split(separator: "\n")
+        XCTAssertEqual(replayLines.count, lines.count)
+        for (f, r) in zip(lines.dropFirst(), replayLines.dropFirst()) { XCTAssertEqual(String(r), f + ",0") }
+        XCTAssertEqual(replay.stderr, "replay: 144 rows read, 133 predictions written, 0 rejected, 11 warming up\n")
+
+        let inspect = try tidal(["inspect", model])
+        XCTAssertEqual(inspect.status, 0)
+        XCTAssertTrue(inspect.stdout.contains("lstm.weight_hh_l0 [32, 8]"), inspect.stdout)
+        let inspectJSON = try tidal(["inspect", model, "--json"])
+        XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(inspectJSON.stdout.utf8)) as? [String: Any])
+        let evaluate = try tidal(["evaluate", "--model", model, "--data", airline])
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        XCTAssertTrue(evaluate.stdout.contains("naive"))
+
+        // A damaged model is refused with one line and a non-zero exit.
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: model)))
+        bytes[bytes.count / 2] ^= 0xFF
+        let damaged = dir.appendingPathComponent("d.tidal").path
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let refused = try tidal(["replay", "--model", damaged], stdin: "timestamp,value\n")
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.hasPrefix("tidal: \(damaged): model file is damaged"), refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1)
+    }
+
+    func testClassificationEndToEnd() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
+        let model = dir.appendingPathComponent("c.tidal").path
+        let run = try tidal(["train", "--task", "classify", "--data", "SampleSeries/ItalyPowerDemand_TRAIN.csv",
+                             "--test", "SampleSeries/ItalyPowerDemand_TEST.csv", "--hidden", "8", "--epochs", "2", "--out", model,
+                             "--plots", dir.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertNotNil(run.stdout.range(of: #"Epoch \[2/2\], Train Loss: \d+\.\d{4}, Train Acc: \d+\.\d%, Test Acc: \d+\.\d%"#, options: .regularExpression), run.stdout)
+        XCTAssertTrue(run.stdout.contains("majority"))
+        XCTAssertTrue(run.stdout.contains("confusion"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("confusion.svg").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("accuracy.svg").path))
+        let rows = try String(contentsOfFile: TestPaths.packageRoot.appendingPathComponent("SampleSeries/ItalyPowerDemand_TEST.csv").path, encoding: .utf8)
+            .split(separator: "\n").prefix(6).joined(separator: "\n") + "\n"
+        let replay = try tidal(["replay", "--model", model], stdin: rows)
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        XCTAssertEqual(replay.stdout.split(separator: "\n").first, "row,label,p_1,p_2")
+        XCTAssertEqual(replay.stdout.split(separator: "\n").count, 6)
+    }
+
+    func testUsageAndDataErrors() throws {
+        let missing = try tidal(["train", "--data", airline, "--target", "close"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertEqual(missing.stderr, "tidal: \(airline): no column \"close\"; the columns are: \"timestamp\", \"value\"\n")
+        let long = try tidal(["train", "--data", airline, "--target", "value", "--lookback", "200"])
+        XCTAssertNotEqual(long.status, 0)
+        XCTAssertTrue(long.stderr.contains("--lookback 200 is not shorter than the 115 training rows"), long.stderr)
+        let patience = try tidal(["train", "--data", airline, "--patience", "3"])
+        XCTAssertNotEqual(patience.status, 0)
+        XCTAssertTrue(patience.stderr.contains("--patience needs a validation part"), patience.stderr)
+        let dir = try TestPaths.temporaryDirectory(self)
+        let oneClass = dir.appendingPathComponent("one.csv").path
+        try "label,t0,t1\na,1,2\na,2,3\na,3,4\n".write(toFile: oneClass, atomically: true, encoding: .utf8)
+        let single = try tidal(["train", "--task", "classify", "--data", oneClass, "--test", oneClass])
+        XCTAssertNotEqual(single.status, 0)
+        XCTAssertTrue(single.stderr.contains("only one class"), single.stderr)
+        let nan = try tidal(["train", "--data", airline, "--lr", "1e30", "--epochs", "2", "--normalize", "none", "--difference", "0", "--clip", "0"])
+        XCTAssertNotEqual(nan.status, 0)
+        XCTAssertTrue(nan.stderr.contains("NaN") && nan.stderr.contains("--lr"), nan.stderr)
+    }
+}

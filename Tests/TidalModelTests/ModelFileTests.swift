@@ -1,0 +1,115 @@
+import Foundation
+import TidalData
+import TidalModel
+import TidalNet
+import TidalTestSupport
+import XCTest
+
+/// A small trained forecaster, shared by the tests of this file (training once keeps them fast).
+enum SmallModel {
+    static let airline = TestPaths.sampleSeries.appendingPathComponent("airline.csv").path
+
+    nonisolated(unsafe) static var cached: TrainedModel?
+
+    static func forecaster() throws -> TrainedModel {
+        if let cached { return cached }
+        var request = TrainingRequest(dataPath: airline)
+        request.forecast = ForecastSetup(targets: ["value"])
+        request.forecast.lookback = 12
+        request.forecast.horizon = 2
+        request.forecast.season = 12
+        request.hidden = 6
+        request.training.epochs = 3
+        let model = try TrainingSession.run(request, observer: nil).model
+        cached = model
+        return model
+    }
+}
+
+final class ModelFileTests: XCTestCase {
+    func testRoundTripKeepsEverything() throws {
+        let model = try SmallModel.forecaster()
+        let bytes = try ModelFile.encode(model)
+        let back = try ModelFile.decode(bytes, path: "m.tidal")
+        XCTAssertEqual(back.task, model.task)
+        XCTAssertEqual(back.architecture, model.architecture)
+        XCTAssertEqual(back.forecast, model.forecast)
+        XCTAssertEqual(back.metadata, model.metadata)
+        XCTAssertEqual(back.weights, model.weights)
+        XCTAssertEqual(Array(bytes[0 ..< 8]), Array("TIDALMDL".utf8))
+        XCTAssertEqual(back.weights.map(\.name).first, "lstm.weight_ih_l0")
+        // Same predictions from the decoded model.
+        let table = try Table.load(path: SmallModel.airline, options: { var o = TableOptions(); o.numericColumns = ["value"]; return o }())
+        let a = Forecaster(model), b = Forecaster(back)
+        let raw = try a.rawRows(table)
+        XCTAssertEqual(a.predictAll(raw: raw).map(\.values), b.predictAll(raw: raw).map(\.values))
+    }
+
+    func testEveryTruncationIsRefused() throws {
+        let bytes = try ModelFile.encode(try SmallModel.forecaster())
+        for length in 0 ..< bytes.count {
+            XCTAssertThrowsError(try ModelFile.decode(Array(bytes[0 ..< length]), path: "t.tidal"), "length \(length)") { error in
+                XCTAssertTrue(error is ModelFileError, "length \(length): \(error)")
+            }
+        }
+    }
+
+    func testEveryFlippedHeaderByteIsRefused() throws {
+        let bytes = try ModelFile.encode(try SmallModel.forecaster())
+        for i in 0 ..< 32 {
+            var damaged = bytes
+            damaged[i] ^= 0xFF
+            XCTAssertThrowsError(try ModelFile.decode(damaged, path: "f.tidal"), "byte \(i)")
+        }
+        // Payload bytes too (zstd's content checksum or the frame structure catches them).
+        for i in Swift.stride(from: 32, to: bytes.count, by: max(1, bytes.count / 300)) {
+            var damaged = bytes
+            damaged[i] ^= 0x5A
+            XCTAssertThrowsError(try ModelFile.decode(damaged, path: "f.tidal"), "payload byte \(i)")
+        }
+    }
+
+    func testMessages() throws {
+        let bytes = try ModelFile.encode(try SmallModel.forecaster())
+        func message(_ b: [UInt8]) -> String {
+            do { _ = try ModelFile.decode(b, path: "m.tidal"); return "accepted" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message(Array("time,value\n1,2\n".utf8)), "m.tidal: not a Tidal model file (wrong magic bytes); give a file written by `tidal train --out`")
+        var newer = bytes
+        newer[8] = 7
+        XCTAssertEqual(message(newer), "m.tidal: model file format version 7 is newer than this tidal reads (up to version 1); upgrade tidal")
+        XCTAssertEqual(message(Array(bytes[0 ..< 100])), "m.tidal: model file is truncated: 100 bytes, expected \(bytes.count); copy it again")
+        var flipped = bytes
+        flipped[14] ^= 1
+        XCTAssertEqual(message(flipped), "m.tidal: model file is damaged (header checksum mismatch); copy it again or retrain")
+        XCTAssertTrue(message(bytes + [0]).contains("unexpected bytes after the payload"))
+    }
+
+    func testSizesThatDisagreeWithTheArchitectureAreRefused() throws {
+        var model = try SmallModel.forecaster()
+        model.weights[1].values.removeLast()
+        model.weights[1].shape = [model.weights[1].values.count]
+        XCTAssertThrowsError(try ModelFile.decode(try ModelFile.encode(model), path: "m.tidal")) { error in
+            XCTAssertTrue("\(error)".contains("inconsistent"), "\(error)")
+        }
+        var other = try SmallModel.forecaster()
+        other.architecture.hiddenSize += 1
+        XCTAssertThrowsError(try ModelFile.decode(try ModelFile.encode(other), path: "m.tidal")) { error in
+            XCTAssertTrue("\(error)".contains("has shape"), "\(error)")
+        }
+    }
+
+    func testAtomicWriteReplacesWholeAndLeavesNoTemporaryFile() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
+        let path = dir.appendingPathComponent("m.tidal").path
+        let model = try SmallModel.forecaster()
+        try ModelFile.write(model, to: path)
+        let first = try Data(contentsOf: URL(fileURLWithPath: path))
+        try ModelFile.write(model, to: path)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["m.tidal"])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), first)
+        // A failing save (into a missing directory) throws and touches nothing else.
+        XCTAssertThrowsError(try ModelFile.write(model, to: dir.appendingPathComponent("missing/m.tidal").path))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), first)
+    }
+}
