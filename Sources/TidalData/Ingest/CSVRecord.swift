@@ -3,75 +3,142 @@ import TidalCore
 import Glibc
 #endif
 
+/// The bytes of one row's fields, in raw buffers reused from row to row.
+final class RecordStorage {
+    /// Field bytes, each field followed by a NUL so C number parsers can read it in place.
+    var bytes: UnsafeMutablePointer<UInt8>
+    var byteCount = 0
+    var byteCapacity: Int
+    /// Per field: start offset, length, and the 1-based line it starts on.
+    var starts: UnsafeMutablePointer<Int>
+    var lengths: UnsafeMutablePointer<Int>
+    var lines: UnsafeMutablePointer<Int>
+    var count = 0
+    var fieldCapacity: Int
+    var line = 0
+
+    init(byteCapacity: Int = 4096, fieldCapacity: Int = 64) {
+        self.byteCapacity = byteCapacity
+        self.fieldCapacity = fieldCapacity
+        bytes = .allocate(capacity: byteCapacity)
+        starts = .allocate(capacity: fieldCapacity)
+        lengths = .allocate(capacity: fieldCapacity)
+        lines = .allocate(capacity: fieldCapacity)
+    }
+
+    deinit {
+        bytes.deallocate(); starts.deallocate(); lengths.deallocate(); lines.deallocate()
+    }
+
+    func copy() -> RecordStorage {
+        let c = RecordStorage(byteCapacity: max(byteCapacity, 1), fieldCapacity: max(fieldCapacity, 1))
+        c.bytes.update(from: bytes, count: byteCount)
+        c.starts.update(from: starts, count: count)
+        c.lengths.update(from: lengths, count: count)
+        c.lines.update(from: lines, count: count)
+        c.byteCount = byteCount
+        c.count = count
+        c.line = line
+        return c
+    }
+
+    func reset() {
+        byteCount = 0
+        count = 0
+        line = 0
+    }
+
+    @inline(__always)
+    func append(_ source: UnsafePointer<UInt8>?, _ length: Int, line: Int) {
+        if byteCount + length + 1 > byteCapacity {
+            let newCapacity = max(byteCapacity * 2, byteCount + length + 1)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: bytes, count: byteCount)
+            bytes.deallocate()
+            bytes = grown
+            byteCapacity = newCapacity
+        }
+        if count == fieldCapacity {
+            let newCapacity = fieldCapacity * 2
+            func grow(_ p: inout UnsafeMutablePointer<Int>) {
+                let g = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
+                g.update(from: p, count: count)
+                p.deallocate()
+                p = g
+            }
+            grow(&starts); grow(&lengths); grow(&lines)
+            fieldCapacity = newCapacity
+        }
+        starts[count] = byteCount
+        lengths[count] = length
+        lines[count] = line
+        if let source, length > 0 { (bytes + byteCount).update(from: source, count: length) }
+        byteCount += length
+        bytes[byteCount] = 0
+        byteCount += 1
+        count += 1
+    }
+}
+
 /// One CSV row as libcsv delivered it: its fields as bytes, and where it stands in the input.
 ///
-/// The reader reuses one record's storage for every row, so a consumer that only
-/// reads the fields it needs allocates nothing per row.
-public struct CSVRecord: Sendable {
-    /// 1-based input line on which the row starts.
-    public internal(set) var line: Int = 0
-    /// Field bytes, each field followed by a NUL so C number parsers can read it in place.
-    var bytes: [UInt8] = []
-    var starts: [Int] = []
-    var lengths: [Int] = []
-    /// 1-based line on which each field starts (fields may span lines inside quotes).
-    var fieldLines: [Int] = []
+/// The reader reuses one record's storage for every row (copy-on-write: a consumer that keeps
+/// a record keeps its own copy), so a consumer that only reads the fields it needs allocates
+/// nothing per row.
+public struct CSVRecord: @unchecked Sendable {
+    var storage: RecordStorage
 
-    public init() {
-        bytes.reserveCapacity(4096)
-    }
+    init(storage: RecordStorage) { self.storage = storage }
+
+    public init() { storage = RecordStorage() }
 
     /// Builds a record from strings (for tests and for rows made in code).
     public init(fields: [String], line: Int = 1) {
-        self.line = line
+        storage = RecordStorage()
+        storage.line = line
         for field in fields {
-            starts.append(bytes.count)
-            lengths.append(field.utf8.count)
-            bytes.append(contentsOf: field.utf8)
-            bytes.append(0)
-            fieldLines.append(line)
+            let utf8 = Array(field.utf8)
+            utf8.withUnsafeBufferPointer { storage.append($0.baseAddress, $0.count, line: line) }
         }
     }
 
-    /// The number of fields.
-    public var count: Int { starts.count }
+    /// 1-based input line on which the row starts.
+    public var line: Int { storage.line }
 
-    mutating func reset() {
-        bytes.removeAll(keepingCapacity: true)
-        starts.removeAll(keepingCapacity: true)
-        lengths.removeAll(keepingCapacity: true)
-        fieldLines.removeAll(keepingCapacity: true)
-    }
+    /// The number of fields.
+    public var count: Int { storage.count }
 
     /// True for a row that holds nothing but one empty field (a line of spaces).
-    public var isBlank: Bool { count == 1 && lengths[0] == 0 }
+    public var isBlank: Bool { storage.count == 1 && storage.lengths[0] == 0 }
+
+    /// Calls `body` with field `index`'s bytes (no NUL).
+    public func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage.bytes + storage.starts[index], count: storage.lengths[index]))
+    }
 
     /// The field at `index` as text.
     public func string(_ index: Int) -> String {
-        bytes.withUnsafeBufferPointer { all in
-            String(decoding: UnsafeBufferPointer(rebasing: all[starts[index] ..< starts[index] + lengths[index]]), as: UTF8.self)
-        }
+        withField(index) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// All fields as text.
     public var strings: [String] { (0 ..< count).map(string) }
 
     /// The 1-based line on which field `index` starts.
-    public func line(ofField index: Int) -> Int { fieldLines[index] }
+    public func line(ofField index: Int) -> Int { storage.lines[index] }
 
     /// Where field `index` stands: its line and its 1-based field number as the column.
     public func location(ofField index: Int, source: String) -> SourceLocation {
-        SourceLocation(source: source, line: fieldLines[index], column: index + 1)
+        SourceLocation(source: source, line: storage.lines[index], column: index + 1)
     }
 
     /// Reads field `index` as a number: the value, a missing marker, or not a number.
     ///
     /// Missing: an empty cell, `nan`, `NA`, `N/A` or `null` (any case). Numbers: everything
     /// `strtod` accepts (decimal, scientific, hexadecimal), whole field, finite.
+    @inline(__always)
     public func number(_ index: Int) -> NumberCell {
-        bytes.withUnsafeBufferPointer { all in
-            NumberParser.parse(all.baseAddress! + starts[index], count: lengths[index])
-        }
+        NumberParser.parse(storage.bytes + storage.starts[index], count: storage.lengths[index])
     }
 }
 
@@ -89,11 +156,9 @@ public enum NumberCell: Equatable, Sendable {
 /// or divide by an exact power of ten rounds once, exactly as `strtod` does. Anything
 /// else goes to `strtod` itself.
 public enum NumberParser {
-    static let powersOfTen: [Double] = (0 ... 22).map { exponent in
-        var p = 1.0
-        for _ in 0 ..< exponent { p *= 10 }
-        return p
-    }
+    /// 10^0 … 10^22, all exact in Double.
+    static let powersOfTen: InlineArray<23, Double> = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
     /// Parses `count` bytes at `start` (which must be followed by a NUL byte).
     public static func parse(_ start: UnsafePointer<UInt8>, count: Int) -> NumberCell {

@@ -1,5 +1,8 @@
 internal import CCSV
 import TidalCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads CSV rows from any byte source with libcsv's push parser, one row at a time.
 ///
@@ -94,16 +97,22 @@ public final class CSVStream {
             var position = 0
             while position < count {
                 // One segment: up to and including the next CR or LF, checking for NUL on the way.
-                var end = position
-                var terminator: UInt8 = 0
-                while end < count {
-                    let byte = start[end]
-                    if byte == 0x0A || byte == 0x0D { terminator = byte; end += 1; break }
-                    if byte == 0 {
-                        throw DataError.nulByte(SourceLocation(source: sourceName, line: line, column: columnInLine + end - position + 1),
-                                                byteOffset: byteOffset + end - position)
+                let remaining = count - position
+                let newline = memchr(start + position, 0x0A, remaining).map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - start }
+                var end = newline.map { $0 + 1 } ?? count
+                var terminator: UInt8 = newline == nil ? 0 : 0x0A
+                // A CR (old Mac line end, or the CR of CRLF) or a NUL before it? Check all bytes at once first.
+                var suspicious = false
+                for i in position ..< end { let b = start[i]; suspicious = suspicious || b == 0x0D || b == 0 }
+                if suspicious {
+                    for i in position ..< end {
+                        let byte = start[i]
+                        if byte == 0 {
+                            throw DataError.nulByte(SourceLocation(source: sourceName, line: line, column: columnInLine + i - position + 1),
+                                                    byteOffset: byteOffset + i - position)
+                        }
+                        if byte == 0x0D { end = i + 1; terminator = 0x0D; break }
                     }
-                    end += 1
                 }
                 let length = end - position
                 context.currentLine = line
@@ -160,55 +169,54 @@ public final class CSVStream {
 
 /// The state libcsv's callbacks write into, reached through the `void *data` pointer.
 private final class ParseContext {
-    var record = CSVRecord()
+    var storage = RecordStorage()
     var rowComplete = false
     var currentLine = 1
     var rowStartLine: Int?
     var invalidUTF8Field: Int?
 
+    /// The finished row; the storage is reused for the next one unless the consumer kept it.
+    var record: CSVRecord { CSVRecord(storage: storage) }
+
     func finishRow() {
         if rowComplete {
-            record.reset()
+            if !isKnownUniquelyReferenced(&storage) { storage = RecordStorage() }
+            storage.reset()
             rowComplete = false
             rowStartLine = nil
             invalidUTF8Field = nil
         }
     }
 
+    @inline(__always)
     func addField(_ pointer: UnsafeRawPointer?, _ length: Int) {
         var newlines = 0
-        var highBytes = false
-        if let pointer, length > 0 {
-            let bytes = UnsafeBufferPointer(start: pointer.assumingMemoryBound(to: UInt8.self), count: length)
-            for byte in bytes {
-                if byte == 0x0A { newlines += 1 }
-                if byte >= 0x80 { highBytes = true }
+        let bytes = pointer?.assumingMemoryBound(to: UInt8.self)
+        if let bytes, length > 0 {
+            var high: UInt8 = 0
+            for i in 0 ..< length { high |= bytes[i] }
+            if high >= 0x80, invalidUTF8Field == nil,
+               String(validating: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self) == nil {
+                invalidUTF8Field = storage.count
             }
-            if highBytes, invalidUTF8Field == nil, String(validating: bytes, as: UTF8.self) == nil {
-                invalidUTF8Field = record.count
+            if memchr(bytes, 0x0A, length) != nil {
+                for i in 0 ..< length where bytes[i] == 0x0A { newlines += 1 }
             }
-            record.starts.append(record.bytes.count)
-            record.bytes.append(contentsOf: bytes)
-        } else {
-            record.starts.append(record.bytes.count)
         }
-        record.bytes.append(0)
-        record.lengths.append(length)
         let fieldLine = currentLine - newlines
-        record.fieldLines.append(fieldLine)
+        storage.append(bytes, length, line: fieldLine)
         if rowStartLine == nil {
             rowStartLine = fieldLine
-            record.line = fieldLine
+            storage.line = fieldLine
         }
     }
 }
 
 private let fieldCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { field, length, data in
-    let context = Unmanaged<ParseContext>.fromOpaque(data!).takeUnretainedValue()
-    context.addField(UnsafeRawPointer(field), length)
+    // The stream keeps the context alive for the whole parse: no retain needed here.
+    Unmanaged<ParseContext>.fromOpaque(data!)._withUnsafeGuaranteedRef { $0.addField(UnsafeRawPointer(field), length) }
 }
 
 private let rowCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, data in
-    let context = Unmanaged<ParseContext>.fromOpaque(data!).takeUnretainedValue()
-    context.rowComplete = true
+    Unmanaged<ParseContext>.fromOpaque(data!)._withUnsafeGuaranteedRef { $0.rowComplete = true }
 }

@@ -57,7 +57,7 @@ public struct Table: Sendable {
     public var missingCounts: [Int]
     /// The time column's name and its values, when there is one.
     public var timeName: String?
-    public var time: [String]?
+    public var time: TextColumn?
     /// The input line of each row (for messages).
     public var lines: [Int]
 
@@ -126,7 +126,7 @@ private struct TableLoader {
     var textStore: [[String]] = []
     var missing: [Int] = []
     var timeField: Int?
-    var timeValues: [String] = []
+    var timeValues = TextColumn()
     var lines: [Int] = []
 
     init(source: String, options: TableOptions) {
@@ -184,7 +184,7 @@ private struct TableLoader {
                 textStore[s].append(record.string(field))
             }
         }
-        if let timeField { timeValues.append(record.string(timeField)) }
+        if let timeField { record.withField(timeField) { timeValues.append($0) } }
         lines.append(record.line)
     }
 
@@ -229,6 +229,7 @@ private struct TableLoader {
             var keep = [Bool](repeating: true, count: lines.count)
             for column in columns { if case let .numeric(v) = column { for r in v.indices where v[r].isNaN { keep[r] = false } } }
             func filter<T>(_ a: [T]) -> [T] { a.indices.compactMap { keep[$0] ? a[$0] : nil } }
+            func filterText(_ a: TextColumn) -> TextColumn { TextColumn(a.indices.compactMap { keep[$0] ? a[$0] : nil }) }
             table.columns = columns.map { column in
                 switch column {
                 case let .numeric(v): return .numeric(filter(v))
@@ -236,7 +237,7 @@ private struct TableLoader {
                 }
             }
             table.lines = filter(lines)
-            table.time = table.time.map(filter)
+            table.time = table.time.map(filterText)
             if table.lines.isEmpty { throw DataError.unusable(source: source, reason: "every row has a missing value; nothing is left after --fill drop") }
         }
         return table
@@ -271,10 +272,10 @@ private struct TableLoader {
 
     func checkTimeOrder(_ table: Table) throws {
         guard let times = table.time, let name = table.timeName, times.count > 1 else { return }
-        guard let first = TimeKey.parse(times[0]) else { return }
+        guard let first = times.withBytes(0, TimeKey.parse(bytes:)) else { return }
         var previous = first.key
         for r in 1 ..< times.count {
-            guard let parsed = TimeKey.parse(times[r]), parsed.kind == first.kind else { return }
+            guard let parsed = times.withBytes(r, TimeKey.parse(bytes:)), parsed.kind == first.kind else { return }
             if parsed.key <= previous {
                 throw DataError.timeNotIncreasing(SourceLocation(source: source, line: table.lines[r]), column: name,
                                                   previous: times[r - 1], current: times[r])

@@ -9,16 +9,23 @@ public enum TimeKey {
 
     /// The sort key for `text` and what kind of value it is, or nil for a free label.
     public static func parse(_ text: String) -> (key: Double, kind: Kind)? {
-        let bytes = Array(text.utf8)
-        if let calendar = parseCalendar(bytes) { return (calendar, .calendar) }
-        if case let .value(v) = bytes.withUnsafeBufferPointer({ buffer -> NumberCell in
-            var copy = Array(buffer); copy.append(0)
-            return copy.withUnsafeBufferPointer { NumberParser.parse($0.baseAddress!, count: buffer.count) }
-        }) { return (v, .number) }
-        return nil
+        Array(text.utf8).withUnsafeBufferPointer { parse(bytes: $0) }
     }
 
-    static func parseCalendar(_ b: [UInt8]) -> Double? {
+    /// The same, reading the text's UTF-8 bytes in place.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> (key: Double, kind: Kind)? {
+        if let calendar = parseCalendar(bytes) { return (calendar, .calendar) }
+        guard bytes.count > 0, bytes.count < 64 else { return nil }
+        // NumberParser needs a NUL after the text; copy into a small stack buffer.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 1) { copy -> (Double, Kind)? in
+            _ = copy.initialize(from: bytes)
+            copy[bytes.count] = 0
+            if case let .value(v) = NumberParser.parse(UnsafePointer(copy.baseAddress!), count: bytes.count) { return (v, .number) }
+            return nil
+        }
+    }
+
+    static func parseCalendar(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
         var i = 0
         func digits(_ n: Int) -> Int? {
             guard i + n <= b.count else { return nil }

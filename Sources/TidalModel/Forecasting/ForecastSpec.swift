@@ -32,6 +32,19 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     /// Seasonal period for baselines and MASE (1 = none).
     public var season: Int
 
+    public init(features: [String], targets: [String], timeColumn: String?, lookback: Int, horizon: Int, difference: Int,
+                scaling: Scaling, normalizer: Normalizer, season: Int) {
+        self.features = features
+        self.targets = targets
+        self.timeColumn = timeColumn
+        self.lookback = lookback
+        self.horizon = horizon
+        self.difference = difference
+        self.scaling = scaling
+        self.normalizer = normalizer
+        self.season = season
+    }
+
     /// Every column read from the input: the features, then targets that are not features.
     public var columns: [String] { features + targets.filter { !features.contains($0) } }
     /// Network steps per window.

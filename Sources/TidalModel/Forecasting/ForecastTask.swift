@@ -84,7 +84,7 @@ public struct ForecastTask {
         train = ForecastDataset(spec: spec, raw: raw, origins: origins.train)
         validation = ForecastDataset(spec: spec, raw: raw, origins: origins.validation)
         test = ForecastDataset(spec: spec, raw: raw, origins: origins.test)
-        time = table.time
+        time = table.time.map(Array.init)
         choices = why
     }
 

@@ -1,0 +1,38 @@
+/// A column of text stored as one contiguous UTF-8 buffer plus end offsets: no allocation
+/// per row, about (length + 8) bytes per value. Reads back as `String`s.
+public struct TextColumn: RandomAccessCollection, Sendable, Equatable {
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+
+    public init() {}
+
+    public init<S: Sequence>(_ strings: S) where S.Element == String {
+        for s in strings { append(s) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { ends.count }
+
+    public subscript(position: Int) -> String {
+        withBytes(position) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The raw bytes of value `i`.
+    public func withBytes<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let start = i == 0 ? 0 : ends[i - 1]
+        return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start ..< ends[i]])) }
+    }
+
+    public mutating func append(_ s: String) {
+        bytes.append(contentsOf: s.utf8)
+        ends.append(bytes.count)
+    }
+
+    mutating func append(_ buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
+        ends.append(bytes.count)
+    }
+
+    mutating func reserve(_ n: Int) { ends.reserveCapacity(n) }
+}
+

@@ -1,0 +1,297 @@
+import ArgumentParser
+import Foundation
+import TidalCore
+import TidalData
+import TidalModel
+import TidalNet
+
+/// `tidal bench`: speed and memory figures, to compare side by side with PyTorch's scripts.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks: training throughput, CSV ingest, replay latency.",
+        discussion: """
+        Build with `swift build -c release` first: debug builds are 10–50× slower.
+
+        Examples:
+          tidal bench train --config A --cell lstm --threads 2
+          tidal bench ingest --megabytes 200
+          tidal bench replay
+          tidal bench all --json
+        """,
+        subcommands: [BenchTrain.self, BenchIngest.self, BenchReplay.self, BenchAll.self]
+    )
+}
+
+/// Shapes identical to `shared/bench/torch_lstm_bench.py`.
+enum BenchConfig: String, ExpressibleByArgument, CaseIterable {
+    case A, B, C
+    var shape: (input: Int, hidden: Int, layers: Int, steps: Int, batch: Int) {
+        switch self {
+        case .A: return (1, 64, 1, 48, 64)
+        case .B: return (8, 128, 2, 96, 32)
+        case .C: return (1, 32, 1, 24, 256)
+        }
+    }
+}
+
+/// Peak resident memory of this process so far, from /proc/self/status (VmHWM), in MB.
+func peakResidentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? .nan
+        return kb / 1024
+    }
+    return .nan
+}
+
+func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// GFLOP/s of one 1024³ single-precision product on OpenBLAS (best of 5).
+func sgemmGigaflops() -> Double {
+    let n = 1024
+    var g = SeededGenerator(seed: 1)
+    let a = (0 ..< n * n).map { _ in g.uniform(-1, 1) }, b = (0 ..< n * n).map { _ in g.uniform(-1, 1) }
+    var c = [Float](repeating: 0, count: n * n)
+    var best = Double.infinity
+    for _ in 0 ..< 5 {
+        let start = monotonicSeconds()
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            BLAS.gemm(m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+        } } }
+        best = min(best, monotonicSeconds() - start)
+    }
+    return 2 * Double(n * n * n) / best / 1e9
+}
+
+func printJSON(_ object: Any) {
+    if let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) {
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train",
+        abstract: "Windows per second of forward + backward + Adam step on generated data, achieved GFLOP/s and peak memory.")
+
+    @Option(help: "A (I1 H64 L1 T48 B64), B (I8 H128 L2 T96 B32) or C (I1 H32 L1 T24 B256).")
+    var config: BenchConfig = .A
+    @Option(help: "lstm, gru, rnn or rnn-relu.")
+    var cell: CellKind = .lstm
+    @Option(help: "Threads.")
+    var threads: Int = 1
+    @Option(help: "Seconds to measure (after a warm-up).")
+    var seconds: Double = 2
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let result = BenchTrain.measure(config: config, cell: cell, threads: threads, seconds: seconds)
+        if json { printJSON(result) } else {
+            print(String(format: "train %@ %@, %d thread(s): %.0f windows/s, %.1f GFLOP/s, peak RSS %.1f MB; sgemm 1024³ %.1f GFLOP/s",
+                         config.rawValue, cell.rawValue, threads, result["windows_per_s"] as! Double, result["gflops"] as! Double,
+                         result["peak_rss_mb"] as! Double, result["sgemm_gflops"] as! Double))
+        }
+    }
+
+    static func measure(config: BenchConfig, cell: CellKind, threads: Int, seconds: Double) -> [String: Any] {
+        BLAS.setThreads(threads)
+        let (I, H, L, T, B) = config.shape
+        let model = SequenceModel(ModelArchitecture(cell: cell, inputSize: I, hiddenSize: H, layers: L, outputSize: 1), seed: 0)
+        let adam = Adam(parameters: model.parameters, learningRate: 1e-3)
+        var g = SeededGenerator(seed: 0)
+        let xs = (0 ..< 8).map { _ in (0 ..< T * B * I).map { _ in Float(g.normal()) } }
+        let ys = (0 ..< 8).map { _ in (0 ..< B).map { _ in Float(g.normal()) } }
+        var gradient = [Float](repeating: 0, count: B)
+        func step(_ i: Int) {
+            model.zeroGradients()
+            xs[i % 8].withUnsafeBufferPointer { x in ys[i % 8].withUnsafeBufferPointer { y in gradient.withUnsafeMutableBufferPointer { d in
+                let out = model.forward(x.baseAddress!, steps: T, batch: B, training: true)
+                _ = RegressionLoss.mse.evaluate(prediction: out, target: y.baseAddress!, count: B, gradient: d.baseAddress!)
+                model.backward(d.baseAddress!)
+            } } }
+            adam.step()
+        }
+        for i in 0 ..< 5 { step(i) }
+        var rates: [Double] = []
+        for _ in 0 ..< 3 {
+            var n = 0
+            let start = monotonicSeconds()
+            while monotonicSeconds() - start < seconds / 3 { step(n); n += 1 }
+            rates.append(Double(n * B) / (monotonicSeconds() - start))
+        }
+        let rate = rates.sorted()[1]
+        var forwardFlops = 0.0
+        for l in 0 ..< L { forwardFlops += Double(T) * 2 * Double(cell.gateCount * H) * Double((l == 0 ? I : H) + H) }
+        let gflops = rate * 3 * forwardFlops / 1e9
+        return ["config": config.rawValue, "cell": cell.rawValue, "threads": threads, "windows_per_s": rate, "gflops": gflops,
+                "peak_rss_mb": peakResidentMegabytes(), "sgemm_gflops": sgemmGigaflops()]
+    }
+}
+
+struct BenchIngest: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ingest",
+        abstract: "MB/s and peak memory of reading a CSV of a time column and 8 numeric columns (generated, or --file).")
+
+    @Option(help: "Size of the generated file in MB.")
+    var megabytes: Int = 200
+    @Option(help: "Read this file instead of generating one (it is kept).")
+    var file: String?
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let result = try BenchIngest.measure(megabytes: megabytes, file: file)
+        if json { printJSON(result) } else {
+            print(String(format: "ingest %@: %.1f MB in %.2f s = %.1f MB/s, %d rows, peak RSS %.1f MB",
+                         result["file"] as! String, result["megabytes"] as! Double, result["seconds"] as! Double,
+                         result["mb_per_s"] as! Double, result["rows"] as! Int, result["peak_rss_mb"] as! Double))
+        }
+    }
+
+    static func measure(megabytes: Int, file: String?) throws -> [String: Any] {
+        var path = file ?? ""
+        if file == nil {
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("tidal-ingest-\(getpid()).csv").path
+            try generate(path: path, bytes: megabytes << 20)
+        }
+        defer { if file == nil { unlink(path) } }
+        let size = Double((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / 1e6
+        let start = monotonicSeconds()
+        let table = try Table.load(path: path)
+        let elapsed = monotonicSeconds() - start
+        return ["file": file ?? "generated", "megabytes": size, "seconds": elapsed, "mb_per_s": size / elapsed,
+                "rows": table.rowCount, "columns": table.names.count, "peak_rss_mb": peakResidentMegabytes()]
+    }
+
+    /// Writes `timestamp,c0..c7` rows of random decimals until the file holds `bytes` bytes.
+    static func generate(path: String, bytes: Int) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw ValidationError("cannot create \(path)")
+        }
+        defer { try? handle.close() }
+        var g = SeededGenerator(seed: 42)
+        var chunk = "timestamp,c0,c1,c2,c3,c4,c5,c6,c7\n"
+        var written = 0
+        var row = 0
+        let start = 1_600_000_000
+        while written < bytes {
+            let t = start + row * 60
+            let (y, m, d) = civilDate(daysSinceEpoch: t / 86400)
+            let secs = t % 86400
+            chunk += String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secs / 3600, (secs / 60) % 60, secs % 60)
+            for _ in 0 ..< 8 { chunk += String(format: ",%.4f", g.normal() * 100) }
+            chunk += "\n"
+            row += 1
+            if chunk.utf8.count > 1 << 20 {
+                handle.write(Data(chunk.utf8))
+                written += chunk.utf8.count
+                chunk = ""
+            }
+        }
+        handle.write(Data(chunk.utf8))
+    }
+}
+
+/// Year, month, day of a day count since 1970-01-01 (Hinnant's civil_from_days).
+func civilDate(daysSinceEpoch: Int) -> (Int, Int, Int) {
+    let z = daysSinceEpoch + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+}
+
+struct BenchReplay: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "replay",
+        abstract: "Rows per second and p50/p99 latency per row of replay (parse, scale, forward, format, write) for two LSTM shapes.")
+
+    @Option(help: "Rows replayed per shape.")
+    var rows: Int = 5000
+    @Option(help: "Threads.")
+    var threads: Int = 1
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let results = try BenchReplay.measure(rows: rows, threads: threads)
+        if json { printJSON(results) } else {
+            for r in results {
+                print(String(format: "replay lookback %d hidden %d × %d: %.0f rows/s, latency p50 %.1f µs, p99 %.1f µs",
+                             r["lookback"] as! Int, r["hidden"] as! Int, r["layers"] as! Int, r["rows_per_s"] as! Double,
+                             r["p50_us"] as! Double, r["p99_us"] as! Double))
+            }
+        }
+    }
+
+    static func measure(rows: Int, threads: Int) throws -> [[String: Any]] {
+        BLAS.setThreads(threads)
+        var results: [[String: Any]] = []
+        for (lookback, hidden, layers) in [(48, 64, 1), (96, 128, 2)] {
+            let spec = ForecastSpec(features: ["value"], targets: ["value"], timeColumn: "timestamp", lookback: lookback, horizon: 1,
+                                    difference: 0, scaling: .zscore, normalizer: Normalizer(kind: .zscore, shift: [0], scale: [1]), season: 1)
+            let architecture = ModelArchitecture(cell: .lstm, inputSize: 1, hiddenSize: hidden, layers: layers, outputSize: 1)
+            let model = TrainedModel(task: .forecast, architecture: architecture, forecast: spec, samples: nil,
+                                     network: SequenceModel(architecture, seed: 1),
+                                     metadata: TrainingMetadata(createdAt: "", dataFile: "", dataSHA256: "", seed: 1, epochs: 0, finalMetrics: [:], tidalVersion: TidalVersion.string))
+            var text = "timestamp,value\n"
+            for r in 0 ..< rows { text += "\(r),\(String(format: "%.4f", sin(Double(r) / 10)))\n" }
+            let devNull = open("/dev/null", O_WRONLY)
+            defer { close(devNull) }
+            let engine = ReplayEngine(model: model, write: { line in
+                line.utf8CString.withUnsafeBufferPointer { _ = Foundation.write(devNull, $0.baseAddress, $0.count - 1) }
+            }, warn: { _ in })
+            var latencies: [Double] = []
+            latencies.reserveCapacity(rows)
+            // One chunk per row, as on a pipe: each row's time runs from its bytes arriving to its line written.
+            var last = monotonicSeconds()
+            let start = last
+            try engine.run(source: MemoryByteSource(Array(text.utf8), name: "bench", chunkSize: 1 << 20)) { counts in
+                let now = monotonicSeconds()
+                if counts.predicted > 0 { latencies.append(now - last) }
+                last = now
+            }
+            let total = monotonicSeconds() - start
+            latencies.sort()
+            let p50 = latencies[latencies.count / 2] * 1e6, p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1e6
+            results.append(["lookback": lookback, "hidden": hidden, "layers": layers, "rows_per_s": Double(rows) / total,
+                            "p50_us": p50, "p99_us": p99, "threads": threads])
+        }
+        return results
+    }
+}
+
+struct BenchAll: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Every benchmark; with --json one JSON document.")
+
+    @Option(help: "Threads.")
+    var threads: Int = 1
+    @Option(help: "Size of the generated ingest file in MB.")
+    var megabytes: Int = 200
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func run() throws {
+        var train: [[String: Any]] = []
+        for (config, cell) in [(BenchConfig.A, CellKind.lstm), (.B, .lstm), (.C, .lstm), (.A, .gru), (.A, .rnn)] {
+            let r = BenchTrain.measure(config: config, cell: cell, threads: threads, seconds: 2)
+            train.append(r)
+            if !json { print(String(format: "train %@ %@: %.0f windows/s, %.1f GFLOP/s", config.rawValue, cell.rawValue, r["windows_per_s"] as! Double, r["gflops"] as! Double)) }
+        }
+        let replay = try BenchReplay.measure(rows: 5000, threads: threads)
+        let ingest = try BenchIngest.measure(megabytes: megabytes, file: nil)
+        if json {
+            printJSON(["train": train, "replay": replay, "ingest": ingest, "threads": threads, "sgemm_gflops": sgemmGigaflops()])
+        } else {
+            for r in replay { print(String(format: "replay lookback %d: p50 %.1f µs, p99 %.1f µs", r["lookback"] as! Int, r["p50_us"] as! Double, r["p99_us"] as! Double)) }
+            print(String(format: "ingest: %.1f MB/s, peak RSS %.1f MB", ingest["mb_per_s"] as! Double, ingest["peak_rss_mb"] as! Double))
+        }
+    }
+}
