@@ -3,7 +3,7 @@ import TidalTestSupport
 import XCTest
 
 /// Runs the built `tidal` binary, as a user would.
-final class CLITests: XCTestCase {
+enum TidalBinary {
     struct Run { var status: Int32; var stdout: String; var stderr: String }
 
     static var binary: URL {
@@ -16,7 +16,7 @@ final class CLITests: XCTestCase {
     }
 
     @discardableResult
-    func tidal(_ arguments: [String], stdin: String? = nil) throws -> Run {
+    static func tidal(_ arguments: [String], stdin: String? = nil) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -32,6 +32,11 @@ final class CLITests: XCTestCase {
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
+}
+
+final class CLITests: XCTestCase {
+    @discardableResult
+    func tidal(_ arguments: [String], stdin: String? = nil) throws -> TidalBinary.Run { try TidalBinary.tidal(arguments, stdin: stdin) }
 
     let airline = "SampleSeries/airline.csv"
 
@@ -161,5 +166,32 @@ final class CLITests: XCTestCase {
         let nan = try tidal(["train", "--data", airline, "--lr", "1e30", "--epochs", "2", "--normalize", "none", "--difference", "0", "--clip", "0"])
         XCTAssertNotEqual(nan.status, 0)
         XCTAssertTrue(nan.stderr.contains("NaN") && nan.stderr.contains("--lr"), nan.stderr)
+    }
+}
+
+final class ModelFormatScriptTests: XCTestCase {
+    /// Docs/model-format.md promises a short Python reader; run it when Python and zstandard are installed.
+    func testPythonReaderReadsTheWeights() throws {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import zstandard"]
+        check.standardError = FileHandle.nullDevice
+        do { try check.run(); check.waitUntilExit() } catch { throw XCTSkip("no python3") }
+        guard check.terminationStatus == 0 else { throw XCTSkip("python3 has no zstandard package") }
+        let dir = try TestPaths.temporaryDirectory(self)
+        let model = dir.appendingPathComponent("m.tidal").path
+        let train = try TidalBinary.tidal(["train", "--data", "SampleSeries/airline.csv", "--hidden", "4", "--epochs", "1", "--out", model, "--quiet"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        run.arguments = ["python3", TestPaths.packageRoot.appendingPathComponent("Scripts/read_tidal_model.py").path, model]
+        let out = Pipe()
+        run.standardOutput = out
+        try run.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        XCTAssertEqual(run.terminationStatus, 0)
+        XCTAssertTrue(text.contains("lstm.weight_hh_l0 16x4"), text)
+        XCTAssertTrue(text.contains("head.weight 1x4"), text)
     }
 }
