@@ -12,7 +12,7 @@ struct Tidal: ParsableCommand {
           cat readings.csv | tidal describe -
         """,
         version: TidalVersion.string,
-        subcommands: [Describe.self, Train.self, Evaluate.self, Forecast.self, Replay.self, Inspect.self, Bench.self]
+        subcommands: [Describe.self, Train.self, Evaluate.self, Forecast.self, Replay.self, Inspect.self, Compare.self, Synth.self, Bench.self]
     )
 }
 

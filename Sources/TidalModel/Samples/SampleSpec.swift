@@ -28,7 +28,7 @@ public struct SampleSpec: Sendable, Codable, Equatable {
     public var stepFeatures: Int { patch * channels }
 
     /// A patch length that keeps a sample of `length` steps within about `maxSteps` network steps.
-    public static func automaticPatch(length: Int, maxSteps: Int = 32) -> Int {
+    public static func automaticPatch(length: Int, maxSteps: Int = 64) -> Int {
         max(1, (length + maxSteps - 1) / maxSteps)
     }
 }

@@ -17,6 +17,8 @@ public struct TrainingConfiguration: Sendable {
     public var patience: Int?
     public var seed: UInt64 = 0
     public var schedule: LearningRateSchedule = .constant
+    /// Record, per epoch, the mean norm of the gradient reaching each time step of the first layer.
+    public var tracksStepGradients = false
 
     public init() {}
 }
@@ -42,6 +44,9 @@ public struct EpochRecord: Sendable {
     public var test: Evaluation?
     /// Mean global gradient norm over the epoch's steps (before clipping).
     public var gradientNorm: Double
+    /// With `tracksStepGradients`: the mean norm of dLoss/dh_t in the first recurrent layer, indexed by
+    /// steps before the end (index 0 = the last step), averaged over the epoch's batches.
+    public var stepGradientNorms: [Double]?
 }
 
 /// A training run's outcome.
@@ -118,8 +123,12 @@ public struct Trainer {
         var bestWeights: [[Float]]?
         var epochsWithoutImprovement = 0
 
+        let firstLayer = model.recurrent.layers[0]
+        firstLayer.tracksStepGradients = configuration.tracksStepGradients
+        defer { firstLayer.tracksStepGradients = false }
         for epoch in 1 ... configuration.epochs {
             var lossSum = 0.0, correct = 0, seen = 0, normSum = 0.0
+            var stepSums: [Double] = [], stepCounts: [Int] = []
             let batches = batcher.nextEpoch()
             for (index, indices) in batches.enumerated() {
                 samples.fill(indices, into: batch)
@@ -140,6 +149,18 @@ public struct Trainer {
                 }
                 guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch) }
                 model.backward(outputGradient.pointer)
+                if configuration.tracksStepGradients {
+                    let squares = firstLayer.stepGradientSquares
+                    if stepSums.count < squares.count {
+                        stepSums += Array(repeating: 0, count: squares.count - stepSums.count)
+                        stepCounts += Array(repeating: 0, count: squares.count - stepCounts.count)
+                    }
+                    for (t, sq) in squares.enumerated() {
+                        let k = squares.count - 1 - t
+                        stepSums[k] += (sq / Double(batch.size)).squareRoot()
+                        stepCounts[k] += 1
+                    }
+                }
                 normSum += clipGradientNorm(parameters, maxNorm: configuration.clip ?? .infinity)
                 optimizer.step()
                 lossSum += Double(loss) * Double(batch.size)
@@ -149,7 +170,8 @@ public struct Trainer {
             let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen),
                                      trainAccuracy: isRegression ? nil : Double(correct) / Double(seen),
                                      validation: validate?(model), test: test?(model),
-                                     gradientNorm: normSum / Double(batches.count))
+                                     gradientNorm: normSum / Double(batches.count),
+                                     stepGradientNorms: configuration.tracksStepGradients ? zip(stepSums, stepCounts).map { $0 / Double(max($1, 1)) } : nil)
             history.append(record)
             onEpoch(record)
             optimizer.learningRate = scheduler.rate(afterEpoch: epoch, validationLoss: record.validation.map { Float($0.loss) })

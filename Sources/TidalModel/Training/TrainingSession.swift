@@ -24,6 +24,8 @@ public struct TrainingRequest: Sendable {
     public var scaling: Scaling?
     /// Time steps per network step for whole samples (nil: automatic).
     public var patch: Int?
+    /// How the gates that keep memory start (LSTM forget gate, GRU update gate); see `GateInitialization`.
+    public var gateInitialization: GateInitialization = .auto
 
     public init(dataPath: String) { self.dataPath = dataPath }
 }
@@ -102,7 +104,7 @@ public enum TrainingSession {
                 guard let task = try? ForecastTask(table: table, setup: trial), task.validation.count >= 2, task.train.count >= 2 else { continue }
                 var config = request.training
                 config.patience = config.patience ?? 10
-                let network = SequenceModel(architecture(for: task.spec, request), seed: request.training.seed)
+                let network = makeNetwork(architecture(for: task.spec, request), request, steps: task.spec.steps)
                 let result = try Trainer(configuration: config, objective: .regression(request.loss))
                     .train(network, on: task.train, validate: { task.evaluate($0, on: task.validation, loss: request.loss)! })
                 let mae = result.history[result.bestEpoch - 1].validation?.mae ?? .infinity
@@ -120,7 +122,7 @@ public enum TrainingSession {
         let task = try ForecastTask(table: table, setup: final)
         let spec = task.spec
         let architecture = architecture(for: spec, request)
-        let network = SequenceModel(architecture, seed: request.training.seed)
+        let network = makeNetwork(architecture, request, steps: spec.steps)
         let choices = task.choices + selectionNote
         observer?.started(description: "forecast \(spec.targets.joined(separator: ",")): \(task.train.count) training, \(task.validation.count) validation, \(task.test.count) test windows; lookback \(spec.lookback), horizon \(spec.horizon); \(choices)")
         let trainer = Trainer(configuration: training, objective: .regression(request.loss))
@@ -162,6 +164,14 @@ public enum TrainingSession {
         ModelArchitecture(cell: request.cell, inputSize: spec.featureCount, hiddenSize: request.hidden,
                           layers: request.layers, dropout: request.dropout, outputSize: spec.outputCount,
                           skipSteps: (request.skip ?? true) ? spec.steps : 0)
+    }
+
+    /// A freshly initialised network (PyTorch's initialisation), then the gate-bias shift.
+    static func makeNetwork(_ architecture: ModelArchitecture, _ request: TrainingRequest, steps: Int) -> SequenceModel {
+        let network = SequenceModel(architecture, seed: request.training.seed)
+        var generator = SeededGenerator(seed: request.training.seed ^ 0xC4_0000)
+        request.gateInitialization.apply(to: network, steps: steps, generator: &generator)
+        return network
     }
 
     static func formatShort(_ x: Double) -> String { String(format: "%.4g", x) }
@@ -222,7 +232,7 @@ public enum TrainingSession {
         let outputs = classify ? classes.count : 1
         let architecture = ModelArchitecture(cell: request.cell, inputSize: spec.stepFeatures, hiddenSize: request.hidden,
                                              layers: request.layers, dropout: request.dropout, outputSize: outputs)
-        let network = SequenceModel(architecture, seed: request.training.seed)
+        let network = makeNetwork(architecture, request, steps: (spec.maxLength + spec.patch - 1) / spec.patch)
         observer?.started(description: "\(request.task.rawValue): \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test samples; \(spec.channels) channel(s), length up to \(spec.maxLength), patch \(spec.patch)\(classify ? ", \(classes.count) classes" : "")")
         let objective: Objective = classify ? .classification(classes: classes.count) : .regression(request.loss)
         var training = request.training

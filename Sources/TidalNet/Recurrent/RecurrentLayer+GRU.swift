@@ -39,6 +39,7 @@ extension RecurrentLayer {
         let dGi = gateGradient.pointer, dGh = recurrentGateGradient.pointer, dh = hiddenGradient.pointer
         weightHH.value.withUnsafeBufferPointer { whh in
             for t in stride(from: T - 1, through: 0, by: -1) {
+                if tracksStepGradients { recordStepGradient(t, outputGradient) }
                 let gt = g + t * B * GH, dit = dGi + t * B * GH, dht = dGh + t * B * GH
                 let hPrev = h + t * B * H
                 for b in 0 ..< B {

@@ -45,6 +45,7 @@ extension RecurrentLayer {
         let dG = gateGradient.pointer, dh = hiddenGradient.pointer, dc = cellGradient.pointer
         weightHH.value.withUnsafeBufferPointer { whh in
             for t in stride(from: T - 1, through: 0, by: -1) {
+                if tracksStepGradients { recordStepGradient(t, outputGradient) }
                 let gt = g + t * B * GH, dgt = dG + t * B * GH
                 let cPrev = c + t * B * H
                 for b in 0 ..< B {

@@ -31,6 +31,7 @@ extension RecurrentLayer {
         let relu = cell == .rnnReLU
         weightHH.value.withUnsafeBufferPointer { whh in
             for t in stride(from: T - 1, through: 0, by: -1) {
+                if tracksStepGradients { recordStepGradient(t, outputGradient) }
                 let gt = g + t * B * H, dat = dA + t * B * H
                 for b in 0 ..< B {
                     let real = isReal(t, b)

@@ -54,6 +54,11 @@ public final class RecurrentLayer: ParameterOwner {
     /// Gradient with respect to the input sequence `[T, B, I]`, after `backward`.
     let inputGradientBuffer = FloatBuffer()
 
+    /// When true, `backward` records `Σ (dLoss/dh_t)²` over the batch for every step in `stepGradientSquares`.
+    public var tracksStepGradients = false
+    /// Per step t: the squared norm of the gradient reaching the hidden state h_t (valid when tracked).
+    public private(set) var stepGradientSquares: [Double] = []
+
     /// Creates a layer with PyTorch's default initialisation U(−1/√H, 1/√H).
     /// - Parameter index: the layer's index `k` in its stack, used in parameter names.
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, index: Int = 0, prefix: String = "",
@@ -150,6 +155,7 @@ public final class RecurrentLayer: ParameterOwner {
             if let finalCellGradient { cellGradient.pointer.update(from: finalCellGradient, count: B * H) } else { cellGradient.zero(B * H) }
         }
         gateGradient.reserve(T * B * GH)
+        if tracksStepGradients { stepGradientSquares = Array(repeating: 0, count: T) }
         switch cell {
         case .lstm: backwardLSTM(outputGradient)
         case .gru: recurrentGateGradient.reserve(T * B * GH); backwardGRU(outputGradient)
@@ -186,6 +192,17 @@ public final class RecurrentLayer: ParameterOwner {
                 for j in 0 ..< columns { out[j] += row[j] }
             }
         }
+    }
+
+    /// Records the gradient arriving at h_t: `dh` (from later steps) plus the output gradient of step t.
+    func recordStepGradient(_ t: Int, _ outputGradient: UnsafePointer<Float>?) {
+        let n = batch * hiddenSize, dh = hiddenGradient.pointer
+        var sum = 0.0
+        for k in 0 ..< n {
+            let g = Double(dh[k]) + (outputGradient.map { Double($0[t * n + k]) } ?? 0)
+            sum += g * g
+        }
+        stepGradientSquares[t] = sum
     }
 
     @inline(__always) func isReal(_ t: Int, _ b: Int) -> Bool {

@@ -180,7 +180,7 @@ struct BenchIngest: ParsableCommand {
         let start = 1_600_000_000
         while written < bytes {
             let t = start + row * 60
-            let (y, m, d) = civilDate(daysSinceEpoch: t / 86400)
+            let (y, m, d) = Synthetic.civil(daysSinceEpoch: t / 86400)
             let secs = t % 86400
             chunk += String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secs / 3600, (secs / 60) % 60, secs % 60)
             for _ in 0 ..< 8 { chunk += String(format: ",%.4f", g.normal() * 100) }
@@ -194,19 +194,6 @@ struct BenchIngest: ParsableCommand {
         }
         handle.write(Data(chunk.utf8))
     }
-}
-
-/// Year, month, day of a day count since 1970-01-01 (Hinnant's civil_from_days).
-func civilDate(daysSinceEpoch: Int) -> (Int, Int, Int) {
-    let z = daysSinceEpoch + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
 }
 
 struct BenchReplay: ParsableCommand {

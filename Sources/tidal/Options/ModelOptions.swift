@@ -57,7 +57,7 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Batch size. Default: 32 (forecasting); for whole samples 32, or an eighth of the training samples when that is smaller (at least 8).")
     var batch: Int?
 
-    @Option(help: "Time steps grouped into one network step for classify/regress (default: keeps samples within ~32 steps).")
+    @Option(help: "Time steps grouped into one network step for classify/regress (default: keeps samples within 64 steps).")
     var patch: Int?
 
     @Option(help: "Training epochs (fewer with --patience).")
@@ -80,6 +80,9 @@ struct TrainingFlags: ParsableArguments {
 
     @Option(help: "Linear autoregressive skip from the window to the forecast (on or off; forecasting, default on).")
     var skip: OnOff?
+
+    @Option(name: .customLong("gate-init"), help: "Memory-gate initialisation: auto (default: chrono above 32 steps), chrono (per-unit forget/update-gate biases spread over the sequence's time scales), pytorch (unchanged), or a number added to those biases.")
+    var gateInit: String = "auto"
 
     @Option(help: "Random seed (weights, shuffling, dropout).")
     var seed: UInt64 = 0
@@ -104,6 +107,7 @@ struct TrainingFlags: ParsableArguments {
         }
         if let difference, difference < 0 { throw ValidationError("--difference must be 0, 1 or a seasonal lag") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if GateInitialization(argument: gateInit) == nil { throw ValidationError("--gate-init must be chrono, pytorch or a number, not '\(gateInit)'") }
     }
 
     /// The request for the library, with the defaults resolved.
@@ -132,6 +136,7 @@ struct TrainingFlags: ParsableArguments {
         r.skip = skip.map { $0 == .on }
         r.loss = loss
         r.patch = patch
+        r.gateInitialization = GateInitialization(argument: gateInit)!
         var t = TrainingConfiguration()
         t.epochs = epochs ?? (task == .forecast ? 100 : 150)
         t.batchSize = batch ?? 0

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import TidalModel
+import TidalNet
+
+/// `tidal compare`: the same data, split, seed and budget for several cells, side by side.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train several cell types on identical splits, seed and budget; print their test metrics side by side.",
+        discussion: """
+        With --plots: compare_loss.svg (every cell's training loss per epoch) and compare_gradients.svg (for each cell,
+        the norm of the gradient reaching each time step of the first layer, averaged over the last epoch: the picture
+        of vanishing gradients).
+
+        Examples:
+          tidal synth recall --length 60 --lag 50 --samples 1200 --seed 7 > train.csv
+          tidal synth recall --length 60 --lag 50 --samples 400 --seed 8 > test.csv
+          tidal compare --cells rnn,gru,lstm --task classify --data train.csv --test test.csv --plots plots/
+        """
+    )
+
+    @Option(help: "Comma-separated cells: lstm, gru, rnn, rnn-relu.")
+    var cells: String = "rnn,gru,lstm"
+
+    @OptionGroup var flags: TrainingFlags
+
+    @Option(help: "Write {\"results\": [...]} as JSON here.")
+    var metrics: String?
+
+    @Option(help: "Write compare_loss.svg and compare_gradients.svg into this directory.")
+    var plots: String?
+
+    @Flag(help: "Print only the final table.")
+    var quiet = false
+
+    func validate() throws {
+        for c in cells.split(separator: ",") where CellKind(rawValue: String(c)) == nil {
+            throw ValidationError("unknown cell '\(c)'; use lstm, gru, rnn or rnn-relu")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            BLAS.setThreads(flags.threads)
+            let kinds = cells.split(separator: ",").map { CellKind(rawValue: String($0))! }
+            var outcomes: [(CellKind, TrainingOutcome)] = []
+            for cell in kinds {
+                var request = try flags.request()
+                request.cell = cell
+                request.training.tracksStepGradients = true
+                if !quiet { print("== \(cell.rawValue)") }
+                let observer = ConsoleObserver(quiet: quiet)
+                let outcome = try TrainingSession.run(request, observer: observer)
+                observer.finish()
+                outcomes.append((cell, outcome))
+            }
+            print(table(outcomes), terminator: "")
+            if let metrics {
+                let results: [[String: Any]] = outcomes.map { cell, o in
+                    var test: [String: Any] = [:]
+                    if let t = o.report.test {
+                        for (k, v) in [("mae", t.mae), ("rmse", t.rmse), ("smape", t.smape), ("mase", t.mase), ("accuracy", t.accuracy), ("macro_f1", t.macroF1)] {
+                            if let v, v.isFinite { test[k] = v }
+                        }
+                    }
+                    return ["cell": cell.rawValue, "test": test, "train_seconds": o.result.seconds, "parameters": o.report.parameters,
+                            "epochs_run": o.result.epochsRun]
+                }
+                let data = try JSONSerialization.data(withJSONObject: ["results": results], options: [.prettyPrinted, .sortedKeys])
+                try data.write(to: URL(fileURLWithPath: metrics))
+            }
+            if let plots { try writePlots(outcomes, to: plots) }
+        }
+    }
+
+    func table(_ outcomes: [(CellKind, TrainingOutcome)]) -> String {
+        let classify = flags.task == .classify
+        var rows = [["cell", classify ? "test accuracy" : "test MAE", classify ? "macro-F1" : "test RMSE", "parameters", "epochs", "train s"]]
+        for (cell, o) in outcomes {
+            let t = o.report.test
+            rows.append([cell.rawValue, SummaryTable.format(classify ? t?.accuracy : t?.mae), SummaryTable.format(classify ? t?.macroF1 : t?.rmse),
+                         "\(o.report.parameters)", "\(o.result.epochsRun)", String(format: "%.1f", o.result.seconds)])
+        }
+        return TextTable.render(rows)
+    }
+
+    func writePlots(_ outcomes: [(CellKind, TrainingOutcome)], to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let loss = LineChart(title: "Training loss per epoch", xLabel: "epoch", yLabel: "training loss",
+                             series: outcomes.map { .init(name: $0.0.rawValue, values: $0.1.result.history.map(\.trainLoss)) })
+        try loss.svg().write(toFile: directory + "/compare_loss.svg", atomically: true, encoding: .utf8)
+        var series: [LineChart.Series] = []
+        var longest = 0
+        for (cell, o) in outcomes {
+            guard let norms = o.result.history.last?.stepGradientNorms, !norms.isEmpty else { continue }
+            longest = max(longest, norms.count)
+            series.append(.init(name: cell.rawValue, values: norms))
+        }
+        var chart = LineChart(title: "Gradient reaching each time step (last epoch)", xLabel: "steps before the end of the sequence",
+                              yLabel: "‖dLoss/dh_t‖", series: series)
+        chart.xValues = (0 ..< longest).map(Double.init)
+        chart.logY = true
+        try chart.svg().write(toFile: directory + "/compare_gradients.svg", atomically: true, encoding: .utf8)
+    }
+}
