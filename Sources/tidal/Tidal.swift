@@ -9,7 +9,9 @@ struct Tidal: ParsableCommand {
         discussion: """
         Examples:
           tidal describe SampleSeries/airline.csv --lookback 24
-          cat readings.csv | tidal describe -
+          tidal train --data SampleSeries/airline.csv --target value --lookback 24 --season 12 --out airline.tidal
+          tidal forecast --model airline.tidal --data SampleSeries/airline.csv
+          tail -f readings.csv | tidal replay --model airline.tidal
         """,
         version: TidalVersion.string,
         subcommands: [Describe.self, Train.self, Evaluate.self, Forecast.self, Replay.self, Inspect.self, Compare.self, Synth.self, Bench.self]

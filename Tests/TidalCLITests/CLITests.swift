@@ -195,3 +195,37 @@ final class ModelFormatScriptTests: XCTestCase {
         XCTAssertTrue(text.contains("head.weight 1x4"), text)
     }
 }
+
+final class DocsTests: XCTestCase {
+    /// Docs/cli.md is generated from --help; it must match the binary.
+    func testCLIReferenceIsCurrent() throws {
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: "/bin/bash")
+        run.arguments = [TestPaths.packageRoot.appendingPathComponent("Scripts/generate-cli-doc.sh").path, TidalBinary.binary.path]
+        let out = Pipe()
+        run.standardOutput = out
+        try run.run()
+        let generated = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        let committed = try String(contentsOfFile: TestPaths.packageRoot.appendingPathComponent("Docs/cli.md").path, encoding: .utf8)
+        XCTAssertEqual(generated, committed, "Docs/cli.md is out of date: run Scripts/generate-cli-doc.sh > Docs/cli.md")
+    }
+}
+
+final class SampleSeriesTests: XCTestCase {
+    /// SampleSeries/README.md names the command that made each generated file; rerunning it gives the same bytes.
+    func testGeneratedSampleFilesMatchTheirCommands() throws {
+        let cases: [(String, [String])] = [
+            ("recall_lag50_train.csv", ["synth", "recall", "--length", "60", "--lag", "50", "--samples", "600", "--classes", "2", "--seed", "7"]),
+            ("recall_lag50_test.csv", ["synth", "recall", "--length", "60", "--lag", "50", "--samples", "200", "--classes", "2", "--seed", "8"]),
+            ("sensor.csv", ["synth", "sensor", "--rows", "2000", "--seed", "3"]),
+            ("adding.csv", ["synth", "adding", "--length", "30", "--samples", "300", "--seed", "1"]),
+        ]
+        for (file, arguments) in cases {
+            let run = try TidalBinary.tidal(arguments)
+            XCTAssertEqual(run.status, 0)
+            let committed = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent(file).path, encoding: .utf8)
+            XCTAssertTrue(run.stdout == committed, "\(file) differs from `tidal \(arguments.joined(separator: " "))`")
+        }
+    }
+}
