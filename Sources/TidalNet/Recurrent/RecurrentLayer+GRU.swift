@@ -16,16 +16,18 @@ extension RecurrentLayer {
                     BLAS.gemm(transposeB: true, m: B, n: GH, k: H, a: hPrev, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: gh, ldc: GH)
                     for b in 0 ..< B {
                         let row = gt + b * GH, hrow = gh + b * GH
-                        let real = isReal(t, b)
+                        for j in 0 ..< 2 * H { row[j] += hrow[j] }
+                        Activation.sigmoid(row, 2 * H)  // r, z
+                        let k0 = b * H
+                        let hn = ghn + t * B * H + k0, hp = hPrev + k0, hx = hNext + k0
                         for j in 0 ..< H {
-                            let r = Activation.sigmoid(row[j] + hrow[j])
-                            let z = Activation.sigmoid(row[H + j] + hrow[H + j])
-                            let hn = hrow[2 * H + j]
-                            let n = Activation.tanh(row[2 * H + j] + r * hn)
-                            row[j] = r; row[H + j] = z; row[2 * H + j] = n
-                            let k = b * H + j
-                            ghn[t * B * H + k] = hn
-                            hNext[k] = real ? (1 - z) * n + z * hPrev[k] : hPrev[k]
+                            hn[j] = hrow[2 * H + j]
+                            row[2 * H + j] = Activation.tanh(row[2 * H + j] + row[j] * hn[j])
+                        }
+                        if isReal(t, b) {
+                            for j in 0 ..< H { let z = row[H + j]; hx[j] = (1 - z) * row[2 * H + j] + z * hp[j] }
+                        } else {
+                            for j in 0 ..< H { hx[j] = hp[j] }
                         }
                     }
                 }

@@ -14,25 +14,21 @@ extension RecurrentLayer {
                 BLAS.gemm(transposeB: true, m: B, n: GH, k: H, a: hPrev, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: gt, ldc: GH)
                 for b in 0 ..< B {
                     let row = gt + b * GH
-                    let real = isReal(t, b)
-                    for j in 0 ..< H {
-                        let i = Activation.sigmoid(row[j])
-                        let f = Activation.sigmoid(row[H + j])
-                        let gg = Activation.tanh(row[2 * H + j])
-                        let o = Activation.sigmoid(row[3 * H + j])
-                        row[j] = i; row[H + j] = f; row[2 * H + j] = gg; row[3 * H + j] = o
-                        let k = b * H + j
-                        if real {
-                            let cn = f * cPrev[k] + i * gg
-                            let tcn = Activation.tanh(cn)
-                            cNext[k] = cn
-                            tc[t * B * H + k] = tcn
-                            hNext[k] = o * tcn
-                        } else {
-                            cNext[k] = cPrev[k]
-                            tc[t * B * H + k] = 0
-                            hNext[k] = hPrev[k]
+                    // Gate activations over contiguous blocks (vectorized), then the state update.
+                    Activation.sigmoid(row, 2 * H)          // i, f
+                    Activation.tanh(row + 2 * H, H)         // g
+                    Activation.sigmoid(row + 3 * H, H)      // o
+                    let k0 = b * H
+                    let cp = cPrev + k0, cn = cNext + k0, hp = hPrev + k0, hn = hNext + k0, tcn = tc + t * B * H + k0
+                    if isReal(t, b) {
+                        for j in 0 ..< H {
+                            let c = row[H + j] * cp[j] + row[j] * row[2 * H + j]
+                            cn[j] = c
+                            tcn[j] = Activation.tanh(c)
+                            hn[j] = row[3 * H + j] * tcn[j]
                         }
+                    } else {
+                        for j in 0 ..< H { cn[j] = cp[j]; tcn[j] = 0; hn[j] = hp[j] }
                     }
                 }
             }

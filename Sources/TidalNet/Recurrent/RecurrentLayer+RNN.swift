@@ -11,15 +11,10 @@ extension RecurrentLayer {
                 let gt = g + t * B * H
                 let hPrev = h + t * B * H, hNext = h + (t + 1) * B * H
                 BLAS.gemm(transposeB: true, m: B, n: H, k: H, a: hPrev, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: gt, ldc: H)
+                if relu { for k in 0 ..< B * H { gt[k] = max(gt[k], 0) } } else { Activation.tanh(gt, B * H) }
                 for b in 0 ..< B {
-                    let real = isReal(t, b)
-                    for j in 0 ..< H {
-                        let k = b * H + j
-                        let a = gt[k]
-                        let value = relu ? max(a, 0) : Activation.tanh(a)
-                        gt[k] = value
-                        hNext[k] = real ? value : hPrev[k]
-                    }
+                    let k0 = b * H
+                    if isReal(t, b) { (hNext + k0).update(from: gt + k0, count: H) } else { (hNext + k0).update(from: hPrev + k0, count: H) }
                 }
             }
         }
