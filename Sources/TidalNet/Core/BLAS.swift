@@ -17,6 +17,19 @@ public enum BLAS {
             else if beta != 1 { for r in 0 ..< m { for j in 0 ..< n { c[r * ldc + j] *= beta } } }
             return
         }
+        if m == 1 && ldc >= n {
+            // A single row: a matrix–vector product is much faster than a 1-row sgemm.
+            // c = alpha · op(B)ᵀ·a + beta · c, with a (and c) contiguous when op(A) is one row.
+            let lda1: Int32 = transposeA ? blasint(lda) : 1
+            if transposeB {
+                // B is [n, k]: c = B · a
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(n), blasint(k), alpha, b, blasint(ldb), a, lda1, beta, c, 1)
+            } else {
+                // B is [k, n]: c = Bᵀ · a
+                cblas_sgemv(CblasRowMajor, CblasTrans, blasint(k), blasint(n), alpha, b, blasint(ldb), a, lda1, beta, c, 1)
+            }
+            return
+        }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
