@@ -12,9 +12,11 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
     public var outputSize: Int
     /// Steps of input the linear skip reads (the lookback), or 0 for no skip.
     public var skipSteps: Int
+    /// Token vocabulary for an input embedding (`inputSize` is then its dimension), or 0 for numeric input.
+    public var vocabularySize: Int
 
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
-                outputSize: Int, skipSteps: Int = 0) {
+                outputSize: Int, skipSteps: Int = 0, vocabularySize: Int = 0) {
         self.cell = cell
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -22,6 +24,23 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
         self.dropout = dropout
         self.outputSize = outputSize
         self.skipSteps = skipSteps
+        self.vocabularySize = vocabularySize
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cell, inputSize, hiddenSize, layers, dropout, outputSize, skipSteps, vocabularySize
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cell = try c.decode(CellKind.self, forKey: .cell)
+        inputSize = try c.decode(Int.self, forKey: .inputSize)
+        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        layers = try c.decode(Int.self, forKey: .layers)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        outputSize = try c.decode(Int.self, forKey: .outputSize)
+        skipSteps = try c.decode(Int.self, forKey: .skipSteps)
+        vocabularySize = try c.decodeIfPresent(Int.self, forKey: .vocabularySize) ?? 0
     }
 }
 
@@ -37,16 +56,21 @@ public final class SequenceModel: ParameterOwner {
     public let recurrent: RecurrentStack
     public let head: Linear
     public let skip: Linear?
+    /// Token input (text): ids → vectors before the recurrent layers.
+    public let embedding: Embedding?
     private let outputBuffer = FloatBuffer()
     private let flatWindow = FloatBuffer()
     private var batch = 0
     private var steps = 0
 
-    public var parameters: [Parameter] { recurrent.parameters + head.parameters + (skip?.parameters ?? []) }
+    public var parameters: [Parameter] { (embedding?.parameters ?? []) + recurrent.parameters + head.parameters + (skip?.parameters ?? []) }
 
     public init(_ architecture: ModelArchitecture, seed: UInt64) {
         self.architecture = architecture
         var generator = SeededGenerator(seed: seed)
+        embedding = architecture.vocabularySize > 0
+            ? Embedding(vocabularySize: architecture.vocabularySize, dimension: architecture.inputSize, paddingIndex: 0, prefix: "embedding.", generator: &generator)
+            : nil
         recurrent = RecurrentStack(cell: architecture.cell, inputSize: architecture.inputSize, hiddenSize: architecture.hiddenSize,
                                    layers: architecture.layers, dropout: architecture.dropout,
                                    prefix: architecture.cell.moduleName + ".", generator: &generator)
@@ -90,10 +114,20 @@ public final class SequenceModel: ParameterOwner {
         return UnsafePointer(out)
     }
 
+    /// Runs the model on token ids `[T, B]` (time-major) through the embedding; returns `[B, outputSize]`.
+    @discardableResult
+    public func forward(tokens: UnsafePointer<Int32>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
+                        training: Bool = false) -> UnsafePointer<Float> {
+        guard let embedding else { preconditionFailure("this model has no embedding; give numeric input") }
+        let x = embedding.forward(tokens, count: steps * batch)
+        return forward(x, steps: steps, batch: batch, mask: mask, training: training)
+    }
+
     /// Backpropagates dLoss/dOutput `[B, outputSize]` through the last `forward`, adding to every gradient.
     public func backward(_ outputGradient: UnsafePointer<Float>) {
         if let skip { skip.backward(outputGradient) }
         let dh = head.backward(outputGradient)
-        recurrent.backward(outputGradient: nil, finalHiddenGradient: dh, topOnly: true)
+        recurrent.backward(outputGradient: nil, finalHiddenGradient: dh, topOnly: true, needInputGradient: embedding != nil)
+        if let embedding { embedding.backward(recurrent.inputGradient) }
     }
 }

@@ -12,20 +12,46 @@ public final class Parameter {
     public var value: [Float]
     /// Row-major gradient, accumulated by `backward` until `zeroGradient()`.
     public var gradient: [Float]
+    /// For row-sparse parameters (embeddings): the rows whose gradient may be non-zero since the
+    /// last `zeroGradient()`; nil for dense parameters. Optimizers then update only these rows.
+    public var sparseRows: [Int]?
+
+    /// Values per row (the product of every dimension but the first).
+    public var rowLength: Int { shape.dropFirst().reduce(1, *) }
 
     public init(name: String, shape: [Int], value: [Float]? = nil) {
         let count = shape.reduce(1, *)
         precondition(value == nil || value!.count == count, "\(name): \(value!.count) values for shape \(shape)")
         self.name = name
         self.shape = shape
+        elementCount = count
         self.value = value ?? Array(repeating: 0, count: count)
         self.gradient = Array(repeating: 0, count: count)
     }
 
-    public var count: Int { value.count }
+    /// Number of values (from the shape, so it can be read while `value` is being updated).
+    public var count: Int { elementCount }
+    private let elementCount: Int
 
     public func zeroGradient() {
-        gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        if let rows = sparseRows {
+            let n = rowLength
+            gradient.withUnsafeMutableBufferPointer { g in for r in rows { (g.baseAddress! + r * n).update(repeating: 0, count: n) } }
+            sparseRows = []
+        } else {
+            gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
+    }
+
+    /// Calls `body` with each index range that may hold a non-zero gradient (all of it when dense).
+    @inline(__always)
+    public func forEachActiveRange(_ body: (Range<Int>) -> Void) {
+        if let rows = sparseRows {
+            let n = rowLength
+            for r in rows { body(r * n ..< (r + 1) * n) }
+        } else {
+            body(0 ..< count)
+        }
     }
 
     /// Fills with U(−bound, bound), PyTorch's default for recurrent and linear layers.

@@ -20,19 +20,23 @@ public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
 @discardableResult
 public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Double {
     var sum = 0.0
-    for p in parameters { for g in p.gradient { sum += Double(g) * Double(g) } }
+    for p in parameters {
+        p.gradient.withUnsafeBufferPointer { g in p.forEachActiveRange { r in for i in r { sum += Double(g[i]) * Double(g[i]) } } }
+    }
     let total = sum.squareRoot()
     let coefficient = Double(maxNorm) / (total + 1e-6)
     if coefficient < 1 {
         let c = Float(coefficient)
         for p in parameters {
-            p.gradient.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= c } }
+            p.gradient.withUnsafeMutableBufferPointer { g in p.forEachActiveRange { r in for i in r { g[i] *= c } } }
         }
     }
     return total
 }
 
-/// Adam and AdamW, with PyTorch's exact update.
+/// Adam and AdamW, with PyTorch's exact update. For row-sparse parameters (embeddings) only the
+/// rows touched since the last step are updated, as PyTorch's `SparseAdam` and TensorFlow's
+/// `LazyAdam` do; their moments of untouched rows are left as they are.
 ///
 /// `m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
 /// p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)`.
@@ -75,7 +79,7 @@ public final class Adam: Optimizer {
                 p.gradient.withUnsafeBufferPointer { grad in
                     firstMoment[index].withUnsafeMutableBufferPointer { m in
                         secondMoment[index].withUnsafeMutableBufferPointer { v in
-                            for i in 0 ..< value.count {
+                            p.forEachActiveRange { range in for i in range {
                                 var g = grad[i]
                                 if wd != 0 {
                                     if decoupled { value[i] *= 1 - lr * wd } else { g += wd * value[i] }
@@ -83,7 +87,7 @@ public final class Adam: Optimizer {
                                 m[i] = b1 * m[i] + (1 - b1) * g
                                 v[i] = b2 * v[i] + (1 - b2) * g * g
                                 value[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection + eps)
-                            }
+                            } }
                         }
                     }
                 }
@@ -122,7 +126,7 @@ public final class SGD: Optimizer {
             p.value.withUnsafeMutableBufferPointer { value in
                 p.gradient.withUnsafeBufferPointer { grad in
                     buffers[index].withUnsafeMutableBufferPointer { buf in
-                        for i in 0 ..< value.count {
+                        p.forEachActiveRange { range in for i in range {
                             var g = grad[i]
                             if weightDecay != 0 { g += weightDecay * value[i] }
                             if momentum != 0 {
@@ -130,7 +134,7 @@ public final class SGD: Optimizer {
                                 g = nesterov ? g + momentum * buf[i] : buf[i]
                             }
                             value[i] -= learningRate * g
-                        }
+                        } }
                     }
                 }
             }
