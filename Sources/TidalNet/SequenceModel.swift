@@ -60,6 +60,11 @@ public final class SequenceModel: ParameterOwner {
     public let embedding: Embedding?
     private let outputBuffer = FloatBuffer()
     private let flatWindow = FloatBuffer()
+    private let embeddingMask = FloatBuffer()
+    private let droppedEmbedding = FloatBuffer()
+    private let embeddingGradient = FloatBuffer()
+    private var droppedOut = false
+    private var dropoutGenerator: SeededGenerator
     private var batch = 0
     private var steps = 0
 
@@ -68,6 +73,7 @@ public final class SequenceModel: ParameterOwner {
     public init(_ architecture: ModelArchitecture, seed: UInt64) {
         self.architecture = architecture
         var generator = SeededGenerator(seed: seed)
+        dropoutGenerator = SeededGenerator(seed: seed ^ 0xD40F)
         embedding = architecture.vocabularySize > 0
             ? Embedding(vocabularySize: architecture.vocabularySize, dimension: architecture.inputSize, paddingIndex: 0, prefix: "embedding.", generator: &generator)
             : nil
@@ -119,7 +125,19 @@ public final class SequenceModel: ParameterOwner {
     public func forward(tokens: UnsafePointer<Int32>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
                         training: Bool = false) -> UnsafePointer<Float> {
         guard let embedding else { preconditionFailure("this model has no embedding; give numeric input") }
-        let x = embedding.forward(tokens, count: steps * batch)
+        var x = embedding.forward(tokens, count: steps * batch)
+        // With dropout, embedding vectors are dropped out too (inverted dropout, training only).
+        droppedOut = training && architecture.dropout > 0
+        if droppedOut {
+            let n = steps * batch * architecture.inputSize
+            let m = embeddingMask.reserve(n), y = droppedEmbedding.reserve(n)
+            let keep = 1 - architecture.dropout, scale = 1 / keep
+            for i in 0 ..< n {
+                m[i] = dropoutGenerator.uniform(0, 1) < keep ? scale : 0
+                y[i] = x[i] * m[i]
+            }
+            x = UnsafePointer(y)
+        }
         return forward(x, steps: steps, batch: batch, mask: mask, training: training)
     }
 
@@ -128,6 +146,15 @@ public final class SequenceModel: ParameterOwner {
         if let skip { skip.backward(outputGradient) }
         let dh = head.backward(outputGradient)
         recurrent.backward(outputGradient: nil, finalHiddenGradient: dh, topOnly: true, needInputGradient: embedding != nil)
-        if let embedding { embedding.backward(recurrent.inputGradient) }
+        if let embedding {
+            if droppedOut {
+                let n = recurrent.layers[0].steps * recurrent.layers[0].batch * architecture.inputSize
+                let g = embeddingGradient.reserve(n), d = recurrent.inputGradient, m = embeddingMask.pointer
+                for i in 0 ..< n { g[i] = d[i] * m[i] }
+                embedding.backward(g)
+            } else {
+                embedding.backward(recurrent.inputGradient)
+            }
+        }
     }
 }

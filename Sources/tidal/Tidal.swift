@@ -14,7 +14,7 @@ struct Tidal: ParsableCommand {
           tail -f readings.csv | tidal replay --model airline.tidal
         """,
         version: TidalVersion.string,
-        subcommands: [Describe.self, Train.self, Evaluate.self, Forecast.self, Replay.self, Inspect.self, Compare.self, Synth.self, Bench.self]
+        subcommands: [Describe.self, Train.self, Evaluate.self, Forecast.self, Replay.self, Predict.self, Inspect.self, Compare.self, Synth.self, Bench.self]
     )
 }
 

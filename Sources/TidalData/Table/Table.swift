@@ -21,7 +21,7 @@ public struct TableOptions: Sendable {
     public var hasHeader = true
     /// Field delimiter: `,`, `;` or tab.
     public var delimiter: UInt8 = UInt8(ascii: ",")
-    /// The time column by name or index; nil picks a column named `timestamp`, `time`, `date` or `ds`.
+    /// The time column by name or index; nil picks a column named `timestamp`, `time`, `date` or `ds`; "" means none.
     public var timeColumn: String?
     /// Numeric columns to keep, by name or 0-based index; nil keeps every column that holds numbers.
     public var numericColumns: [String]?
@@ -138,7 +138,8 @@ private struct TableLoader {
         let names = options.hasHeader ? first.strings : (0 ..< first.count).map(String.init)
         header = names
         if let explicit = options.timeColumn {
-            timeField = try Table.resolve(explicit, in: names, source: source)
+            // An empty name means: no time column, and no guessing one.
+            timeField = explicit.isEmpty ? nil : try Table.resolve(explicit, in: names, source: source)
         } else {
             timeField = names.firstIndex { Table.timeColumnNames.contains($0.lowercased()) }
         }

@@ -52,6 +52,7 @@ public enum ModelFile {
         var architecture: ModelArchitecture
         var forecast: ForecastSpec?
         var samples: SampleSpec?
+        var text: TextSpec?
         var metadata: TrainingMetadata
         var tensors: [TensorEntry]
     }
@@ -71,7 +72,7 @@ public enum ModelFile {
             offset += t.values.count * 4
         }
         let document = Document(format: formatVersion, task: model.task, architecture: model.architecture, forecast: model.forecast,
-                                samples: model.samples, metadata: model.metadata, tensors: entries)
+                                samples: model.samples, text: model.text, metadata: model.metadata, tensors: entries)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = Array(try encoder.encode(document))
@@ -167,6 +168,11 @@ public enum ModelFile {
                   f.lookback > f.difference, f.normalizer.columnCount == f.columns.count else {
                 throw ModelFileError.inconsistent(path: path, reason: "the forecasting schema does not fit the architecture")
             }
+        case .classify where document.text != nil:
+            let t = document.text!
+            guard t.vocabulary.count == document.architecture.vocabularySize, t.classes.count == document.architecture.outputSize, t.maxLength >= 1 else {
+                throw ModelFileError.inconsistent(path: path, reason: "the text schema does not fit the architecture")
+            }
         case .classify, .regress:
             guard let s = document.samples, s.patch >= 1, s.stepFeatures == document.architecture.inputSize,
                   document.task == .regress ? document.architecture.outputSize == 1 : s.classes.count == document.architecture.outputSize else {
@@ -174,7 +180,7 @@ public enum ModelFile {
             }
         }
         let model = TrainedModel(task: document.task, architecture: document.architecture, forecast: document.forecast,
-                                 samples: document.samples, weights: weights, metadata: document.metadata)
+                                 samples: document.samples, text: document.text, weights: weights, metadata: document.metadata)
         return (model, bytes.count - headerSize, payload.count)
     }
 

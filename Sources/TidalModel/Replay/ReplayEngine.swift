@@ -71,6 +71,7 @@ public final class ReplayEngine {
 
     /// Reads rows from `source` until its end; `onCounts` sees the counts after every row.
     public func run(source: any ByteSource, onCounts: (ReplayCounts) -> Void = { _ in }) throws {
+        if model.text != nil { return try runText(source, onCounts) }
         switch model.task {
         case .forecast: try runForecast(source, onCounts)
         case .classify, .regress: try runSamples(source, onCounts)
@@ -169,6 +170,56 @@ public final class ReplayEngine {
                 wroteHeader = true
             }
             write(PredictionWriter.forecastLine(format: format, spec: spec, row: row, time: time, values: prediction, gap: gap))
+            counts.predicted += 1
+            onCounts(counts)
+            return true
+        }
+    }
+
+    // MARK: text
+
+    /// Each row's document is classified on its own: `row,label,p_<class>…`.
+    func runText(_ source: any ByteSource, _ onCounts: (ReplayCounts) -> Void) throws {
+        let spec = model.text!
+        let network = model.makeNetwork()
+        let stream = try CSVStream(source: source)
+        stream.requiresUniformFieldCount = false
+        var textField: Int?
+        var fieldCount = 0
+        var row = 0
+        var wroteHeader = false
+        let batch = Batch()
+        try stream.forEachRecord { record in
+            if textField == nil {
+                if hasHeader {
+                    let names = record.strings
+                    guard let i = names.firstIndex(of: spec.textColumn) else {
+                        throw ReplayError.missingColumns(source: stream.sourceName, missing: [spec.textColumn], header: names)
+                    }
+                    textField = i
+                    fieldCount = names.count
+                    return true
+                }
+                textField = 0
+                fieldCount = record.count
+            }
+            row += 1
+            counts.read += 1
+            guard record.count > textField! else {
+                counts.rejected += 1
+                let message = "\(stream.sourceName):\(record.line): row rejected: expected \(fieldCount) fields, found \(record.count)"
+                if strict { throw ReplayError.badRow(message) }
+                warn(message)
+                onCounts(counts)
+                return true
+            }
+            TextDataset(documents: [spec.encode(record.string(textField!))], labels: [0]).fill([0], into: batch)
+            let out = network.forward(batch)
+            if !wroteHeader, format == .csv {
+                write("row,label," + spec.classes.map { "p_\($0)" }.joined(separator: ",") + "\n")
+                wroteHeader = true
+            }
+            write(PredictionWriter.classLine(format: format, row: row, classes: spec.classes, logits: out))
             counts.predicted += 1
             onCounts(counts)
             return true

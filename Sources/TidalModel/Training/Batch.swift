@@ -11,10 +11,24 @@ public final class Batch {
     public let targets = FloatBuffer()
     /// Class indices, `size` of them.
     public var labels: [Int32] = []
+    /// Token ids `[steps, size]` for models with an embedding; empty for numeric input.
+    public var tokens: [Int32] = []
     public var steps = 0
     public var size = 0
 
     public init() {}
+}
+
+extension SequenceModel {
+    /// Runs the model on a filled batch: token ids when the batch has them, numbers otherwise.
+    @discardableResult
+    public func forward(_ batch: Batch, training: Bool = false) -> UnsafePointer<Float> {
+        let mask = batch.hasMask ? UnsafePointer(batch.mask.pointer) : nil
+        if !batch.tokens.isEmpty {
+            return batch.tokens.withUnsafeBufferPointer { forward(tokens: $0.baseAddress!, steps: batch.steps, batch: batch.size, mask: mask, training: training) }
+        }
+        return forward(batch.x.pointer, steps: batch.steps, batch: batch.size, mask: mask, training: training)
+    }
 }
 
 /// Samples a trainer can batch: windows of a series, or whole labelled sequences.

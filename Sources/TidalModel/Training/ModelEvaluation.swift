@@ -6,6 +6,20 @@ public enum ModelEvaluation {
     /// - Returns: the model's scores, the baselines on the same samples, and forecast curves for plotting.
     public static func run(_ model: TrainedModel, dataPath: String, table options: TableOptions) throws
         -> (test: MetricsReport.Scores, baselines: [String: MetricsReport.Scores], curves: [String: [Double]]) {
+        if let spec = model.text {
+            let docs = try TrainingSession.loadDocuments(path: dataPath, textColumn: spec.textColumn, labelColumn: spec.labelColumn,
+                                                         options: { var o = options; o.timeColumn = o.timeColumn ?? ""; return o }())
+            let labels = try docs.labels!.enumerated().map { i, label -> Int32 in
+                guard let c = spec.classes.firstIndex(of: label) else {
+                    throw DataError.layout(.init(source: dataPath, line: docs.lines[i]), reason: "label \"\(label)\" is not one of the model's classes (\(spec.classes.joined(separator: ", ")))")
+                }
+                return Int32(c)
+            }
+            let set = TextDataset(documents: docs.texts.map(spec.encode), labels: labels)
+            let predicted = TrainingSession.samplePredictions(model.makeNetwork(), set).map(\.argmax)
+            let m = ClassificationMetrics(actual: labels.map(Int.init), predicted: predicted, classes: spec.classes.count)
+            return (.init(m, classes: spec.classes), [:], [:])
+        }
         switch model.task {
         case .forecast:
             let forecaster = Forecaster(model)

@@ -54,25 +54,29 @@ public struct TrainedModel: Sendable {
     public var forecast: ForecastSpec?
     /// Classification and whole-sample regression: layout, channels, classes, scaling.
     public var samples: SampleSpec?
+    /// Text classification: columns, vocabulary, classes.
+    public var text: TextSpec?
     public var weights: [NamedTensor]
     public var metadata: TrainingMetadata
 
     public init(task: TaskKind, architecture: ModelArchitecture, forecast: ForecastSpec?, samples: SampleSpec?,
-                network: SequenceModel, metadata: TrainingMetadata) {
+                text: TextSpec? = nil, network: SequenceModel, metadata: TrainingMetadata) {
         self.task = task
         self.architecture = architecture
         self.forecast = forecast
         self.samples = samples
+        self.text = text
         weights = network.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.value) }
         self.metadata = metadata
     }
 
     init(task: TaskKind, architecture: ModelArchitecture, forecast: ForecastSpec?, samples: SampleSpec?,
-         weights: [NamedTensor], metadata: TrainingMetadata) {
+         text: TextSpec?, weights: [NamedTensor], metadata: TrainingMetadata) {
         self.task = task
         self.architecture = architecture
         self.forecast = forecast
         self.samples = samples
+        self.text = text
         self.weights = weights
         self.metadata = metadata
     }

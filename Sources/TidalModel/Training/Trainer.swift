@@ -133,8 +133,7 @@ public struct Trainer {
             for (index, indices) in batches.enumerated() {
                 samples.fill(indices, into: batch)
                 model.zeroGradients()
-                let output = model.forward(batch.x.pointer, steps: batch.steps, batch: batch.size,
-                                           mask: batch.hasMask ? UnsafePointer(batch.mask.pointer) : nil, training: true)
+                let output = model.forward(batch, training: true)
                 let loss: Float
                 switch objective {
                 case let .regression(kind):
@@ -177,8 +176,11 @@ public struct Trainer {
             optimizer.learningRate = scheduler.rate(afterEpoch: epoch, validationLoss: record.validation.map { Float($0.loss) })
 
             if let validation = record.validation, configuration.patience != nil {
-                if validation.loss < bestLoss {
-                    bestLoss = validation.loss
+                // Classification stops on validation accuracy (the loss keeps rising with over-confidence
+                // while accuracy still improves); regression on the validation loss.
+                let score = validation.accuracy.map { -$0 + 1e-9 * validation.loss } ?? validation.loss
+                if score < bestLoss {
+                    bestLoss = score
                     bestEpoch = epoch
                     bestWeights = parameters.map(\.value)
                     epochsWithoutImprovement = 0
@@ -219,8 +221,7 @@ public func predictInBatches(_ model: SequenceModel, _ samples: any SampleSource
     while start < all.count {
         let part = Array(all[start ..< min(start + batchSize, all.count)])
         samples.fill(part, into: batch)
-        let output = model.forward(batch.x.pointer, steps: batch.steps, batch: batch.size,
-                                   mask: batch.hasMask ? UnsafePointer(batch.mask.pointer) : nil)
+        let output = model.forward(batch)
         body(part, output, batch)
         start += batchSize
     }

@@ -24,6 +24,24 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Input column (repeatable). Default: the targets.")
     var features: [String] = []
 
+    @Option(help: "Text classification: the column holding each document (with --task classify and --label).")
+    var text: String?
+
+    @Option(help: "Text classification: the column holding each document's class.")
+    var label: String?
+
+    @Option(name: .customLong("vocab-size"), help: "Text: the most frequent training tokens kept (ids 0 and 1 are <pad> and <unk>).")
+    var vocabSize: Int = 20000
+
+    @Option(name: .customLong("min-count"), help: "Text: keep only tokens seen at least this often in training.")
+    var minCount: Int = 2
+
+    @Option(name: .customLong("max-length"), help: "Text: tokens kept per document (the first ones).")
+    var maxLength: Int = 100
+
+    @Option(name: .customLong("embedding-dim"), help: "Text: size of each token's embedding vector.")
+    var embeddingDim: Int = 64
+
     @Option(help: "Sample layout for classify/regress: ucr (label,t0,t1,…) or long (sample,label,t,ch0,…).")
     var format: SampleSet.Format = .ucr
 
@@ -42,8 +60,8 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Stacked recurrent layers.")
     var layers: Int = 1
 
-    @Option(help: "Dropout between recurrent layers (training only).")
-    var dropout: Float = 0
+    @Option(help: "Dropout between recurrent layers, and on token embeddings for text (training only). Default: 0; 0.5 for text.")
+    var dropout: Float?
 
     @Option(help: "Optimizer: adam, adamw or sgd (momentum 0.9). Default: adam for forecasting, adamw for whole samples.")
     var optimizer: OptimizerKind?
@@ -96,14 +114,22 @@ struct TrainingFlags: ParsableArguments {
     func validate() throws {
         if hidden < 1 || layers < 1 || (batch ?? 1) < 1 || (patch ?? 1) < 1 { throw ValidationError("--hidden, --layers and --batch must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-        if !(0 ..< 1).contains(dropout) { throw ValidationError("--dropout must lie in [0, 1)") }
-        if dropout > 0 && layers == 1 { throw ValidationError("--dropout acts between stacked layers; use --layers 2 or more") }
+        if let dropout, !(0 ..< 1).contains(dropout) { throw ValidationError("--dropout must lie in [0, 1)") }
+        if (dropout ?? 0) > 0 && layers == 1 && text == nil { throw ValidationError("--dropout acts between stacked layers (and on text embeddings); use --layers 2 or more") }
         if let lr, lr <= 0 { throw ValidationError("--lr must be positive") }
         if season < 1 { throw ValidationError("--season must be at least 1") }
         if patience != nil && windows.valFraction == 0 { throw ValidationError("--patience needs a validation part: add --val-fraction (e.g. 0.1)") }
         if task == .forecast && test != nil { throw ValidationError("--test is for classify and regress; forecasting splits the series with --test-fraction") }
-        if task != .forecast && (!target.isEmpty || windows.lookback != nil) {
+        if task != .forecast && (!target.isEmpty || windows.lookback != nil) && text == nil {
             throw ValidationError("--target and --lookback are for --task forecast; classify and regress read whole samples (--format ucr|long)")
+        }
+        if text != nil && task != .classify { throw ValidationError("--text needs --task classify") }
+        if text != nil && label == nil { throw ValidationError("--text needs --label COL, the column holding each document's class") }
+        if label != nil && text == nil {
+            throw ValidationError("--label names the class column of text documents (with --text); for labelled series samples use --format ucr|long")
+        }
+        if vocabSize < 3 || minCount < 1 || maxLength < 1 || embeddingDim < 1 {
+            throw ValidationError("--vocab-size must be ≥ 3, and --min-count, --max-length, --embedding-dim ≥ 1")
         }
         if let difference, difference < 0 { throw ValidationError("--difference must be 0, 1 or a seasonal lag") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -132,13 +158,19 @@ struct TrainingFlags: ParsableArguments {
         r.cell = cell
         r.hidden = hidden
         r.layers = layers
-        r.dropout = dropout
+        r.dropout = dropout ?? (text != nil ? 0.5 : 0)
         r.skip = skip.map { $0 == .on }
         r.loss = loss
         r.patch = patch
+        r.textColumn = text
+        r.labelColumn = label
+        r.vocabularySize = vocabSize
+        r.minCount = minCount
+        r.maxLength = maxLength
+        r.embeddingDimension = embeddingDim
         r.gateInitialization = GateInitialization(argument: gateInit)!
         var t = TrainingConfiguration()
-        t.epochs = epochs ?? (task == .forecast ? 100 : 150)
+        t.epochs = epochs ?? (text != nil ? 20 : task == .forecast ? 100 : 150)
         t.batchSize = batch ?? 0
         let forecasting = task == .forecast
         t.learningRate = lr ?? (forecasting ? 1e-3 : 3e-3)

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import TidalData
+import TidalModel
+
+/// `tidal predict`: a class (and every class probability) for each row of a file.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Classify every row of a CSV file with a text or UCR-row classifier: `row,label,p_<class>…` on stdout.",
+        discussion: """
+        The same arithmetic as `tidal replay`, on a whole file. For forecasting models use `tidal forecast --all`.
+
+        Examples:
+          tidal predict --model sentiment.tidal --data reviews.csv
+          tidal predict --model italy.tidal --data SampleSeries/ItalyPowerDemand_TEST.csv --output jsonl
+        """
+    )
+
+    @Option(help: "A classification model file.")
+    var model: String
+
+    @Option(help: "CSV file, or - for standard input.")
+    var data: String
+
+    @Option(help: "Output format: csv or jsonl.")
+    var output: PredictionFormat = .csv
+
+    @Flag(name: .customLong("no-header"), help: "Rows carry no header.")
+    var noHeader = false
+
+    func run() throws {
+        try reportingErrors {
+            let trained = try ModelFile.read(model)
+            guard trained.task != .forecast else {
+                throw ValidationError("\(model) is a forecasting model; use `tidal forecast --all`")
+            }
+            let out = BufferedOutput()
+            let engine = ReplayEngine(model: trained, format: output, hasHeader: !noHeader,
+                                      write: out.write, warn: { writeAll(2, "tidal: " + $0 + "\n") })
+            try engine.run(source: FileByteSource(path: data))
+            out.flush()
+            if engine.counts.rejected > 0 { throw ExitCode(1) }
+        }
+    }
+}
