@@ -18,7 +18,7 @@ struct Bench: ParsableCommand {
           tidal bench replay
           tidal bench all --json
         """,
-        subcommands: [BenchTrain.self, BenchIngest.self, BenchReplay.self, BenchAll.self]
+        subcommands: [BenchTrain.self, BenchIngest.self, BenchReplay.self, BenchText.self, BenchAll.self]
     )
 }
 
@@ -255,6 +255,65 @@ struct BenchReplay: ParsableCommand {
     }
 }
 
+struct BenchText: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "text",
+        abstract: "Tokens per second of text classification: training (Embedding 64 → LSTM 64 → Linear, batch 32) and replay of raw lines.")
+
+    @Option(help: "Threads.")
+    var threads: Int = 1
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let r = try BenchText.measure(threads: threads)
+        if json { printJSON(r) } else {
+            print(String(format: "text: training %.0f tokens/s (%.0f documents/s); replay %.0f tokens/s (%.0f lines/s)",
+                         r["train_tokens_per_s"] as! Double, r["train_documents_per_s"] as! Double,
+                         r["replay_tokens_per_s"] as! Double, r["replay_lines_per_s"] as! Double))
+        }
+    }
+
+    static func measure(threads: Int) throws -> [String: Any] {
+        BLAS.setThreads(threads)
+        var g = SeededGenerator(seed: 5)
+        let words = (0 ..< 5000).map { "w\($0)" }
+        func document() -> String {
+            let n = 8 + Int(g.next() % 24)
+            return (0 ..< n).map { _ in words[Int(min(g.unitDouble(), g.unitDouble()) * 5000)] }.joined(separator: " ")
+        }
+        var csv = "label,text\n"
+        for i in 0 ..< 4000 { csv += "\(i % 2 == 0 ? "pos" : "neg"),\(document())\n" }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tidal-bench-text-\(getpid()).csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        var request = TrainingRequest(dataPath: path)
+        request.task = .classify
+        request.textColumn = "text"
+        request.labelColumn = "label"
+        request.training.epochs = 2
+        request.training.batchSize = 32
+        request.training.patience = 100
+        request.forecast.testFraction = 0
+        let outcome = try TrainingSession.run(request, observer: nil)
+        let spec = outcome.model.text!
+        let lines = csv.split(separator: "\n").dropFirst()
+        let tokens = lines.reduce(0) { $0 + spec.encode(String($1.split(separator: ",", maxSplits: 1)[1])).count }
+        let trainedDocuments = Double(Int(Double(lines.count) * 0.9)) * Double(outcome.result.epochsRun)
+        let trainTokens = Double(tokens) * 0.9 * Double(outcome.result.epochsRun)
+        let devNull = open("/dev/null", O_WRONLY)
+        defer { close(devNull) }
+        let engine = ReplayEngine(model: outcome.model, write: { line in
+            line.utf8CString.withUnsafeBufferPointer { _ = Foundation.write(devNull, $0.baseAddress, $0.count - 1) }
+        }, warn: { _ in })
+        let start = monotonicSeconds()
+        try engine.run(source: MemoryByteSource(csv, name: "bench"))
+        let replaySeconds = monotonicSeconds() - start
+        return ["threads": threads, "train_tokens_per_s": trainTokens / outcome.result.seconds,
+                "train_documents_per_s": trainedDocuments / outcome.result.seconds,
+                "replay_tokens_per_s": Double(tokens) / replaySeconds, "replay_lines_per_s": Double(lines.count) / replaySeconds]
+    }
+}
+
 struct BenchAll: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "all", abstract: "Every benchmark; with --json one JSON document.")
 
@@ -273,9 +332,10 @@ struct BenchAll: ParsableCommand {
             if !json { print(String(format: "train %@ %@: %.0f windows/s, %.1f GFLOP/s", config.rawValue, cell.rawValue, r["windows_per_s"] as! Double, r["gflops"] as! Double)) }
         }
         let replay = try BenchReplay.measure(rows: 5000, threads: threads)
+        let text = try BenchText.measure(threads: threads)
         let ingest = try BenchIngest.measure(megabytes: megabytes, file: nil)
         if json {
-            printJSON(["train": train, "replay": replay, "ingest": ingest, "threads": threads, "sgemm_gflops": sgemmGigaflops()])
+            printJSON(["train": train, "replay": replay, "text": text, "ingest": ingest, "threads": threads, "sgemm_gflops": sgemmGigaflops()])
         } else {
             for r in replay { print(String(format: "replay lookback %d: p50 %.1f µs, p99 %.1f µs", r["lookback"] as! Int, r["p50_us"] as! Double, r["p99_us"] as! Double)) }
             print(String(format: "ingest: %.1f MB/s, peak RSS %.1f MB", ingest["mb_per_s"] as! Double, ingest["peak_rss_mb"] as! Double))
