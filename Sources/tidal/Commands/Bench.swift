@@ -50,8 +50,11 @@ func monotonicSeconds() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
-/// GFLOP/s of one 1024³ single-precision product on OpenBLAS (best of 5).
-func sgemmGigaflops() -> Double {
+/// GFLOP/s of one 1024³ single-precision product on OpenBLAS with `threads` threads (best of 5).
+func sgemmGigaflops(threads: Int) -> Double {
+    let saved = BLAS.threads
+    BLAS.setThreads(threads)
+    defer { BLAS.setThreads(saved) }
     let n = 1024
     var g = SeededGenerator(seed: 1)
     let a = (0 ..< n * n).map { _ in g.uniform(-1, 1) }, b = (0 ..< n * n).map { _ in g.uniform(-1, 1) }
@@ -98,21 +101,31 @@ struct BenchTrain: ParsableCommand {
     }
 
     static func measure(config: BenchConfig, cell: CellKind, threads: Int, seconds: Double) -> [String: Any] {
-        BLAS.setThreads(threads)
         let (I, H, L, T, B) = config.shape
         let model = SequenceModel(ModelArchitecture(cell: cell, inputSize: I, hiddenSize: H, layers: L, outputSize: 1), seed: 0)
         let adam = Adam(parameters: model.parameters, learningRate: 1e-3)
+        // With several threads, split each batch across them (single-threaded BLAS in each).
+        let parallel = threads >= 2 ? DataParallel(master: model, parts: threads) : nil
+        BLAS.setThreads(parallel == nil ? threads : 1)
         var g = SeededGenerator(seed: 0)
         let xs = (0 ..< 8).map { _ in (0 ..< T * B * I).map { _ in Float(g.normal()) } }
         let ys = (0 ..< 8).map { _ in (0 ..< B).map { _ in Float(g.normal()) } }
         var gradient = [Float](repeating: 0, count: B)
         func step(_ i: Int) {
-            model.zeroGradients()
-            xs[i % 8].withUnsafeBufferPointer { x in ys[i % 8].withUnsafeBufferPointer { y in gradient.withUnsafeMutableBufferPointer { d in
-                let out = model.forward(x.baseAddress!, steps: T, batch: B, training: true)
-                _ = RegressionLoss.mse.evaluate(prediction: out, target: y.baseAddress!, count: B, gradient: d.baseAddress!)
-                model.backward(d.baseAddress!)
-            } } }
+            xs[i % 8].withUnsafeBufferPointer { x in ys[i % 8].withUnsafeBufferPointer { y in
+                if let parallel {
+                    _ = parallel.forwardBackward(x.baseAddress!, steps: T, batch: B, mask: nil, training: true) { out, d in
+                        RegressionLoss.mse.evaluate(prediction: out, target: y.baseAddress!, count: B, gradient: d)
+                    }
+                } else {
+                    gradient.withUnsafeMutableBufferPointer { d in
+                        model.zeroGradients()
+                        let out = model.forward(x.baseAddress!, steps: T, batch: B, training: true)
+                        _ = RegressionLoss.mse.evaluate(prediction: out, target: y.baseAddress!, count: B, gradient: d.baseAddress!)
+                        model.backward(d.baseAddress!)
+                    }
+                }
+            } }
             adam.step()
         }
         for i in 0 ..< 5 { step(i) }
@@ -128,7 +141,7 @@ struct BenchTrain: ParsableCommand {
         for l in 0 ..< L { forwardFlops += Double(T) * 2 * Double(cell.gateCount * H) * Double((l == 0 ? I : H) + H) }
         let gflops = rate * 3 * forwardFlops / 1e9
         return ["config": config.rawValue, "cell": cell.rawValue, "threads": threads, "windows_per_s": rate, "gflops": gflops,
-                "peak_rss_mb": peakResidentMegabytes(), "sgemm_gflops": sgemmGigaflops()]
+                "peak_rss_mb": peakResidentMegabytes(), "sgemm_gflops": sgemmGigaflops(threads: threads)]
     }
 }
 
@@ -335,7 +348,7 @@ struct BenchAll: ParsableCommand {
         let text = try BenchText.measure(threads: threads)
         let ingest = try BenchIngest.measure(megabytes: megabytes, file: nil)
         if json {
-            printJSON(["train": train, "replay": replay, "text": text, "ingest": ingest, "threads": threads, "sgemm_gflops": sgemmGigaflops()])
+            printJSON(["train": train, "replay": replay, "text": text, "ingest": ingest, "threads": threads, "sgemm_gflops": sgemmGigaflops(threads: threads)])
         } else {
             for r in replay { print(String(format: "replay lookback %d: p50 %.1f µs, p99 %.1f µs", r["lookback"] as! Int, r["p50_us"] as! Double, r["p99_us"] as! Double)) }
             print(String(format: "ingest: %.1f MB/s, peak RSS %.1f MB", ingest["mb_per_s"] as! Double, ingest["peak_rss_mb"] as! Double))
