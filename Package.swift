@@ -9,6 +9,14 @@
 //     → tidal      (the command-line tool)
 import PackageDescription
 
+// Release builds of the numeric modules: no overflow/bounds traps in the hot loops, and on x86-64
+// Haswell's instruction set (AVX2 + FMA: Intel since 2013, AMD since 2015) so the gate loops vectorize 8 wide.
+#if arch(x86_64)
+let numericFlags: [String] = ["-Ounchecked", "-target-cpu", "haswell"]
+#else
+let numericFlags: [String] = ["-Ounchecked"]
+#endif
+
 let package = Package(
     name: "Tidal",
     products: [
@@ -30,12 +38,12 @@ let package = Package(
         .target(
             name: "TidalData",
             dependencies: ["TidalCore", "CCSV"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: [.unsafeFlags(numericFlags, .when(configuration: .release))]
         ),
         .target(
             name: "TidalNet",
             dependencies: ["TidalCore", "CBLAS"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: [.unsafeFlags(numericFlags, .when(configuration: .release))]
         ),
         .target(
             name: "TidalModel",

@@ -19,6 +19,8 @@ public struct TrainingConfiguration: Sendable {
     public var schedule: LearningRateSchedule = .constant
     /// Record, per epoch, the mean norm of the gradient reaching each time step of the first layer.
     public var tracksStepGradients = false
+    /// Threads: with 2 or more, each batch is split across them (`DataParallel`, single-threaded BLAS in each).
+    public var threads = 1
 
     public init() {}
 }
@@ -123,6 +125,9 @@ public struct Trainer {
         var bestWeights: [[Float]]?
         var epochsWithoutImprovement = 0
 
+        let parallel = configuration.threads >= 2 && !configuration.tracksStepGradients
+            ? DataParallel(master: model, parts: configuration.threads) : nil
+        if parallel != nil { BLAS.setThreads(1) }
         let firstLayer = model.recurrent.layers[0]
         firstLayer.tracksStepGradients = configuration.tracksStepGradients
         defer { firstLayer.tracksStepGradients = false }
@@ -132,22 +137,32 @@ public struct Trainer {
             let batches = batcher.nextEpoch()
             for (index, indices) in batches.enumerated() {
                 samples.fill(indices, into: batch)
-                model.zeroGradients()
-                let output = model.forward(batch, training: true)
-                let loss: Float
-                switch objective {
-                case let .regression(kind):
-                    let n = batch.size * model.architecture.outputSize
-                    loss = kind.evaluate(prediction: output, target: batch.targets.pointer, count: n, gradient: outputGradient.reserve(n))
-                case let .classification(classes):
-                    let g = outputGradient.reserve(batch.size * classes)
-                    loss = batch.labels.withUnsafeBufferPointer {
-                        CrossEntropy.evaluate(logits: output, labels: $0.baseAddress!, batch: batch.size, classes: classes, probabilities: nil, gradient: g)
+                func lossAndGradient(_ output: UnsafePointer<Float>, _ gradient: UnsafeMutablePointer<Float>) -> Float {
+                    switch objective {
+                    case let .regression(kind):
+                        return kind.evaluate(prediction: output, target: batch.targets.pointer, count: batch.size * model.architecture.outputSize, gradient: gradient)
+                    case let .classification(classes):
+                        return batch.labels.withUnsafeBufferPointer {
+                            CrossEntropy.evaluate(logits: output, labels: $0.baseAddress!, batch: batch.size, classes: classes, probabilities: nil, gradient: gradient)
+                        }
                     }
+                }
+                let loss: Float
+                let output: UnsafePointer<Float>
+                if let parallel, batch.tokens.isEmpty, batch.size >= 2 * parallel.parts {
+                    (loss, output) = parallel.forwardBackward(batch.x.pointer, steps: batch.steps, batch: batch.size,
+                                                              mask: batch.hasMask ? UnsafePointer(batch.mask.pointer) : nil, training: true,
+                                                              loss: lossAndGradient)
+                } else {
+                    model.zeroGradients()
+                    output = model.forward(batch, training: true)
+                    loss = lossAndGradient(output, outputGradient.reserve(batch.size * model.architecture.outputSize))
+                    if loss.isFinite { model.backward(outputGradient.pointer) }
+                }
+                if case let .classification(classes) = objective {
                     for b in 0 ..< batch.size where argmax(output + b * classes, classes) == Int(batch.labels[b]) { correct += 1 }
                 }
                 guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch) }
-                model.backward(outputGradient.pointer)
                 if configuration.tracksStepGradients {
                     let squares = firstLayer.stepGradientSquares
                     if stepSums.count < squares.count {

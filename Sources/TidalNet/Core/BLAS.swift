@@ -30,6 +30,23 @@ public enum BLAS {
             }
             return
         }
+        if n == 1 {
+            // One output column: c = op(A) · b, a matrix–vector product.
+            let incb: Int32 = transposeB ? 1 : blasint(ldb)
+            if transposeA {
+                cblas_sgemv(CblasRowMajor, CblasTrans, blasint(k), blasint(m), alpha, a, blasint(lda), b, incb, beta, c, blasint(ldc))
+            } else {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(m), blasint(k), alpha, a, blasint(lda), b, incb, beta, c, blasint(ldc))
+            }
+            return
+        }
+        if k == 1 && beta == 1 {
+            // Inner dimension 1: a rank-1 update, c += alpha · a bᵀ.
+            let inca: Int32 = transposeA ? 1 : blasint(lda)
+            let incb: Int32 = transposeB ? blasint(ldb) : 1
+            cblas_sger(CblasRowMajor, blasint(m), blasint(n), alpha, a, inca, b, incb, c, blasint(ldc))
+            return
+        }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }

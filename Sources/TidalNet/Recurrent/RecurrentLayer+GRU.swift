@@ -44,28 +44,26 @@ extension RecurrentLayer {
                 if tracksStepGradients { recordStepGradient(t, outputGradient) }
                 let gt = g + t * B * GH, dit = dGi + t * B * GH, dht = dGh + t * B * GH
                 let hPrev = h + t * B * H
+                if let outputGradient { addStepGradient(outputGradient, t) }
                 for b in 0 ..< B {
-                    let row = gt + b * GH, di = dit + b * GH, dhh = dht + b * GH
-                    let real = isReal(t, b)
+                    let row = gt + b * GH, di = dit + b * GH, dhh = dht + b * GH, k0 = b * H
+                    if !isReal(t, b) {
+                        di.update(repeating: 0, count: GH)
+                        dhh.update(repeating: 0, count: GH)
+                        continue
+                    }
+                    let d = dh + k0, hp = hPrev + k0, hn = ghn + t * B * H + k0
                     for j in 0 ..< H {
-                        let k = b * H + j
-                        var dhTotal = dh[k]
-                        if let outputGradient { dhTotal += outputGradient[t * B * H + k] }
-                        if !real {
-                            di[j] = 0; di[H + j] = 0; di[2 * H + j] = 0
-                            dhh[j] = 0; dhh[H + j] = 0; dhh[2 * H + j] = 0
-                            dh[k] = dhTotal
-                            continue
-                        }
                         let r = row[j], z = row[H + j], n = row[2 * H + j]
+                        let dhTotal = d[j]
                         let dn = dhTotal * (1 - z)
-                        let dz = dhTotal * (hPrev[k] - n)
+                        let dz = dhTotal * (hp[j] - n)
                         let dan = dn * (1 - n * n)
-                        let dar = dan * ghn[t * B * H + k] * r * (1 - r)
+                        let dar = dan * hn[j] * r * (1 - r)
                         let daz = dz * z * (1 - z)
                         di[j] = dar; di[H + j] = daz; di[2 * H + j] = dan
                         dhh[j] = dar; dhh[H + j] = daz; dhh[2 * H + j] = dan * r
-                        dh[k] = dhTotal * z
+                        d[j] = dhTotal * z
                     }
                 }
                 BLAS.gemm(m: B, n: H, k: GH, a: dht, lda: GH, b: whh.baseAddress!, ldb: H, beta: 1, c: dh, ldc: H)

@@ -44,27 +44,24 @@ extension RecurrentLayer {
                 if tracksStepGradients { recordStepGradient(t, outputGradient) }
                 let gt = g + t * B * GH, dgt = dG + t * B * GH
                 let cPrev = c + t * B * H
+                if let outputGradient { addStepGradient(outputGradient, t) }
                 for b in 0 ..< B {
-                    let row = gt + b * GH, drow = dgt + b * GH
-                    let real = isReal(t, b)
+                    let row = gt + b * GH, drow = dgt + b * GH, k0 = b * H
+                    if !isReal(t, b) {
+                        drow.update(repeating: 0, count: GH) // dh and dc pass straight to the previous step
+                        continue
+                    }
+                    let d = dh + k0, dcs = dc + k0, cp = cPrev + k0, tcs = tc + t * B * H + k0
                     for j in 0 ..< H {
-                        let k = b * H + j
-                        var dhTotal = dh[k]
-                        if let outputGradient { dhTotal += outputGradient[t * B * H + k] }
-                        if !real {
-                            drow[j] = 0; drow[H + j] = 0; drow[2 * H + j] = 0; drow[3 * H + j] = 0
-                            dh[k] = dhTotal // passes straight to the previous step
-                            continue
-                        }
                         let i = row[j], f = row[H + j], gg = row[2 * H + j], o = row[3 * H + j]
-                        let tcn = tc[t * B * H + k]
-                        let dcTotal = dc[k] + dhTotal * o * (1 - tcn * tcn)
+                        let dhTotal = d[j], tcn = tcs[j]
+                        let dcTotal = dcs[j] + dhTotal * o * (1 - tcn * tcn)
                         drow[j] = dcTotal * gg * i * (1 - i)
-                        drow[H + j] = dcTotal * cPrev[k] * f * (1 - f)
+                        drow[H + j] = dcTotal * cp[j] * f * (1 - f)
                         drow[2 * H + j] = dcTotal * i * (1 - gg * gg)
                         drow[3 * H + j] = dhTotal * tcn * o * (1 - o)
-                        dc[k] = dcTotal * f
-                        dh[k] = 0
+                        dcs[j] = dcTotal * f
+                        d[j] = 0
                     }
                 }
                 // dh_{t-1} = (pass-through of padded rows) + dGates_t · W_hh

@@ -28,16 +28,18 @@ extension RecurrentLayer {
             for t in stride(from: T - 1, through: 0, by: -1) {
                 if tracksStepGradients { recordStepGradient(t, outputGradient) }
                 let gt = g + t * B * H, dat = dA + t * B * H
+                if let outputGradient { addStepGradient(outputGradient, t) }
                 for b in 0 ..< B {
-                    let real = isReal(t, b)
-                    for j in 0 ..< H {
-                        let k = b * H + j
-                        var dhTotal = dh[k]
-                        if let outputGradient { dhTotal += outputGradient[t * B * H + k] }
-                        if !real { dat[k] = 0; dh[k] = dhTotal; continue }
-                        let y = gt[k]
-                        dat[k] = relu ? (y > 0 ? dhTotal : 0) : dhTotal * (1 - y * y)
-                        dh[k] = 0
+                    let k0 = b * H
+                    let y = gt + k0, da = dat + k0, d = dh + k0
+                    if !isReal(t, b) {
+                        (da).update(repeating: 0, count: H) // dh passes straight to the previous step
+                        continue
+                    }
+                    if relu {
+                        for j in 0 ..< H { da[j] = y[j] > 0 ? d[j] : 0; d[j] = 0 }
+                    } else {
+                        for j in 0 ..< H { da[j] = d[j] * (1 - y[j] * y[j]); d[j] = 0 }
                     }
                 }
                 BLAS.gemm(m: B, n: H, k: H, a: dat, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: dh, ldc: H)

@@ -205,6 +205,12 @@ public final class RecurrentLayer: ParameterOwner {
         stepGradientSquares[t] = sum
     }
 
+    /// Adds the output gradient of step t into the running dLoss/dh (one vectorized pass).
+    @inline(__always) func addStepGradient(_ outputGradient: UnsafePointer<Float>, _ t: Int) {
+        let n = batch * hiddenSize, dh = hiddenGradient.pointer, og = outputGradient + t * n
+        for k in 0 ..< n { dh[k] += og[k] }
+    }
+
     @inline(__always) func isReal(_ t: Int, _ b: Int) -> Bool {
         guard let mask else { return true }
         return mask[t * batch + b] != 0

@@ -105,7 +105,7 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Random seed (weights, shuffling, dropout).")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for the matrix products.")
+    @Option(help: "Threads: with 2 or more, each batch is split across them.")
     var threads: Int = 1
 
     @OptionGroup var csv: CSVInputOptions
@@ -179,6 +179,7 @@ struct TrainingFlags: ParsableArguments {
         t.clip = clip > 0 ? clip : nil
         t.patience = patience
         t.seed = seed
+        t.threads = threads
         r.training = t
         return r
     }
