@@ -147,6 +147,24 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(replay.stdout.split(separator: "\n").count, 6)
     }
 
+    func testClassifyingWindowsOfALabelledSeries() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
+        let model = dir.appendingPathComponent("w.tidal").path
+        let run = try tidal(["train", "--task", "classify", "--label", "state", "--lookback", "6", "--data", "SampleSeries/sensor.csv",
+                             "--hidden", "4", "--epochs", "1", "--out", model])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("classify windows of 6 rows by \"state\""), run.stdout)
+        let rows = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("sensor.csv").path, encoding: .utf8)
+            .split(separator: "\n").prefix(21).joined(separator: "\n") + "\n"
+        let replay = try tidal(["replay", "--model", model], stdin: rows)
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        let lines = replay.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.first, "row,time,label,p_fault,p_ok")
+        XCTAssertEqual(lines.count, 1 + 20 - 6 + 1)
+        XCTAssertTrue(lines[1].hasPrefix("6,2024-01-01T05:00:00,"), String(lines[1]))
+        XCTAssertEqual(replay.stderr, "replay: 20 rows read, 15 predictions written, 0 rejected, 5 warming up\n")
+    }
+
     func testUsageAndDataErrors() throws {
         let missing = try tidal(["train", "--data", airline, "--target", "close"])
         XCTAssertNotEqual(missing.status, 0)

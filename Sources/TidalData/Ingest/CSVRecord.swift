@@ -136,6 +136,15 @@ public struct CSVRecord: @unchecked Sendable {
     ///
     /// Missing: an empty cell, `nan`, `NA`, `N/A` or `null` (any case). Numbers: everything
     /// `strtod` accepts (decimal, scientific, hexadecimal), whole field, finite.
+    /// Field `index` as a number, or the typed error naming where and what: missing, or not a number.
+    public func requireNumber(_ index: Int, source: String, column: String) throws -> Float {
+        switch number(index) {
+        case let .value(v): return Float(v)
+        case .missing: throw DataError.missingValue(location(ofField: index, source: source), column: column)
+        case .invalid: throw DataError.notANumber(location(ofField: index, source: source), column: column, text: string(index))
+        }
+    }
+
     @inline(__always)
     public func number(_ index: Int) -> NumberCell {
         NumberParser.parse(storage.bytes + storage.starts[index], count: storage.lengths[index])

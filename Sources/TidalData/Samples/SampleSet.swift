@@ -68,13 +68,7 @@ public struct SampleSet: Sendable {
                 throw DataError.layout(record.location(ofField: 1, source: set.source), reason: "sample has no values")
             }
             for field in 1 ... last {
-                switch record.number(field) {
-                case let .value(v): set.values.append(Float(v))
-                case .missing:
-                    throw DataError.missingValue(record.location(ofField: field, source: set.source), column: header![field])
-                case .invalid:
-                    throw DataError.notANumber(record.location(ofField: field, source: set.source), column: header![field], text: record.string(field))
-                }
+                set.values.append(try record.requireNumber(field, source: set.source, column: header![field]))
             }
             set.offsets.append(set.values.count)
             set.labels.append(record.string(0))
@@ -121,13 +115,7 @@ public struct SampleSet: Sendable {
             }
             expectedT += 1
             for field in 3 ..< record.count {
-                switch record.number(field) {
-                case let .value(v): set.values.append(Float(v))
-                case .missing:
-                    throw DataError.missingValue(record.location(ofField: field, source: set.source), column: header![field])
-                case .invalid:
-                    throw DataError.notANumber(record.location(ofField: field, source: set.source), column: header![field], text: record.string(field))
-                }
+                set.values.append(try record.requireNumber(field, source: set.source, column: header![field]))
             }
             return true
         }

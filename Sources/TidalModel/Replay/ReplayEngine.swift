@@ -78,6 +78,15 @@ public final class ReplayEngine {
         }
     }
 
+    /// Counts a bad row and reports it on stderr; with `strict`, stops replay instead.
+    func reject(_ problem: String, at line: Int, in source: String, _ onCounts: (ReplayCounts) -> Void) throws {
+        counts.rejected += 1
+        let message = "\(source):\(line): row rejected: \(problem)"
+        if strict { throw ReplayError.badRow(message) }
+        warn(message)
+        onCounts(counts)
+    }
+
     // MARK: forecasting
 
     func runForecast(_ source: any ByteSource, _ onCounts: (ReplayCounts) -> Void) throws {
@@ -137,13 +146,9 @@ public final class ReplayEngine {
                 }
             }
             if let problem {
-                counts.rejected += 1
-                let message = "\(stream.sourceName):\(record.line): row rejected: \(problem)"
-                if strict { throw ReplayError.badRow(message) }
-                warn(message)
+                try reject(problem, at: record.line, in: stream.sourceName, onCounts)
                 sawRejection = true
                 gapRows = 0
-                onCounts(counts)
                 return true
             }
             // Slide the window.
@@ -170,6 +175,69 @@ public final class ReplayEngine {
                 wroteHeader = true
             }
             write(PredictionWriter.forecastLine(format: format, spec: spec, row: row, time: time, values: prediction, gap: gap))
+            counts.predicted += 1
+            onCounts(counts)
+            return true
+        }
+    }
+
+    // MARK: windows of a labelled series
+
+    /// A rolling window of the last `lookback` rows; from the `lookback`-th row on, each row's window
+    /// is classified: `row,time,label,p_<class>…`.
+    func runWindows(_ source: any ByteSource, _ onCounts: (ReplayCounts) -> Void) throws {
+        let spec = model.samples!
+        let columns = spec.columns!, L = spec.lookback!, C = columns.count
+        let network = model.makeNetwork()
+        let stream = try CSVStream(source: source)
+        stream.requiresUniformFieldCount = false
+        var fieldOf: [Int] = []
+        var timeField: Int?
+        var header: [String]?
+        var window: [Float] = []
+        var row = 0
+        var wroteHeader = false
+        let batch = Batch()
+        try stream.forEachRecord { record in
+            if header == nil {
+                let names = hasHeader ? record.strings : (spec.timeColumn.map { [$0] } ?? []) + columns
+                let missing = columns.filter { !names.contains($0) }
+                if !missing.isEmpty { throw ReplayError.missingColumns(source: stream.sourceName, missing: missing, header: names) }
+                fieldOf = columns.map { names.firstIndex(of: $0)! }
+                timeField = spec.timeColumn.flatMap { names.firstIndex(of: $0) }
+                header = names
+                if hasHeader { return true }
+            }
+            row += 1
+            counts.read += 1
+            var values: [Float] = []
+            for (c, field) in fieldOf.enumerated() {
+                guard field < record.count, case let .value(v) = record.number(field) else {
+                    try reject("column \"\(columns[c])\": expected a number, found \"\(field < record.count ? record.string(field) : "")\"", at: record.line, in: stream.sourceName, onCounts)
+                    return true
+                }
+                values.append(Float(v))
+            }
+            window.append(contentsOf: values)
+            if window.count > L * C { window.removeFirst(C) }
+            guard window.count == L * C else {
+                counts.warming += 1
+                onCounts(counts)
+                return true
+            }
+            let one = SampleSet(source: stream.sourceName, channels: C, values: window, offsets: [0, L], labels: [spec.classes[0]], lines: [record.line])
+            try SampleDataset(spec: spec, set: one).fill([0], into: batch)
+            let out = network.forward(batch)
+            if !wroteHeader, format == .csv {
+                write((["row"] + (timeField != nil ? ["time"] : []) + ["label"] + spec.classes.map { "p_\($0)" }).joined(separator: ",") + "\n")
+                wroteHeader = true
+            }
+            var line = PredictionWriter.classLine(format: format, row: row, classes: spec.classes, logits: out)
+            if let timeField, format == .csv {
+                let time = PredictionWriter.csvField(record.string(timeField))
+                line = line.replacingOccurrences(of: "\(row),", with: "\(row),\(time),", options: .anchored)
+            }
+            write(line)
             counts.predicted += 1
             onCounts(counts)
             return true
@@ -206,11 +274,7 @@ public final class ReplayEngine {
             row += 1
             counts.read += 1
             guard record.count > textField! else {
-                counts.rejected += 1
-                let message = "\(stream.sourceName):\(record.line): row rejected: expected \(fieldCount) fields, found \(record.count)"
-                if strict { throw ReplayError.badRow(message) }
-                warn(message)
-                onCounts(counts)
+                try reject("expected \(fieldCount) fields, found \(record.count)", at: record.line, in: stream.sourceName, onCounts)
                 return true
             }
             TextDataset(documents: [spec.encode(record.string(textField!))], labels: [0]).fill([0], into: batch)
@@ -229,6 +293,7 @@ public final class ReplayEngine {
     // MARK: whole samples (UCR rows)
 
     func runSamples(_ source: any ByteSource, _ onCounts: (ReplayCounts) -> Void) throws {
+        if model.samples?.layout == .window { return try runWindows(source, onCounts) }
         guard let spec = model.samples, spec.layout == .ucr else {
             throw ReplayError.unsupported("replay reads one sample per row (UCR layout); this model reads the long layout — use `tidal evaluate` on whole files")
         }
@@ -260,11 +325,7 @@ public final class ReplayEngine {
             }
             if problem == nil && values.isEmpty { problem = "no values" }
             if let problem {
-                counts.rejected += 1
-                let message = "\(stream.sourceName):\(record.line): row rejected: \(problem)"
-                if strict { throw ReplayError.badRow(message) }
-                warn(message)
-                onCounts(counts)
+                try reject(problem, at: record.line, in: stream.sourceName, onCounts)
                 return true
             }
             // The same batching code as training and evaluate, with a one-sample set.

@@ -7,6 +7,8 @@ public struct SampleSpec: Sendable, Codable, Equatable {
         case ucr
         /// Long rows `sample,label,t,ch0,…`.
         case long
+        /// Windows of `lookback` rows over a series, labelled by a label column at each window's last row.
+        case window
     }
 
     public var layout: Layout
@@ -23,6 +25,12 @@ public struct SampleSpec: Sendable, Codable, Equatable {
     /// Consecutive time steps grouped into one network step (1 = none). The network then sees
     /// `⌈length / patch⌉` steps of `patch × channels` features.
     public var patch: Int = 1
+
+    /// `.window` layout: the feature columns in order, the label column, the window length and the time column.
+    public var columns: [String]?
+    public var labelColumn: String?
+    public var lookback: Int?
+    public var timeColumn: String?
 
     /// Features per network step.
     public var stepFeatures: Int { patch * channels }

@@ -49,9 +49,20 @@ public enum ModelEvaluation {
             let O = spec.outputCount
             func firstStep(_ a: [Float]) -> [Double] { stride(from: 0, to: a.count, by: O).map { Double(a[$0]) } }
             return (.init(metrics(predicted)), baselines, ["actual": firstStep(set.actuals()), "model": firstStep(predicted), "naive": firstStep(set.naive())])
+        case .classify where model.samples?.layout == .window:
+            let spec = model.samples!
+            var o = options
+            o.numericColumns = spec.columns!
+            o.textColumns = [spec.labelColumn!]
+            let table = try Table.load(path: dataPath, options: o)
+            let set = TrainingSession.seriesWindows(table, features: spec.columns!, label: spec.labelColumn!, lookback: spec.lookback!, stride: 1, ends: 0 ..< table.rowCount)
+            let data = try SampleDataset(spec: spec, set: set)
+            let outputs = TrainingSession.samplePredictions(model.makeNetwork(), data)
+            let m = ClassificationMetrics(actual: data.labels.map(Int.init), predicted: outputs.map(\.argmax), classes: spec.classes.count)
+            return (.init(m, classes: spec.classes), [:], [:])
         case .classify, .regress:
             let spec = model.samples!
-            let set = try SampleSet.load(path: dataPath, format: spec.layout == .ucr ? .ucr : .long, hasHeader: options.hasHeader)
+            let set = try SampleSet.load(path: dataPath, format: spec.layout == .long ? .long : .ucr, hasHeader: options.hasHeader)
             let data = try SampleDataset(spec: spec, set: set)
             let network = model.makeNetwork()
             let outputs = TrainingSession.samplePredictions(network, data)

@@ -68,6 +68,7 @@ public protocol TrainingObserver {
 public enum TrainingSession {
     public static func run(_ request: TrainingRequest, observer: TrainingObserver?) throws -> TrainingOutcome {
         if request.textColumn != nil { return try runText(request, observer: observer) }
+        if request.labelColumn != nil && request.task == .classify { return try runSeriesWindows(request, observer: observer) }
         switch request.task {
         case .forecast: return try runForecast(request, observer: observer)
         case .classify, .regress: return try runSamples(request, observer: observer)
@@ -187,6 +188,75 @@ public enum TrainingSession {
 
     // MARK: whole samples
 
+    /// Windows of `lookback` rows over a long series, each labelled by the label column at its last row.
+    /// The series is split chronologically (a window belongs to the part of its last row), the scaling
+    /// is fitted on the training rows only.
+    public static func seriesWindows(_ table: Table, features: [String], label: String, lookback: Int, stride: Int, ends: Range<Int>) -> SampleSet {
+        let F = features.count
+        let columns = features.map { table.numeric($0)! }
+        let labels = table.text(label) ?? table.numeric(label)!.map { formatLabel($0) }
+        var set = SampleSet(source: table.source, channels: F, values: [], offsets: [0], labels: [], lines: [])
+        for e in Swift.stride(from: max(ends.lowerBound, lookback - 1), to: ends.upperBound, by: stride) {
+            for r in (e - lookback + 1) ... e { for f in 0 ..< F { set.values.append(columns[f][r]) } }
+            set.offsets.append(set.values.count / F)
+            set.labels.append(labels[e])
+            set.lines.append(table.lines[e])
+        }
+        return set
+    }
+
+    static func formatLabel(_ v: Float) -> String { v == v.rounded() ? String(Int(v)) : "\(v)" }
+
+    static func runSeriesWindows(_ request: TrainingRequest, observer: TrainingObserver?) throws -> TrainingOutcome {
+        let label = request.labelColumn!
+        var options = request.table
+        var probe = options
+        probe.inferTextColumns = true
+        probe.missing = .keep
+        let header = try Table.load(path: request.dataPath, options: probe)
+        var features = request.forecast.features
+        if features.isEmpty {
+            features = zip(header.names, header.columns).compactMap { name, column in
+                if case .numeric = column, name != label { return name } else { return nil }
+            }
+        }
+        guard !features.isEmpty else { throw DataError.unusable(source: request.dataPath, reason: "no numeric feature columns besides the label \"\(label)\"") }
+        options.numericColumns = features
+        options.textColumns = [label]
+        let table = try Table.load(path: request.dataPath, options: options)
+        let lookback = request.forecast.lookback ?? 24
+        let split = ChronologicalSplit(rowCount: table.rowCount, testFraction: request.forecast.testFraction, valFraction: request.forecast.valFraction)
+        guard lookback <= split.trainEnd else {
+            throw DataError.unusable(source: table.source, reason: "--lookback \(lookback) is longer than the \(split.trainEnd) training rows")
+        }
+        let stride = request.forecast.stride
+        let trainSet = seriesWindows(table, features: features, label: label, lookback: lookback, stride: stride, ends: 0 ..< split.trainEnd)
+        let validationSet = seriesWindows(table, features: features, label: label, lookback: lookback, stride: stride, ends: split.trainEnd ..< split.testStart)
+        let testSet = seriesWindows(table, features: features, label: label, lookback: lookback, stride: stride, ends: split.testStart ..< table.rowCount)
+        let classes = ClassLabels(collecting: trainSet.labels).names
+        if classes.count < 2 {
+            throw DataError.unusable(source: request.dataPath, reason: "the training windows hold only one class (\"\(classes.first ?? "")\"); classification needs at least two")
+        }
+        let statistics = features.map { name -> RunningStatistics in
+            var s = RunningStatistics()
+            table.numeric(name)![0 ..< split.trainEnd].withUnsafeBufferPointer { s.add(contentsOf: $0) }
+            return s
+        }
+        let scaling = request.scaling ?? .zscore
+        let kind: Normalizer.Kind = scaling == .minmax ? .minmax : scaling == .none ? .none : .zscore
+        var spec = SampleSpec(layout: .window, channels: features.count, classes: classes, normalizer: Normalizer(kind: kind, statistics: statistics),
+                              targetShift: 0, targetScale: 1, maxLength: lookback, patch: request.patch ?? SampleSpec.automaticPatch(length: lookback))
+        spec.columns = features
+        spec.labelColumn = label
+        spec.lookback = lookback
+        spec.timeColumn = table.timeName
+        let train = try SampleDataset(spec: spec, set: trainSet)
+        let validation = validationSet.count > 0 ? try SampleDataset(spec: spec, set: validationSet.filtered(to: classes)) : nil
+        let test = testSet.count > 0 ? try SampleDataset(spec: spec, set: testSet.filtered(to: classes)) : nil
+        return try trainSampleModel(request, spec: spec, train: train, validation: validation, test: test, observer: observer,
+                                    description: "classify windows of \(lookback) rows by \"\(label)\": \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test windows; features \(features.joined(separator: ",")), \(classes.count) classes")
+    }
+
     static func runSamples(_ request: TrainingRequest, observer: TrainingObserver?) throws -> TrainingOutcome {
         let all = try SampleSet.load(path: request.dataPath, format: request.format, hasHeader: request.table.hasHeader)
         var trainSet = all, testSet: SampleSet?
@@ -238,11 +308,21 @@ public enum TrainingSession {
         let train = try SampleDataset(spec: spec, set: trainSet)
         let validation = try validationSet.map { try SampleDataset(spec: spec, set: $0) }
         let test = try testSet.map { try SampleDataset(spec: spec, set: $0) }
+        return try trainSampleModel(request, spec: spec, train: train, validation: validation, test: test, observer: observer,
+                                    description: "\(request.task.rawValue): \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test samples; \(spec.channels) channel(s), length up to \(spec.maxLength), patch \(spec.patch)\(classify ? ", \(classes.count) classes" : "")")
+    }
+
+    /// Trains and scores a model on whole samples (UCR, long format or series windows).
+    static func trainSampleModel(_ request: TrainingRequest, spec: SampleSpec, train: SampleDataset, validation: SampleDataset?,
+                                 test: SampleDataset?, observer: TrainingObserver?, description: String) throws -> TrainingOutcome {
+        let classify = request.task == .classify
+        let classes = spec.classes
+        let targetShift = spec.targetShift, targetScale = spec.targetScale
         let outputs = classify ? classes.count : 1
         let architecture = ModelArchitecture(cell: request.cell, inputSize: spec.stepFeatures, hiddenSize: request.hidden,
                                              layers: request.layers, dropout: request.dropout, outputSize: outputs)
         let network = makeNetwork(architecture, request, steps: (spec.maxLength + spec.patch - 1) / spec.patch)
-        observer?.started(description: "\(request.task.rawValue): \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test samples; \(spec.channels) channel(s), length up to \(spec.maxLength), patch \(spec.patch)\(classify ? ", \(classes.count) classes" : "")")
+        observer?.started(description: description)
         let objective: Objective = classify ? .classification(classes: classes.count) : .regression(request.loss)
         var training = request.training
         if training.batchSize == 0 { training.batchSize = min(32, max(8, train.count / 8)) }
@@ -437,6 +517,18 @@ public enum TidalModelVersion {
 }
 
 extension SampleSet {
+    /// The samples whose label is one of `classes` (windows of a class unseen in training are left out of evaluation).
+    func filtered(to classes: [String]) -> SampleSet {
+        var out = SampleSet(source: source, channels: channels, values: [], offsets: [0], labels: [], lines: [])
+        for i in 0 ..< count where classes.contains(labels[i]) {
+            out.values.append(contentsOf: values[offsets[i] * channels ..< offsets[i + 1] * channels])
+            out.offsets.append(out.values.count / channels)
+            out.labels.append(labels[i])
+            out.lines.append(lines[i])
+        }
+        return out
+    }
+
     /// The samples at `range`, as a new set.
     public func subset(_ range: Range<Int>) -> SampleSet {
         let start = offsets[range.lowerBound], end = offsets[range.upperBound]

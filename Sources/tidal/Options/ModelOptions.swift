@@ -27,7 +27,7 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Text classification: the column holding each document (with --task classify and --label).")
     var text: String?
 
-    @Option(help: "Text classification: the column holding each document's class.")
+    @Option(help: "Classification: the class column — of text documents (with --text), or of a series whose windows of --lookback rows are classified by the label at their last row.")
     var label: String?
 
     @Option(name: .customLong("vocab-size"), help: "Text: the most frequent training tokens kept (ids 0 and 1 are <pad> and <unk>).")
@@ -120,14 +120,12 @@ struct TrainingFlags: ParsableArguments {
         if season < 1 { throw ValidationError("--season must be at least 1") }
         if patience != nil && windows.valFraction == 0 { throw ValidationError("--patience needs a validation part: add --val-fraction (e.g. 0.1)") }
         if task == .forecast && test != nil { throw ValidationError("--test is for classify and regress; forecasting splits the series with --test-fraction") }
-        if task != .forecast && (!target.isEmpty || windows.lookback != nil) && text == nil {
+        if task != .forecast && (!target.isEmpty || (windows.lookback != nil && label == nil)) && text == nil {
             throw ValidationError("--target and --lookback are for --task forecast; classify and regress read whole samples (--format ucr|long)")
         }
         if text != nil && task != .classify { throw ValidationError("--text needs --task classify") }
         if text != nil && label == nil { throw ValidationError("--text needs --label COL, the column holding each document's class") }
-        if label != nil && text == nil {
-            throw ValidationError("--label names the class column of text documents (with --text); for labelled series samples use --format ucr|long")
-        }
+        if label != nil && task != .classify { throw ValidationError("--label needs --task classify") }
         if vocabSize < 3 || minCount < 1 || maxLength < 1 || embeddingDim < 1 {
             throw ValidationError("--vocab-size must be ≥ 3, and --min-count, --max-length, --embedding-dim ≥ 1")
         }
