@@ -20,10 +20,10 @@ extension RecurrentLayer {
                         Activation.sigmoid(row, 2 * H)  // r, z
                         let k0 = b * H
                         let hn = ghn + t * B * H + k0, hp = hPrev + k0, hx = hNext + k0
-                        for j in 0 ..< H {
-                            hn[j] = hrow[2 * H + j]
-                            row[2 * H + j] = Activation.tanh(row[2 * H + j] + row[j] * hn[j])
-                        }
+                        hn.update(from: hrow + 2 * H, count: H)
+                        let n = row + 2 * H
+                        for j in 0 ..< H { n[j] += row[j] * hn[j] }
+                        Activation.tanh(n, H)
                         if isReal(t, b) {
                             for j in 0 ..< H { let z = row[H + j]; hx[j] = (1 - z) * row[2 * H + j] + z * hp[j] }
                         } else {
