@@ -165,6 +165,23 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(replay.stderr, "replay: 20 rows read, 15 predictions written, 0 rejected, 5 warming up\n")
     }
 
+    func testCompareWritesResultsAndPlots() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
+        let metrics = dir.appendingPathComponent("cmp.json").path
+        let run = try tidal(["compare", "--cells", "rnn,gru,lstm", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",
+                             "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1", "--quiet",
+                             "--metrics", metrics, "--plots", dir.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.hasPrefix("cell  test accuracy  macro-F1  parameters  epochs  train s\n"), run.stdout)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as! [String: Any]
+        let results = json["results"] as! [[String: Any]]
+        XCTAssertEqual(results.map { $0["cell"] as! String }, ["rnn", "gru", "lstm"])
+        XCTAssertNotNil((results[0]["test"] as? [String: Any])?["accuracy"])
+        for plot in ["compare_loss.svg", "compare_gradients.svg"] {
+            XCTAssertTrue(try String(contentsOfFile: dir.appendingPathComponent(plot).path, encoding: .utf8).contains("</svg>"), plot)
+        }
+    }
+
     func testUsageAndDataErrors() throws {
         let missing = try tidal(["train", "--data", airline, "--target", "close"])
         XCTAssertNotEqual(missing.status, 0)
