@@ -165,6 +165,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(replay.stderr, "replay: 20 rows read, 15 predictions written, 0 rejected, 5 warming up\n")
     }
 
+    func testTrainReadsStandardInput() throws {
+        let csv = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("airline.csv").path, encoding: .utf8)
+        let run = try tidal(["train", "--data", "-", "--lookback", "12", "--hidden", "4", "--epochs", "1", "--quiet"], stdin: csv)
+        XCTAssertEqual(run.status, 0, run.stderr)
+    }
+
     func testCompareWritesResultsAndPlots() throws {
         let dir = try TestPaths.temporaryDirectory(self)
         let metrics = dir.appendingPathComponent("cmp.json").path

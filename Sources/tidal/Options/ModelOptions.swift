@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TidalData
 import TidalModel
 import TidalNet
@@ -12,7 +13,7 @@ extension SampleSet.Format: ExpressibleByArgument {}
 
 /// The data, model and training flags of `train` (and of `compare`, which trains several cells).
 struct TrainingFlags: ParsableArguments {
-    @Option(help: "Training data: a CSV file.")
+    @Option(help: "Training data: a CSV file, or - for standard input.")
     var data: String
 
     @Option(help: "forecast (next values of --target), classify (labelled samples) or regress (one number per sample).")
@@ -134,9 +135,25 @@ struct TrainingFlags: ParsableArguments {
         if GateInitialization(argument: gateInit) == nil { throw ValidationError("--gate-init must be chrono, pytorch or a number, not '\(gateInit)'") }
     }
 
+    /// The data path to read: standard input (`-`) is copied once into a temporary file, because
+    /// training reads its data more than once (to pick defaults, then to train).
+    func dataPath() throws -> String {
+        guard data == "-" else { return data }
+        if let spooled = Self.spooledStandardInput { return spooled }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tidal-stdin-\(getpid()).csv").path
+        guard FileManager.default.createFile(atPath: path, contents: FileHandle.standardInput.readDataToEndOfFile()) else {
+            throw ValidationError("cannot store standard input in \(path)")
+        }
+        atexit { if let p = TrainingFlags.spooledStandardInput { unlink(p) } }
+        Self.spooledStandardInput = path
+        return path
+    }
+
+    nonisolated(unsafe) static var spooledStandardInput: String?
+
     /// The request for the library, with the defaults resolved.
     func request() throws -> TrainingRequest {
-        var r = TrainingRequest(dataPath: data)
+        var r = TrainingRequest(dataPath: try dataPath())
         r.task = task
         r.testPath = test
         r.table = csv.tableOptions()
@@ -189,7 +206,7 @@ struct TrainingFlags: ParsableArguments {
         var options = csv.tableOptions()
         options.inferTextColumns = true
         options.missing = .keep
-        let table = try Table.load(path: data, options: options)
+        let table = try Table.load(path: try dataPath(), options: options)
         if table.names.contains("value") { return ["value"] }
         let numeric = zip(table.names, table.columns).compactMap { name, column -> String? in
             if case .numeric = column { return name } else { return nil }
