@@ -14,6 +14,13 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
     public var skipSteps: Int
     /// Token vocabulary for an input embedding (`inputSize` is then its dimension), or 0 for numeric input.
     public var vocabularySize: Int
+    /// Categorical covariates: per column, its vocabulary size and embedding size. Their vectors join
+    /// the `inputSize` numeric features at every step.
+    public var categoricalVocabularies: [Int] = []
+    public var categoricalDimensions: [Int] = []
+
+    /// Values per step reaching the recurrent layers: numeric features plus categorical embeddings.
+    public var stepSize: Int { inputSize + categoricalDimensions.reduce(0, +) }
 
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
                 outputSize: Int, skipSteps: Int = 0, vocabularySize: Int = 0) {
@@ -29,6 +36,7 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case cell, inputSize, hiddenSize, layers, dropout, outputSize, skipSteps, vocabularySize
+        case categoricalVocabularies, categoricalDimensions
     }
 
     public init(from decoder: any Decoder) throws {
@@ -41,6 +49,8 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
         outputSize = try c.decode(Int.self, forKey: .outputSize)
         skipSteps = try c.decode(Int.self, forKey: .skipSteps)
         vocabularySize = try c.decodeIfPresent(Int.self, forKey: .vocabularySize) ?? 0
+        categoricalVocabularies = try c.decodeIfPresent([Int].self, forKey: .categoricalVocabularies) ?? []
+        categoricalDimensions = try c.decodeIfPresent([Int].self, forKey: .categoricalDimensions) ?? []
     }
 }
 
@@ -58,6 +68,13 @@ public final class SequenceModel: ParameterOwner {
     public let skip: Linear?
     /// Token input (text): ids → vectors before the recurrent layers.
     public let embedding: Embedding?
+    /// One embedding per categorical covariate.
+    public let categorical: [Embedding]
+    private var categoricalIDs: [UnsafeMutablePointer<Int32>] = []
+    private var categoricalCapacity = 0
+    private let combinedInput = FloatBuffer()
+    private let combinedGradient = FloatBuffer()
+    private let columnGradient = FloatBuffer()
     private let outputBuffer = FloatBuffer()
     private let flatWindow = FloatBuffer()
     private let embeddingMask = FloatBuffer()
@@ -68,7 +85,9 @@ public final class SequenceModel: ParameterOwner {
     private var batch = 0
     private var steps = 0
 
-    public var parameters: [Parameter] { (embedding?.parameters ?? []) + recurrent.parameters + head.parameters + (skip?.parameters ?? []) }
+    public var parameters: [Parameter] {
+        (embedding?.parameters ?? []) + categorical.flatMap(\.parameters) + recurrent.parameters + head.parameters + (skip?.parameters ?? [])
+    }
 
     public init(_ architecture: ModelArchitecture, seed: UInt64) {
         self.architecture = architecture
@@ -77,12 +96,15 @@ public final class SequenceModel: ParameterOwner {
         embedding = architecture.vocabularySize > 0
             ? Embedding(vocabularySize: architecture.vocabularySize, dimension: architecture.inputSize, paddingIndex: 0, prefix: "embedding.", generator: &generator)
             : nil
-        recurrent = RecurrentStack(cell: architecture.cell, inputSize: architecture.inputSize, hiddenSize: architecture.hiddenSize,
+        categorical = zip(architecture.categoricalVocabularies, architecture.categoricalDimensions).enumerated().map { k, sizes in
+            Embedding(vocabularySize: sizes.0, dimension: sizes.1, paddingIndex: nil, prefix: "categorical\(k).", generator: &generator)
+        }
+        recurrent = RecurrentStack(cell: architecture.cell, inputSize: architecture.stepSize, hiddenSize: architecture.hiddenSize,
                                    layers: architecture.layers, dropout: architecture.dropout,
                                    prefix: architecture.cell.moduleName + ".", generator: &generator)
         head = Linear(inputSize: architecture.hiddenSize, outputSize: architecture.outputSize, prefix: "head.", generator: &generator)
         if architecture.skipSteps > 0 {
-            let s = Linear(inputSize: architecture.skipSteps * architecture.inputSize, outputSize: architecture.outputSize,
+            let s = Linear(inputSize: architecture.skipSteps * architecture.stepSize, outputSize: architecture.outputSize,
                            prefix: "skip.", generator: &generator)
             // Start the skip at zero: the network begins as the plain recurrent model.
             for i in s.weight.value.indices { s.weight.value[i] = 0 }
@@ -111,13 +133,39 @@ public final class SequenceModel: ParameterOwner {
         let y = head.forward(recurrent.finalHidden, batch: batch)
         guard let skip else { return y }
         precondition(steps == architecture.skipSteps, "the skip connection needs windows of exactly \(architecture.skipSteps) steps")
-        let F = architecture.inputSize, O = architecture.outputSize
+        let F = architecture.stepSize, O = architecture.outputSize
         let flat = flatWindow.reserve(batch * steps * F)
         for t in 0 ..< steps { for b in 0 ..< batch { (flat + (b * steps + t) * F).update(from: x + (t * batch + b) * F, count: F) } }
         let s = skip.forward(UnsafePointer(flat), batch: batch)
         let out = outputBuffer.reserve(batch * O)
         for i in 0 ..< batch * O { out[i] = y[i] + s[i] }
         return UnsafePointer(out)
+    }
+
+    deinit { for p in categoricalIDs { p.deallocate() } }
+
+    /// Runs the model on numeric features `x` `[T, B, F]` plus categorical ids `[T, B, K]` (one per covariate):
+    /// each id's embedding vector joins the step's features. Returns `[B, outputSize]`.
+    @discardableResult
+    public func forward(_ x: UnsafePointer<Float>, categories: UnsafePointer<Int32>, steps: Int, batch: Int,
+                        mask: UnsafePointer<Float>? = nil, training: Bool = false) -> UnsafePointer<Float> {
+        let rows = steps * batch, F = architecture.inputSize, S = architecture.stepSize, K = categorical.count
+        if rows > categoricalCapacity {
+            for p in categoricalIDs { p.deallocate() }
+            categoricalIDs = (0 ..< K).map { _ in .allocate(capacity: rows) }
+            categoricalCapacity = rows
+        }
+        let combined = combinedInput.reserve(rows * S)
+        for r in 0 ..< rows { (combined + r * S).update(from: x + r * F, count: F) }
+        var offset = F
+        for (k, embedding) in categorical.enumerated() {
+            let ids = categoricalIDs[k], E = embedding.dimension
+            for r in 0 ..< rows { ids[r] = categories[r * K + k] }
+            let vectors = embedding.forward(ids, count: rows)
+            for r in 0 ..< rows { (combined + r * S + offset).update(from: vectors + r * E, count: E) }
+            offset += E
+        }
+        return forward(UnsafePointer(combined), steps: steps, batch: batch, mask: mask, training: training)
     }
 
     /// Runs the model on token ids `[T, B]` (time-major) through the embedding; returns `[B, outputSize]`.
@@ -141,11 +189,35 @@ public final class SequenceModel: ParameterOwner {
         return forward(x, steps: steps, batch: batch, mask: mask, training: training)
     }
 
+    /// The gradient reaching each categorical embedding: from the recurrent input and from the skip.
+    private func backwardCategorical(_ skipInputGradient: UnsafePointer<Float>?) {
+        let T = recurrent.layers[0].steps, B = recurrent.layers[0].batch, rows = T * B
+        let F = architecture.inputSize, S = architecture.stepSize
+        let d = combinedGradient.reserve(rows * S)
+        d.update(from: recurrent.inputGradient, count: rows * S)
+        if let skipInputGradient {
+            // The skip saw the window flattened as [B, T·S].
+            for b in 0 ..< B { for t in 0 ..< T {
+                let src = skipInputGradient + (b * T + t) * S, dst = d + (t * B + b) * S
+                for c in 0 ..< S { dst[c] += src[c] }
+            } }
+        }
+        var offset = F
+        for embedding in categorical {
+            let E = embedding.dimension
+            let g = columnGradient.reserve(rows * E)
+            for r in 0 ..< rows { (g + r * E).update(from: d + r * S + offset, count: E) }
+            embedding.backward(g)
+            offset += E
+        }
+    }
+
     /// Backpropagates dLoss/dOutput `[B, outputSize]` through the last `forward`, adding to every gradient.
     public func backward(_ outputGradient: UnsafePointer<Float>) {
-        if let skip { skip.backward(outputGradient) }
+        let skipInputGradient = skip.map { $0.backward(outputGradient) }
         let dh = head.backward(outputGradient)
-        recurrent.backward(outputGradient: nil, finalHiddenGradient: dh, topOnly: true, needInputGradient: embedding != nil)
+        recurrent.backward(outputGradient: nil, finalHiddenGradient: dh, topOnly: true, needInputGradient: embedding != nil || !categorical.isEmpty)
+        if !categorical.isEmpty { backwardCategorical(skipInputGradient) }
         if let embedding {
             if droppedOut {
                 let n = recurrent.layers[0].steps * recurrent.layers[0].batch * architecture.inputSize

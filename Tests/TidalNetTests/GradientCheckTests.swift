@@ -95,6 +95,39 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    func testCategoricalCovariatesAgainstFiniteDifferences() {
+        var g = testGenerator(9)
+        let T = 4, B = 3, F = 2
+        var architecture = ModelArchitecture(cell: .lstm, inputSize: F, hiddenSize: 5, layers: 1, outputSize: 2, skipSteps: T)
+        architecture.categoricalVocabularies = [4, 3]
+        architecture.categoricalDimensions = [3, 2]
+        let model = SequenceModel(architecture, seed: 2)
+        XCTAssertEqual(model.parameters.prefix(2).map(\.name), ["categorical0.weight", "categorical1.weight"])
+        for p in model.parameters where p.name.hasPrefix("skip.") { p.initializeUniform(bound: 0.3, generator: &g) }
+        let x = (0 ..< T * B * F).map { _ in g.uniform(-1, 1) }
+        let ids: [Int32] = (0 ..< T * B).flatMap { r in [Int32(r % 4), Int32((r / 2) % 3)] }
+        let y = (0 ..< B * 2).map { _ in g.uniform(-2, 2) }
+        func loss(_ gradient: UnsafeMutablePointer<Float>?) -> Double {
+            x.withUnsafeBufferPointer { xp in ids.withUnsafeBufferPointer { ip in y.withUnsafeBufferPointer { yp in
+                let out = model.forward(xp.baseAddress!, categories: ip.baseAddress!, steps: T, batch: B)
+                return Double(RegressionLoss.mse.evaluate(prediction: out, target: yp.baseAddress!, count: B * 2, gradient: gradient))
+            } } }
+        }
+        var d = [Float](repeating: 0, count: B * 2)
+        model.zeroGradients()
+        _ = d.withUnsafeMutableBufferPointer { loss($0.baseAddress!) }
+        d.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
+        for p in model.parameters {
+            for i in 0 ..< p.count {
+                let saved = p.value[i]
+                p.value[i] = saved + epsilon; let up = loss(nil)
+                p.value[i] = saved - epsilon; let down = loss(nil)
+                p.value[i] = saved
+                check(p.gradient[i], (up - down) / Double(2 * epsilon), "categorical model \(p.name)[\(i)]")
+            }
+        }
+    }
+
     func testCrossEntropyIsStableForHugeLogits() {
         let logits: [Float] = [1e4, -1e4, 0, -1e4, 1e4, 0]
         let labels: [Int32] = [0, 2]
