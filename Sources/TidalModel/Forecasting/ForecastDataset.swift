@@ -9,12 +9,15 @@ public struct ForecastDataset: SampleSource {
     public let rowCount: Int
     /// Window origins (first target row of each window).
     public let origins: [Int]
+    /// Categorical ids `[rows, K]` (empty without categorical covariates).
+    public let codes: [Int32]
 
-    public init(spec: ForecastSpec, raw: [Float], origins: [Int]) {
+    public init(spec: ForecastSpec, raw: [Float], origins: [Int], codes: [Int32] = []) {
         self.spec = spec
         self.raw = raw
         rowCount = raw.count / spec.columns.count
         self.origins = origins
+        self.codes = codes
     }
 
     public var count: Int { origins.count }
@@ -34,6 +37,15 @@ public struct ForecastDataset: SampleSource {
                     spec.prepareTarget(raw: window, stats: stats, into: y + b * O)
                 }
             }
+        }
+        let K = spec.categorical.count
+        batch.categories = K == 0 ? [] : Array(repeating: 0, count: T * B * K)
+        if K > 0 {
+            codes.withUnsafeBufferPointer { c in batch.categories.withUnsafeMutableBufferPointer { ids in
+                for (b, index) in indices.enumerated() {
+                    spec.prepareCategories(codes: c.baseAddress! + (origins[index] - spec.lookback) * K, into: ids.baseAddress! + b * K, stepStride: B * K)
+                }
+            } }
         }
     }
 

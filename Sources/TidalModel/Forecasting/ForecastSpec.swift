@@ -31,6 +31,51 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     public var normalizer: Normalizer
     /// Seasonal period for baselines and MASE (1 = none).
     public var season: Int
+    /// Categorical covariates: each column's values seen in training (id 0 = `<unk>` for unseen ones)
+    /// and its embedding size.
+    public var categorical: [CategoricalColumn] = []
+
+    /// A text column used as a categorical input.
+    public struct CategoricalColumn: Sendable, Codable, Equatable {
+        public var name: String
+        /// Id order: `<unk>` first, then the training values in sorted order.
+        public var values: [String]
+        public var dimension: Int
+
+        public init(name: String, trainingValues: [String], dimension: Int) {
+            self.name = name
+            values = ["<unk>"] + Array(Set(trainingValues)).sorted()
+            self.dimension = dimension
+        }
+
+        /// The id of a value (0 when training never saw it).
+        public func id(of value: String) -> Int32 { values.firstIndex(of: value).map(Int32.init) ?? 0 }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case features, targets, timeColumn, lookback, horizon, difference, scaling, normalizer, season, categorical
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        features = try c.decode([String].self, forKey: .features)
+        targets = try c.decode([String].self, forKey: .targets)
+        timeColumn = try c.decodeIfPresent(String.self, forKey: .timeColumn)
+        lookback = try c.decode(Int.self, forKey: .lookback)
+        horizon = try c.decode(Int.self, forKey: .horizon)
+        difference = try c.decode(Int.self, forKey: .difference)
+        scaling = try c.decode(Scaling.self, forKey: .scaling)
+        normalizer = try c.decode(Normalizer.self, forKey: .normalizer)
+        season = try c.decode(Int.self, forKey: .season)
+        categorical = try c.decodeIfPresent([CategoricalColumn].self, forKey: .categorical) ?? []
+    }
+
+    /// Writes a window's categorical ids: step t of the network reads row `t + difference` of the
+    /// window's `codes` (`[lookback, K]`), written at `ids + t · stepStride`.
+    public func prepareCategories(codes: UnsafePointer<Int32>, into ids: UnsafeMutablePointer<Int32>, stepStride: Int) {
+        let K = categorical.count
+        for t in 0 ..< steps { (ids + t * stepStride).update(from: codes + (t + difference) * K, count: K) }
+    }
 
     public init(features: [String], targets: [String], timeColumn: String?, lookback: Int, horizon: Int, difference: Int,
                 scaling: Scaling, normalizer: Normalizer, season: Int) {

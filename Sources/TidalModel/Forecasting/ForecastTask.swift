@@ -16,6 +16,8 @@ public struct ForecastSetup: Sendable {
     /// nil picks automatically.
     public var difference: Int?
     public var season = 1
+    /// Text columns used as categorical covariates (an embedding each).
+    public var categorical: [String] = []
 
     public init(targets: [String]) { self.targets = targets }
 }
@@ -69,9 +71,25 @@ public struct ForecastTask {
             }
         }
         let kind: Normalizer.Kind = scaling == .zscore ? .zscore : scaling == .minmax ? .minmax : .none
-        let spec = ForecastSpec(features: features, targets: setup.targets, timeColumn: table.timeName, lookback: lookback,
+        var spec = ForecastSpec(features: features, targets: setup.targets, timeColumn: table.timeName, lookback: lookback,
                                 horizon: setup.horizon, difference: difference, scaling: scaling,
                                 normalizer: Normalizer(kind: kind, statistics: statistics), season: season)
+        // Categorical covariates: a vocabulary from the training rows only; unseen values map to <unk>.
+        var codes: [Int32] = []
+        if !setup.categorical.isEmpty {
+            let K = setup.categorical.count
+            codes = Array(repeating: 0, count: n * K)
+            for (k, name) in setup.categorical.enumerated() {
+                guard let values = table.text(name) else {
+                    throw DataError.unknownColumn(source: table.source, requested: name, known: table.header)
+                }
+                let distinct = Set(values[0 ..< split.trainEnd]).count
+                let column = ForecastSpec.CategoricalColumn(name: name, trainingValues: Array(values[0 ..< split.trainEnd]),
+                                                            dimension: min(10, max(2, (distinct + 1) / 2)))
+                spec.categorical.append(column)
+                for r in 0 ..< n { codes[r * K + k] = column.id(of: values[r]) }
+            }
+        }
         let origins = WindowOrigins(split: split, spec: WindowSpec(lookback: lookback, horizon: setup.horizon, stride: setup.stride))
         if origins.test.isEmpty && setup.testFraction > 0 {
             throw DataError.unusable(source: table.source, reason: "the test part (rows \(split.testStart)..<\(n)) holds no complete window of horizon \(setup.horizon); use a larger --test-fraction or a smaller --horizon")
@@ -81,9 +99,9 @@ public struct ForecastTask {
         }
         self.spec = spec
         self.split = split
-        train = ForecastDataset(spec: spec, raw: raw, origins: origins.train)
-        validation = ForecastDataset(spec: spec, raw: raw, origins: origins.validation)
-        test = ForecastDataset(spec: spec, raw: raw, origins: origins.test)
+        train = ForecastDataset(spec: spec, raw: raw, origins: origins.train, codes: codes)
+        validation = ForecastDataset(spec: spec, raw: raw, origins: origins.validation, codes: codes)
+        test = ForecastDataset(spec: spec, raw: raw, origins: origins.test, codes: codes)
         time = table.time.map(Array.init)
         choices = why
     }

@@ -11,6 +11,7 @@ public final class Forecaster {
     let network: SequenceModel
     private let input = FloatBuffer()
     private var output: [Float]
+    private var ids: [Int32] = []
 
     public init(_ model: TrainedModel) {
         precondition(model.task == .forecast && model.forecast != nil, "not a forecasting model")
@@ -22,10 +23,21 @@ public final class Forecaster {
 
     /// Predicts the `horizon` values after a window of `lookback` raw rows (row-major over `spec.columns`).
     /// - Returns: `outputCount` values in original units, target-major.
-    public func predict(window: UnsafePointer<Float>) -> [Float] {
+    public func predict(window: UnsafePointer<Float>, codes: UnsafePointer<Int32>? = nil) -> [Float] {
         let x = input.reserve(spec.steps * spec.featureCount)
         let stats = spec.prepareWindow(raw: window, into: x, stepStride: spec.featureCount)
-        let y = network.forward(x, steps: spec.steps, batch: 1)
+        let y: UnsafePointer<Float>
+        if let codes, !spec.categorical.isEmpty {
+            let K = spec.categorical.count
+            if ids.count < spec.steps * K { ids = Array(repeating: 0, count: spec.steps * K) }
+            y = ids.withUnsafeMutableBufferPointer { p in
+                spec.prepareCategories(codes: codes, into: p.baseAddress!, stepStride: K)
+                return network.forward(x, categories: p.baseAddress!, steps: spec.steps, batch: 1)
+            }
+        } else {
+            precondition(spec.categorical.isEmpty, "this model needs categorical ids")
+            y = network.forward(x, steps: spec.steps, batch: 1)
+        }
         output.withUnsafeMutableBufferPointer { spec.invert(output: y, raw: window, stats: stats, into: $0.baseAddress!) }
         return output
     }
@@ -44,16 +56,33 @@ public final class Forecaster {
         return raw
     }
 
+    /// The categorical ids `[n, K]` of the model's categorical columns in `table` (unseen values → 0).
+    public func codes(_ table: Table) throws -> [Int32] {
+        let K = spec.categorical.count
+        guard K > 0 else { return [] }
+        var codes = [Int32](repeating: 0, count: table.rowCount * K)
+        for (k, column) in spec.categorical.enumerated() {
+            guard let values = table.text(column.name) else {
+                throw DataError.unknownColumn(source: table.source, requested: column.name, known: table.header)
+            }
+            for r in values.indices { codes[r * K + k] = column.id(of: values[r]) }
+        }
+        return codes
+    }
+
     /// Predictions for every complete window: origins `lookback … n` (the last forecasts past the data).
     /// - Returns: `(origin, values)` pairs in order.
-    public func predictAll(raw: [Float]) -> [(origin: Int, values: [Float])] {
-        let C = spec.columns.count
+    public func predictAll(raw: [Float], codes: [Int32] = []) -> [(origin: Int, values: [Float])] {
+        let C = spec.columns.count, K = spec.categorical.count
         let n = raw.count / C
         guard n >= spec.lookback else { return [] }
         var results: [(Int, [Float])] = []
         raw.withUnsafeBufferPointer { r in
-            for o in spec.lookback ... n {
-                results.append((o, predict(window: r.baseAddress! + (o - spec.lookback) * C)))
+            codes.withUnsafeBufferPointer { c in
+                for o in spec.lookback ... n {
+                    let window = c.baseAddress.map { $0 + (o - spec.lookback) * K }
+                    results.append((o, predict(window: r.baseAddress! + (o - spec.lookback) * C, codes: K > 0 ? window : nil)))
+                }
             }
         }
         return results

@@ -165,7 +165,9 @@ public enum ModelFile {
         switch document.task {
         case .forecast:
             guard let f = document.forecast, f.outputCount == document.architecture.outputSize, f.featureCount == document.architecture.inputSize,
-                  f.lookback > f.difference, f.normalizer.columnCount == f.columns.count else {
+                  f.lookback > f.difference, f.normalizer.columnCount == f.columns.count,
+                  f.categorical.map(\.values.count) == document.architecture.categoricalVocabularies,
+                  f.categorical.map(\.dimension) == document.architecture.categoricalDimensions else {
                 throw ModelFileError.inconsistent(path: path, reason: "the forecasting schema does not fit the architecture")
             }
         case .classify where document.text != nil:

@@ -105,6 +105,10 @@ public final class ReplayEngine {
         var row = 0
         var wroteHeader = false
         var values = [Float](repeating: 0, count: C)
+        let K = spec.categorical.count
+        var codeWindow = [Int32](repeating: 0, count: L * K)
+        var categoryFields: [Int] = []
+        var rowCodes = [Int32](repeating: 0, count: K)
 
         func setUp(_ names: [String]) throws {
             header = names
@@ -112,6 +116,11 @@ public final class ReplayEngine {
             fieldOf = spec.columns.map { name in
                 if let i = names.firstIndex(of: name) { return i }
                 missing.append(name)
+                return -1
+            }
+            categoryFields = spec.categorical.map { column in
+                if let i = names.firstIndex(of: column.name) { return i }
+                missing.append(column.name)
                 return -1
             }
             if !missing.isEmpty { throw ReplayError.missingColumns(source: stream.sourceName, missing: missing, header: names) }
@@ -123,7 +132,7 @@ public final class ReplayEngine {
             if header == nil {
                 if hasHeader { try setUp(record.strings); return true }
                 // Without a header: the model's column order (time column first when the model has one).
-                let names = (spec.timeColumn.map { [$0] } ?? []) + spec.columns
+                let names = (spec.timeColumn.map { [$0] } ?? []) + spec.columns + spec.categorical.map(\.name)
                 guard record.count >= names.count else {
                     throw ReplayError.badRow("\(stream.sourceName):\(record.line): expected \(names.count) fields (\(names.joined(separator: ","))), found \(record.count)")
                 }
@@ -133,7 +142,7 @@ public final class ReplayEngine {
             counts.read += 1
             // Parse every model column; a bad row stays out of the window.
             var problem: String?
-            if record.count < header!.count {
+            if record.count <= max(fieldOf.max() ?? 0, categoryFields.max() ?? 0) {
                 problem = "expected \(header!.count) fields, found \(record.count)"
             } else {
                 for (c, field) in fieldOf.enumerated() {
@@ -151,14 +160,20 @@ public final class ReplayEngine {
                 gapRows = 0
                 return true
             }
+            for (k, field) in categoryFields.enumerated() { rowCodes[k] = spec.categorical[k].id(of: record.string(field)) }
             // Slide the window.
             if filled == L {
                 window.withUnsafeMutableBufferPointer { w in
                     w.baseAddress!.update(from: w.baseAddress! + C, count: (L - 1) * C)
                 }
                 for c in 0 ..< C { window[(L - 1) * C + c] = values[c] }
+                if K > 0 {
+                    codeWindow.withUnsafeMutableBufferPointer { w in w.baseAddress!.update(from: w.baseAddress! + K, count: (L - 1) * K) }
+                    for k in 0 ..< K { codeWindow[(L - 1) * K + k] = rowCodes[k] }
+                }
             } else {
                 for c in 0 ..< C { window[filled * C + c] = values[c] }
+                for k in 0 ..< K { codeWindow[filled * K + k] = rowCodes[k] }
                 filled += 1
             }
             gapRows = min(gapRows + 1, L)
@@ -167,7 +182,9 @@ public final class ReplayEngine {
                 onCounts(counts)
                 return true
             }
-            let prediction = window.withUnsafeBufferPointer { forecaster.predict(window: $0.baseAddress!) }
+            let prediction = window.withUnsafeBufferPointer { w in
+                codeWindow.withUnsafeBufferPointer { c in forecaster.predict(window: w.baseAddress!, codes: K > 0 ? c.baseAddress! : nil) }
+            }
             let time = timeField.map { record.string($0) }
             let gap = sawRejection && gapRows < L
             if !wroteHeader, format == .csv {

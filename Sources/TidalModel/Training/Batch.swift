@@ -13,6 +13,8 @@ public final class Batch {
     public var labels: [Int32] = []
     /// Token ids `[steps, size]` for models with an embedding; empty for numeric input.
     public var tokens: [Int32] = []
+    /// Categorical covariate ids `[steps, size, K]`; empty when the model has none.
+    public var categories: [Int32] = []
     public var steps = 0
     public var size = 0
 
@@ -24,6 +26,11 @@ extension SequenceModel {
     @discardableResult
     public func forward(_ batch: Batch, training: Bool = false) -> UnsafePointer<Float> {
         let mask = batch.hasMask ? UnsafePointer(batch.mask.pointer) : nil
+        if !batch.categories.isEmpty {
+            return batch.categories.withUnsafeBufferPointer {
+                forward(batch.x.pointer, categories: $0.baseAddress!, steps: batch.steps, batch: batch.size, mask: mask, training: training)
+            }
+        }
         if !batch.tokens.isEmpty {
             return batch.tokens.withUnsafeBufferPointer { forward(tokens: $0.baseAddress!, steps: batch.steps, batch: batch.size, mask: mask, training: training) }
         }

@@ -26,13 +26,14 @@ public enum ModelEvaluation {
             let spec = forecaster.spec
             var options = options
             options.numericColumns = spec.columns
+            options.textColumns = spec.categorical.map(\.name)
             let table = try Table.load(path: dataPath, options: options)
             let raw = try forecaster.rawRows(table)
             let n = table.rowCount
             guard n >= spec.lookback + spec.horizon else {
                 throw DataError.unusable(source: table.source, reason: "\(n) rows hold no complete window of lookback \(spec.lookback) + horizon \(spec.horizon)")
             }
-            let set = ForecastDataset(spec: spec, raw: raw, origins: Array(spec.lookback ... n - spec.horizon))
+            let set = ForecastDataset(spec: spec, raw: raw, origins: Array(spec.lookback ... n - spec.horizon), codes: try forecaster.codes(table))
             let network = model.makeNetwork()
             let predicted = set.predict(network)
             let C = spec.columns.count

@@ -88,6 +88,7 @@ public enum TrainingSession {
         let setup = request.forecast
         let features = setup.features.isEmpty ? setup.targets : setup.features
         options.numericColumns = features + setup.targets.filter { !features.contains($0) }
+        options.textColumns = setup.categorical
         let table = try Table.load(path: request.dataPath, options: options)
         var final = setup
         var training = request.training
@@ -171,9 +172,12 @@ public enum TrainingSession {
     }
 
     static func architecture(for spec: ForecastSpec, _ request: TrainingRequest) -> ModelArchitecture {
-        ModelArchitecture(cell: request.cell, inputSize: spec.featureCount, hiddenSize: request.hidden,
-                          layers: request.layers, dropout: request.dropout, outputSize: spec.outputCount,
-                          skipSteps: (request.skip ?? true) ? spec.steps : 0)
+        var a = ModelArchitecture(cell: request.cell, inputSize: spec.featureCount, hiddenSize: request.hidden,
+                                  layers: request.layers, dropout: request.dropout, outputSize: spec.outputCount,
+                                  skipSteps: (request.skip ?? true) ? spec.steps : 0)
+        a.categoricalVocabularies = spec.categorical.map(\.values.count)
+        a.categoricalDimensions = spec.categorical.map(\.dimension)
+        return a
     }
 
     /// A freshly initialised network (PyTorch's initialisation), then the gate-bias shift.

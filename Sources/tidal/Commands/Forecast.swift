@@ -40,13 +40,14 @@ struct Forecast: ParsableCommand {
             let forecaster = Forecaster(trained)
             var options = csv.tableOptions()
             options.numericColumns = forecaster.spec.columns
+            options.textColumns = forecaster.spec.categorical.map(\.name)
             if options.timeColumn == nil { options.timeColumn = forecaster.spec.timeColumn.flatMap { name in name } }
             let table = try Table.load(path: data, options: options)
             let raw = try forecaster.rawRows(table)
             guard table.rowCount >= forecaster.spec.lookback else {
                 throw DataError.unusable(source: table.source, reason: "\(table.rowCount) rows, the model needs at least --lookback \(forecaster.spec.lookback)")
             }
-            var results = forecaster.predictAll(raw: raw)
+            var results = forecaster.predictAll(raw: raw, codes: try forecaster.codes(table))
             if !all { results = [results.last!] }
             var out = output == .csv ? PredictionWriter.forecastHeader(spec: forecaster.spec, time: table.time != nil) : ""
             for (origin, values) in results {

@@ -39,6 +39,7 @@ struct Inspect: ParsableCommand {
                 info["schema"] = ["features": f.features, "targets": f.targets, "time_column": f.timeColumn as Any, "lookback": f.lookback,
                                   "horizon": f.horizon, "difference": f.difference, "season": f.season, "scaling": f.scaling.rawValue]
                 info["normalizer"] = ["kind": f.normalizer.kind.rawValue, "columns": f.columns, "shift": f.normalizer.shift, "scale": f.normalizer.scale]
+                info["categorical"] = f.categorical.map { ["name": $0.name, "values": $0.values, "dimension": $0.dimension] }
             }
             if let s = m.samples {
                 info["schema"] = ["layout": s.layout.rawValue, "channels": s.channels, "classes": s.classes, "max_length": s.maxLength]
@@ -56,6 +57,9 @@ struct Inspect: ParsableCommand {
             if let f = m.forecast {
                 out += "schema: features \(f.features.joined(separator: ",")), targets \(f.targets.joined(separator: ",")), time column \(f.timeColumn ?? "-"), lookback \(f.lookback), horizon \(f.horizon), season \(f.season)\n"
                 out += "scaling: \(f.scaling.rawValue), difference \(f.difference), global normalizer \(f.normalizer.kind.rawValue)"
+                if !f.categorical.isEmpty {
+                    out += "categorical covariates: " + f.categorical.map { "\($0.name) (\($0.values.count - 1) training values + <unk>, embedding \($0.dimension))" }.joined(separator: ", ") + "\n"
+                }
                 out += f.normalizer.kind == .none ? "\n" : " (" + zip(f.columns, zip(f.normalizer.shift, f.normalizer.scale)).map { "\($0): shift \(formatNumber($1.0)), scale \(formatNumber($1.1))" }.joined(separator: "; ") + ")\n"
             }
             if let s = m.samples {

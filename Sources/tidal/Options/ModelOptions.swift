@@ -25,6 +25,9 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Input column (repeatable). Default: the targets.")
     var features: [String] = []
 
+    @Option(help: "Forecasting: a text (or integer) column used as a categorical covariate (repeatable): its values get a vocabulary from the training rows and an embedding joining the numeric features at every step.")
+    var categorical: [String] = []
+
     @Option(help: "Text classification: the column holding each document (with --task classify and --label).")
     var text: String?
 
@@ -127,6 +130,7 @@ struct TrainingFlags: ParsableArguments {
         if text != nil && task != .classify { throw ValidationError("--text needs --task classify") }
         if text != nil && label == nil { throw ValidationError("--text needs --label COL, the column holding each document's class") }
         if label != nil && task != .classify { throw ValidationError("--label needs --task classify") }
+        if !categorical.isEmpty && task != .forecast { throw ValidationError("--categorical is supported for --task forecast only, so far") }
         if vocabSize < 3 || minCount < 1 || maxLength < 1 || embeddingDim < 1 {
             throw ValidationError("--vocab-size must be ≥ 3, and --min-count, --max-length, --embedding-dim ≥ 1")
         }
@@ -168,6 +172,7 @@ struct TrainingFlags: ParsableArguments {
         setup.scaling = normalize
         setup.difference = difference
         setup.season = season
+        setup.categorical = categorical
         r.forecast = setup
         r.scaling = normalize
         r.cell = cell
