@@ -165,6 +165,25 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(replay.stderr, "replay: 20 rows read, 15 predictions written, 0 rejected, 5 warming up\n")
     }
 
+    func testWindowClassificationWithACategoricalColumn() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
+        let lines = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("sensor.csv").path, encoding: .utf8).split(separator: "\n")
+        var csv = String(lines[0]) + ",hour\n"
+        for line in lines.dropFirst() { csv += String(line) + "," + String(line.dropFirst(11).prefix(2)) + "\n" }
+        let data = dir.appendingPathComponent("sensor_hour.csv").path, model = dir.appendingPathComponent("c.tidal").path
+        try csv.write(toFile: data, atomically: true, encoding: .utf8)
+        let run = try tidal(["train", "--task", "classify", "--label", "state", "--categorical", "hour", "--lookback", "6", "--data", data,
+                             "--hidden", "4", "--epochs", "1", "--out", model, "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(try tidal(["inspect", model]).stdout.contains("categorical0.weight [25, 10]"))
+        let replay = try tidal(["replay", "--model", model], stdin: csv.split(separator: "\n").prefix(11).joined(separator: "\n") + "\n")
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        XCTAssertEqual(replay.stdout.split(separator: "\n").count, 1 + 10 - 6 + 1)
+        let missing = try tidal(["replay", "--model", model], stdin: String(lines[0]) + "\n")
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("\"hour\""), missing.stderr)
+    }
+
     func testTrainReadsStandardInput() throws {
         let csv = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("airline.csv").path, encoding: .utf8)
         let run = try tidal(["train", "--data", "-", "--lookback", "12", "--hidden", "4", "--epochs", "1", "--quiet"], stdin: csv)

@@ -16,6 +16,9 @@ public struct SampleSet: Sendable {
     public var labels: [String]
     /// Each sample's first input line (for messages).
     public var lines: [Int]
+    /// Categorical ids per time step, `[steps, K]` parallel to `values` (empty without categorical inputs).
+    public var codes: [Int32] = []
+    public var categoryCount = 0
 
     public init(source: String, channels: Int, values: [Float], offsets: [Int], labels: [String], lines: [Int]) {
         self.source = source

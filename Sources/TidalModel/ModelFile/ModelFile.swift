@@ -177,6 +177,7 @@ public enum ModelFile {
             }
         case .classify, .regress:
             guard let s = document.samples, s.patch >= 1, s.stepFeatures == document.architecture.inputSize,
+                  (s.categorical ?? []).map(\.values.count) == document.architecture.categoricalVocabularies,
                   document.task == .regress ? document.architecture.outputSize == 1 : s.classes.count == document.architecture.outputSize else {
                 throw ModelFileError.inconsistent(path: path, reason: "the sample schema does not fit the architecture")
             }

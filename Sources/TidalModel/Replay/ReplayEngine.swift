@@ -212,15 +212,19 @@ public final class ReplayEngine {
         var timeField: Int?
         var header: [String]?
         var window: [Float] = []
+        let categorical = spec.categorical ?? [], K = categorical.count
+        var codeWindow: [Int32] = []
+        var categoryFields: [Int] = []
         var row = 0
         var wroteHeader = false
         let batch = Batch()
         try stream.forEachRecord { record in
             if header == nil {
-                let names = hasHeader ? record.strings : (spec.timeColumn.map { [$0] } ?? []) + columns
-                let missing = columns.filter { !names.contains($0) }
+                let names = hasHeader ? record.strings : (spec.timeColumn.map { [$0] } ?? []) + columns + categorical.map(\.name)
+                let missing = (columns + categorical.map(\.name)).filter { !names.contains($0) }
                 if !missing.isEmpty { throw ReplayError.missingColumns(source: stream.sourceName, missing: missing, header: names) }
                 fieldOf = columns.map { names.firstIndex(of: $0)! }
+                categoryFields = categorical.map { names.firstIndex(of: $0.name)! }
                 timeField = spec.timeColumn.flatMap { names.firstIndex(of: $0) }
                 header = names
                 if hasHeader { return true }
@@ -235,6 +239,10 @@ public final class ReplayEngine {
                 }
                 values.append(Float(v))
             }
+            for (k, field) in categoryFields.enumerated() {
+                codeWindow.append(field < record.count ? categorical[k].id(of: record.string(field)) : 0)
+            }
+            if codeWindow.count > L * K { codeWindow.removeFirst(K) }
             window.append(contentsOf: values)
             if window.count > L * C { window.removeFirst(C) }
             guard window.count == L * C else {
@@ -242,7 +250,9 @@ public final class ReplayEngine {
                 onCounts(counts)
                 return true
             }
-            let one = SampleSet(source: stream.sourceName, channels: C, values: window, offsets: [0, L], labels: [spec.classes[0]], lines: [record.line])
+            var one = SampleSet(source: stream.sourceName, channels: C, values: window, offsets: [0, L], labels: [spec.classes[0]], lines: [record.line])
+            one.codes = codeWindow
+            one.categoryCount = K
             try SampleDataset(spec: spec, set: one).fill([0], into: batch)
             let out = network.forward(batch)
             if !wroteHeader, format == .csv {

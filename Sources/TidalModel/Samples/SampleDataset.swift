@@ -67,6 +67,19 @@ public struct SampleDataset: SampleSource {
             }
         }
         batch.hasMask = padded
+        // Categorical ids: each network step takes the codes of the last time step in its patch.
+        let K = self.set.categoryCount
+        batch.categories = K == 0 ? [] : Array(repeating: 0, count: T * B * K)
+        if K > 0 {
+            for (b, i) in indices.enumerated() {
+                let length = self.set.length(i), pad = T * P - length
+                for t in 0 ..< T {
+                    let step = (t + 1) * P - 1 - pad
+                    guard step >= 0 else { continue }
+                    for k in 0 ..< K { batch.categories[(t * B + b) * K + k] = self.set.codes[(self.set.offsets[i] + step) * K + k] }
+                }
+            }
+        }
         if spec.classes.isEmpty {
             let y = batch.targets.reserve(B)
             for (b, i) in indices.enumerated() { y[b] = targets[i] }

@@ -31,6 +31,8 @@ public struct SampleSpec: Sendable, Codable, Equatable {
     public var labelColumn: String?
     public var lookback: Int?
     public var timeColumn: String?
+    /// `.window` layout: categorical covariates (vocabulary from the training rows, embedding size).
+    public var categorical: [ForecastSpec.CategoricalColumn]?
 
     /// Features per network step.
     public var stepFeatures: Int { patch * channels }

@@ -54,9 +54,10 @@ public enum ModelEvaluation {
             let spec = model.samples!
             var o = options
             o.numericColumns = spec.columns!
-            o.textColumns = [spec.labelColumn!]
+            o.textColumns = [spec.labelColumn!] + (spec.categorical ?? []).map(\.name)
             let table = try Table.load(path: dataPath, options: o)
-            let set = TrainingSession.seriesWindows(table, features: spec.columns!, label: spec.labelColumn!, lookback: spec.lookback!, stride: 1, ends: 0 ..< table.rowCount)
+            let set = TrainingSession.seriesWindows(table, features: spec.columns!, label: spec.labelColumn!, lookback: spec.lookback!, stride: 1,
+                                                    ends: 0 ..< table.rowCount, categorical: spec.categorical ?? [])
             let data = try SampleDataset(spec: spec, set: set)
             let outputs = TrainingSession.samplePredictions(model.makeNetwork(), data)
             let m = ClassificationMetrics(actual: data.labels.map(Int.init), predicted: outputs.map(\.argmax), classes: spec.classes.count)

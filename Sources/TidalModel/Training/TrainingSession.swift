@@ -195,13 +195,19 @@ public enum TrainingSession {
     /// Windows of `lookback` rows over a long series, each labelled by the label column at its last row.
     /// The series is split chronologically (a window belongs to the part of its last row), the scaling
     /// is fitted on the training rows only.
-    public static func seriesWindows(_ table: Table, features: [String], label: String, lookback: Int, stride: Int, ends: Range<Int>) -> SampleSet {
-        let F = features.count
+    public static func seriesWindows(_ table: Table, features: [String], label: String, lookback: Int, stride: Int, ends: Range<Int>,
+                                     categorical: [ForecastSpec.CategoricalColumn] = []) -> SampleSet {
+        let F = features.count, K = categorical.count
         let columns = features.map { table.numeric($0)! }
         let labels = table.text(label) ?? table.numeric(label)!.map { formatLabel($0) }
+        let categoryValues = categorical.map { table.text($0.name)! }
         var set = SampleSet(source: table.source, channels: F, values: [], offsets: [0], labels: [], lines: [])
+        set.categoryCount = K
         for e in Swift.stride(from: max(ends.lowerBound, lookback - 1), to: ends.upperBound, by: stride) {
-            for r in (e - lookback + 1) ... e { for f in 0 ..< F { set.values.append(columns[f][r]) } }
+            for r in (e - lookback + 1) ... e {
+                for f in 0 ..< F { set.values.append(columns[f][r]) }
+                for k in 0 ..< K { set.codes.append(categorical[k].id(of: categoryValues[k][r])) }
+            }
             set.offsets.append(set.values.count / F)
             set.labels.append(labels[e])
             set.lines.append(table.lines[e])
@@ -225,18 +231,25 @@ public enum TrainingSession {
             }
         }
         guard !features.isEmpty else { throw DataError.unusable(source: request.dataPath, reason: "no numeric feature columns besides the label \"\(label)\"") }
+        let categoricalNames = request.forecast.categorical
+        features.removeAll { categoricalNames.contains($0) }
         options.numericColumns = features
-        options.textColumns = [label]
+        options.textColumns = [label] + categoricalNames
         let table = try Table.load(path: request.dataPath, options: options)
         let lookback = request.forecast.lookback ?? 24
         let split = ChronologicalSplit(rowCount: table.rowCount, testFraction: request.forecast.testFraction, valFraction: request.forecast.valFraction)
+        let categorical = try categoricalNames.map { name -> ForecastSpec.CategoricalColumn in
+            guard let values = table.text(name) else { throw DataError.unknownColumn(source: table.source, requested: name, known: table.header) }
+            let training = Array(values[0 ..< split.trainEnd])
+            return ForecastSpec.CategoricalColumn(name: name, trainingValues: training, dimension: min(10, max(2, (Set(training).count + 1) / 2)))
+        }
         guard lookback <= split.trainEnd else {
             throw DataError.unusable(source: table.source, reason: "--lookback \(lookback) is longer than the \(split.trainEnd) training rows")
         }
         let stride = request.forecast.stride
-        let trainSet = seriesWindows(table, features: features, label: label, lookback: lookback, stride: stride, ends: 0 ..< split.trainEnd)
-        let validationSet = seriesWindows(table, features: features, label: label, lookback: lookback, stride: stride, ends: split.trainEnd ..< split.testStart)
-        let testSet = seriesWindows(table, features: features, label: label, lookback: lookback, stride: stride, ends: split.testStart ..< table.rowCount)
+        let trainSet = seriesWindows(table, features: features, label: label, lookback: lookback, stride: stride, ends: 0 ..< split.trainEnd, categorical: categorical)
+        let validationSet = seriesWindows(table, features: features, label: label, lookback: lookback, stride: stride, ends: split.trainEnd ..< split.testStart, categorical: categorical)
+        let testSet = seriesWindows(table, features: features, label: label, lookback: lookback, stride: stride, ends: split.testStart ..< table.rowCount, categorical: categorical)
         let classes = ClassLabels(collecting: trainSet.labels).names
         if classes.count < 2 {
             throw DataError.unusable(source: request.dataPath, reason: "the training windows hold only one class (\"\(classes.first ?? "")\"); classification needs at least two")
@@ -254,6 +267,7 @@ public enum TrainingSession {
         spec.labelColumn = label
         spec.lookback = lookback
         spec.timeColumn = table.timeName
+        spec.categorical = categorical.isEmpty ? nil : categorical
         let train = try SampleDataset(spec: spec, set: trainSet)
         let validation = validationSet.count > 0 ? try SampleDataset(spec: spec, set: validationSet.filtered(to: classes)) : nil
         let test = testSet.count > 0 ? try SampleDataset(spec: spec, set: testSet.filtered(to: classes)) : nil
@@ -323,8 +337,10 @@ public enum TrainingSession {
         let classes = spec.classes
         let targetShift = spec.targetShift, targetScale = spec.targetScale
         let outputs = classify ? classes.count : 1
-        let architecture = ModelArchitecture(cell: request.cell, inputSize: spec.stepFeatures, hiddenSize: request.hidden,
+        var architecture = ModelArchitecture(cell: request.cell, inputSize: spec.stepFeatures, hiddenSize: request.hidden,
                                              layers: request.layers, dropout: request.dropout, outputSize: outputs)
+        architecture.categoricalVocabularies = spec.categorical?.map(\.values.count) ?? []
+        architecture.categoricalDimensions = spec.categorical?.map(\.dimension) ?? []
         let network = makeNetwork(architecture, request, steps: (spec.maxLength + spec.patch - 1) / spec.patch)
         observer?.started(description: description)
         let objective: Objective = classify ? .classification(classes: classes.count) : .regression(request.loss)
@@ -524,8 +540,10 @@ extension SampleSet {
     /// The samples whose label is one of `classes` (windows of a class unseen in training are left out of evaluation).
     func filtered(to classes: [String]) -> SampleSet {
         var out = SampleSet(source: source, channels: channels, values: [], offsets: [0], labels: [], lines: [])
+        out.categoryCount = categoryCount
         for i in 0 ..< count where classes.contains(labels[i]) {
             out.values.append(contentsOf: values[offsets[i] * channels ..< offsets[i + 1] * channels])
+            out.codes.append(contentsOf: codes[offsets[i] * categoryCount ..< offsets[i + 1] * categoryCount])
             out.offsets.append(out.values.count / channels)
             out.labels.append(labels[i])
             out.lines.append(lines[i])

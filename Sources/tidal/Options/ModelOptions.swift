@@ -25,7 +25,7 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Input column (repeatable). Default: the targets.")
     var features: [String] = []
 
-    @Option(help: "Forecasting: a text (or integer) column used as a categorical covariate (repeatable): its values get a vocabulary from the training rows and an embedding joining the numeric features at every step.")
+    @Option(help: "A text (or integer) column used as a categorical covariate (repeatable; forecasting and series-window classification): its values get a vocabulary from the training rows and an embedding joining the numeric features at every step.")
     var categorical: [String] = []
 
     @Option(help: "Text classification: the column holding each document (with --task classify and --label).")
@@ -130,7 +130,9 @@ struct TrainingFlags: ParsableArguments {
         if text != nil && task != .classify { throw ValidationError("--text needs --task classify") }
         if text != nil && label == nil { throw ValidationError("--text needs --label COL, the column holding each document's class") }
         if label != nil && task != .classify { throw ValidationError("--label needs --task classify") }
-        if !categorical.isEmpty && task != .forecast { throw ValidationError("--categorical is supported for --task forecast only, so far") }
+        if !categorical.isEmpty && !(task == .forecast || (task == .classify && label != nil && text == nil)) {
+            throw ValidationError("--categorical works with --task forecast and with classification of series windows (--task classify --label COL)")
+        }
         if vocabSize < 3 || minCount < 1 || maxLength < 1 || embeddingDim < 1 {
             throw ValidationError("--vocab-size must be ≥ 3, and --min-count, --max-length, --embedding-dim ≥ 1")
         }
