@@ -184,6 +184,17 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("\"hour\""), missing.stderr)
     }
 
+    func testWindowLabelsThatLookNumericAndUnseenClassesAreReported() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
+        var csv = "time,v,state\n"
+        for i in 1 ... 40 { csv += "\(i),\(i % 7),\(i > 35 ? "new" : String(i % 2))\n" }
+        let data = dir.appendingPathComponent("s.csv").path
+        try csv.write(toFile: data, atomically: true, encoding: .utf8)
+        let run = try tidal(["train", "--task", "classify", "--label", "state", "--lookback", "3", "--data", data, "--epochs", "1", "--hidden", "2"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("5 validation/test windows of classes absent from training left out of scoring"), run.stdout)
+    }
+
     func testTrainReadsStandardInput() throws {
         let csv = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("airline.csv").path, encoding: .utf8)
         let run = try tidal(["train", "--data", "-", "--lookback", "12", "--hidden", "4", "--epochs", "1", "--quiet"], stdin: csv)

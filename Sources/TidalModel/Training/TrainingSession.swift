@@ -223,6 +223,7 @@ public enum TrainingSession {
         var probe = options
         probe.inferTextColumns = true
         probe.missing = .keep
+        probe.textColumns = [label] + request.forecast.categorical
         let header = try Table.load(path: request.dataPath, options: probe)
         var features = request.forecast.features
         if features.isEmpty {
@@ -269,10 +270,14 @@ public enum TrainingSession {
         spec.timeColumn = table.timeName
         spec.categorical = categorical.isEmpty ? nil : categorical
         let train = try SampleDataset(spec: spec, set: trainSet)
-        let validation = validationSet.count > 0 ? try SampleDataset(spec: spec, set: validationSet.filtered(to: classes)) : nil
-        let test = testSet.count > 0 ? try SampleDataset(spec: spec, set: testSet.filtered(to: classes)) : nil
+        // A window whose class never occurs in training cannot be scored; say how many were left out.
+        let keptValidation = validationSet.filtered(to: classes), keptTest = testSet.filtered(to: classes)
+        let dropped = (validationSet.count - keptValidation.count) + (testSet.count - keptTest.count)
+        let validation = keptValidation.count > 0 ? try SampleDataset(spec: spec, set: keptValidation) : nil
+        let test = keptTest.count > 0 ? try SampleDataset(spec: spec, set: keptTest) : nil
+        let note = dropped > 0 ? "; \(dropped) validation/test windows of classes absent from training left out of scoring" : ""
         return try trainSampleModel(request, spec: spec, train: train, validation: validation, test: test, observer: observer,
-                                    description: "classify windows of \(lookback) rows by \"\(label)\": \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test windows; features \(features.joined(separator: ",")), \(classes.count) classes")
+                                    description: "classify windows of \(lookback) rows by \"\(label)\": \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test windows; features \(features.joined(separator: ",")), \(classes.count) classes\(note)")
     }
 
     static func runSamples(_ request: TrainingRequest, observer: TrainingObserver?) throws -> TrainingOutcome {
