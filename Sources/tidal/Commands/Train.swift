@@ -10,11 +10,14 @@ struct Train: ParsableCommand {
         abstract: "Train a recurrent model on a CSV file and report test metrics beside simple baselines.",
         discussion: """
         Forecasting (default): windows of --lookback rows predict the next --horizon values of --target.
-        Classification and regression: whole samples in UCR (label,t0,…) or long (sample,label,t,ch0,…) layout.
+        Classification: whole samples in UCR (label,t0,…) or long (sample,label,t,ch0,…) layout, windows of a
+        series labelled by --label, or text documents (--text with --label). Regression: one number per sample.
 
         Examples:
           tidal train --data SampleSeries/airline.csv --target value --lookback 24 --season 12 --out airline.tidal
-          tidal train --task classify --data SampleSeries/ItalyPowerDemand_TRAIN.csv --test SampleSeries/ItalyPowerDemand_TEST.csv --out italy.tidal
+          tidal train --task classify --data SampleSeries/ItalyPowerDemand_TRAIN.csv --test SampleSeries/ItalyPowerDemand_TEST.csv
+          tidal train --task classify --label state --lookback 12 --data SampleSeries/sensor.csv --out fault.tidal
+          tidal train --task classify --text text --label label --data reviews.csv --out sentiment.tidal
         """
     )
 
@@ -29,7 +32,7 @@ struct Train: ParsableCommand {
     @Option(help: "Write SVG plots into this directory (loss.svg, accuracy.svg, forecast.svg, confusion.svg).")
     var plots: String?
 
-    @Flag(help: "Print nothing but errors (and the final table with --verbose-summary).")
+    @Flag(help: "Print nothing on stdout (no epoch lines, no table); errors still go to stderr.")
     var quiet = false
 
     func run() throws {
