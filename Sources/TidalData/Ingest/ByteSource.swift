@@ -44,9 +44,6 @@ public final class FileByteSource: ByteSource {
         }
     }
 
-    /// Reads from standard input.
-    public static func standardInput() -> FileByteSource { try! FileByteSource(path: "-") }
-
     deinit {
         if ownsDescriptor { close(descriptor) }
     }

@@ -30,18 +30,6 @@ final class RecordStorage {
         bytes.deallocate(); starts.deallocate(); lengths.deallocate(); lines.deallocate()
     }
 
-    func copy() -> RecordStorage {
-        let c = RecordStorage(byteCapacity: max(byteCapacity, 1), fieldCapacity: max(fieldCapacity, 1))
-        c.bytes.update(from: bytes, count: byteCount)
-        c.starts.update(from: starts, count: count)
-        c.lengths.update(from: lengths, count: count)
-        c.lines.update(from: lines, count: count)
-        c.byteCount = byteCount
-        c.count = count
-        c.line = line
-        return c
-    }
-
     func reset() {
         byteCount = 0
         count = 0

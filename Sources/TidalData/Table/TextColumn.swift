@@ -32,7 +32,5 @@ public struct TextColumn: RandomAccessCollection, Sendable, Equatable {
         bytes.append(contentsOf: buffer)
         ends.append(bytes.count)
     }
-
-    mutating func reserve(_ n: Int) { ends.reserveCapacity(n) }
 }
 
