@@ -1,0 +1,111 @@
+import Foundation
+import TidalCore
+import TidalData
+import TidalNet
+
+extension TrainingSession {
+    // MARK: forecasting
+
+    /// Forecasting. When the user fixed neither the validation part nor both scaling and
+    /// differencing, the choice is made on the training part alone: each candidate
+    /// (per-window scaling; z-score on differences of lag `season`, or 1) trains on the first
+    /// 80 % of the training rows with early stopping on the last 20 %; the candidate with the
+    /// lowest validation MAE wins, and it is refitted on the whole training part for its best
+    /// epoch count. The test part is never looked at.
+    static func runForecast(_ request: TrainingRequest, observer: TrainingObserver?) throws -> TrainingOutcome {
+        var options = request.table
+        let setup = request.forecast
+        let features = setup.features.isEmpty ? setup.targets : setup.features
+        options.numericColumns = features + setup.targets.filter { !features.contains($0) }
+        options.textColumns = setup.categorical
+        let table = try Table.load(path: request.dataPath, options: options)
+        var final = setup
+        var training = request.training
+        if training.batchSize == 0 { training.batchSize = 32 }
+        var request = request
+        request.training = training
+        var selectionNote = ""
+        if setup.valFraction == 0 {
+            let season = max(1, setup.season)
+            var candidates: [(Scaling, Int)] = []
+            switch (setup.scaling, setup.difference) {
+            case let (s?, d?): candidates = [(s, d)]
+            case let (s?, nil): candidates = [(s, 0), (s, season)]
+            case let (nil, d?): candidates = [(.window, d), (.zscore, d)]
+            case (nil, nil): candidates = [(.window, 0), (.zscore, season)]
+            }
+            var best: (mae: Double, scaling: Scaling, difference: Int, epochs: Int)?
+            var tried: [String] = []
+            for (scaling, difference) in candidates {
+                var trial = setup
+                trial.scaling = scaling
+                trial.difference = difference
+                trial.valFraction = 0.2
+                guard let task = try? ForecastTask(table: table, setup: trial), task.validation.count >= 2, task.train.count >= 2 else { continue }
+                var config = request.training
+                config.patience = config.patience ?? 10
+                let network = makeNetwork(architecture(for: task.spec, request), request, steps: task.spec.steps)
+                let result = try Trainer(configuration: config, objective: .regression(request.loss))
+                    .train(network, on: task.train, validate: { task.evaluate($0, on: task.validation, loss: request.loss)! })
+                let mae = result.history[result.bestEpoch - 1].validation?.mae ?? .infinity
+                tried.append("\(scaling.rawValue)/d\(difference): \(formatShort(mae)) at epoch \(result.bestEpoch)")
+                if best == nil || mae < best!.mae { best = (mae, scaling, difference, result.bestEpoch) }
+            }
+            if let best {
+                final.scaling = best.scaling
+                final.difference = best.difference
+                training.epochs = max(1, best.epochs)
+                training.patience = nil
+                selectionNote = "; chosen on a validation tail of the training part (MAE \(tried.joined(separator: ", "))), refitted for \(training.epochs) epochs"
+            }
+        }
+        let task = try ForecastTask(table: table, setup: final)
+        let spec = task.spec
+        let architecture = architecture(for: spec, request)
+        let network = makeNetwork(architecture, request, steps: spec.steps)
+        let choices = task.choices + selectionNote
+        observer?.started(description: "forecast \(spec.targets.joined(separator: ",")): \(task.train.count) training, \(task.validation.count) validation, \(task.test.count) test windows; lookback \(spec.lookback), horizon \(spec.horizon); \(choices)")
+        let trainer = Trainer(configuration: training, objective: .regression(request.loss))
+        let epochs = training.epochs
+        var currentEpoch = 1
+        let result = try trainer.train(network, on: task.train,
+                                       validate: task.validation.count > 0 ? { task.evaluate($0, on: task.validation, loss: request.loss)! } : nil,
+                                       test: task.test.count > 0 ? { task.evaluate($0, on: task.test, loss: request.loss)! } : nil,
+                                       onEpoch: { observer?.epochEnded($0, of: epochs, task: .forecast); currentEpoch = $0.epoch + 1 },
+                                       onBatch: { observer?.batchEnded($0, of: $1, epoch: currentEpoch) })
+        var baselines: [String: MetricsReport.Scores] = [:]
+        var curves: [String: [Double]] = [:]
+        var test: ForecastMetrics?
+        if task.test.count > 0 {
+            let predicted = task.test.predict(network)
+            let actual = task.test.actuals(), naive = task.test.naive()
+            test = task.metrics(of: predicted, on: task.test)
+            baselines["naive"] = .init(task.metrics(of: naive, on: task.test))
+            let O = spec.outputCount
+            func firstStep(_ a: [Float]) -> [Double] { stride(from: 0, to: a.count, by: O).map { Double(a[$0]) } }
+            curves["actual"] = firstStep(actual)
+            curves["model"] = firstStep(predicted)
+            curves["naive"] = firstStep(naive)
+            if spec.season > 1 {
+                let seasonal = task.test.seasonalNaive(period: spec.season)
+                baselines["seasonal_naive"] = .init(task.metrics(of: seasonal, on: task.test))
+                curves["seasonal naive"] = firstStep(seasonal)
+            }
+        }
+        let report = makeReport(task: .forecast, cell: request.cell, result: result, test: test.map(MetricsReport.Scores.init),
+                                baselines: baselines, parameters: network.parameterCount, choices: choices)
+        let model = TrainedModel(task: .forecast, architecture: architecture, forecast: spec, samples: nil, network: network,
+                                 metadata: metadata(request, result: result, metrics: test.map { ["mae": $0.mae, "rmse": $0.rmse, "smape": $0.smape, "mase": $0.mase] } ?? [:]))
+        let times = task.time.map { t in task.test.origins.map { t[$0 - 1] } }
+        return TrainingOutcome(model: model, result: result, report: report, forecastCurves: curves, testTimes: times)
+    }
+
+    static func architecture(for spec: ForecastSpec, _ request: TrainingRequest) -> ModelArchitecture {
+        var a = ModelArchitecture(cell: request.cell, inputSize: spec.featureCount, hiddenSize: request.hidden,
+                                  layers: request.layers, dropout: request.dropout, outputSize: spec.outputCount,
+                                  skipSteps: (request.skip ?? true) ? spec.steps : 0)
+        a.categoricalVocabularies = spec.categorical.map(\.values.count)
+        a.categoricalDimensions = spec.categorical.map(\.dimension)
+        return a
+    }
+}
