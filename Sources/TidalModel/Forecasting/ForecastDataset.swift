@@ -50,13 +50,21 @@ public struct ForecastDataset: SampleSource {
     }
 
     /// Predictions in original units, `[count, outputCount]` (row per origin).
-    public func predict(_ model: SequenceModel) -> [Float] {
+    public func predict(_ model: SequenceModel) -> [Float] { predict(model, loss: nil).values }
+
+    /// Predictions in original units and, with `loss`, the mean loss on the network's scale — from one
+    /// forward pass. Every origin must have its complete targets when `loss` is given.
+    public func predict(_ model: SequenceModel, loss: RegressionLoss?) -> (values: [Float], meanLoss: Double) {
         let O = spec.outputCount, C = spec.columns.count
         var result = [Float](repeating: 0, count: count * O)
+        var total = 0.0
         let scratch = FloatBuffer(capacity: spec.steps * spec.featureCount)
         raw.withUnsafeBufferPointer { r in
             result.withUnsafeMutableBufferPointer { out in
-                predictInBatches(model, self) { indices, output, _ in
+                predictInBatches(model, self) { indices, output, batch in
+                    if let loss {
+                        total += Double(loss.evaluate(prediction: output, target: batch.targets.pointer, count: batch.size * O, gradient: nil)) * Double(batch.size)
+                    }
                     for (b, index) in indices.enumerated() {
                         let window = r.baseAddress! + (origins[index] - spec.lookback) * C
                         let stats = spec.prepareWindow(raw: window, into: scratch.pointer, stepStride: spec.featureCount)
@@ -65,7 +73,24 @@ public struct ForecastDataset: SampleSource {
                 }
             }
         }
-        return result
+        return (result, count > 0 ? total / Double(count) : 0)
+    }
+
+    /// Errors of `predicted` (`[count, outputCount]`, original units) against the actual values,
+    /// over every origin and horizon step that has both; MASE with `scale`.
+    public func metrics(of predicted: [Float], scale: Double) -> ForecastMetrics {
+        let actual = actuals()
+        var a: [Double] = [], p: [Double] = []
+        for i in actual.indices where !actual[i].isNaN && !predicted[i].isNaN {
+            a.append(Double(actual[i]))
+            p.append(Double(predicted[i]))
+        }
+        return ForecastMetrics(actual: a, predicted: p, scale: scale)
+    }
+
+    /// The first horizon step of the first target for each origin, for plotting.
+    public func firstStep(_ values: [Float]) -> [Double] {
+        stride(from: 0, to: values.count, by: spec.outputCount).map { Double(values[$0]) }
     }
 
     /// The actual values for each origin, `[count, outputCount]`, target-major per row.

@@ -123,15 +123,11 @@ public struct ForecastTask {
     /// Loss on the network's scale and MAE in original units over a window set.
     public func evaluate(_ model: SequenceModel, on set: ForecastDataset, loss: RegressionLoss) -> Evaluation? {
         guard set.count > 0 else { return nil }
-        var total = 0.0
-        let O = spec.outputCount
-        predictInBatches(model, set) { _, output, batch in
-            total += Double(loss.evaluate(prediction: output, target: batch.targets.pointer, count: batch.size * O, gradient: nil)) * Double(batch.size)
-        }
-        let predicted = set.predict(model), actual = set.actuals()
+        let (predicted, meanLoss) = set.predict(model, loss: loss)
+        let actual = set.actuals()
         var mae = 0.0
         for i in predicted.indices { mae += abs(Double(predicted[i]) - Double(actual[i])) }
-        return Evaluation(loss: total / Double(set.count), mae: mae / Double(predicted.count))
+        return Evaluation(loss: meanLoss, mae: mae / Double(predicted.count))
     }
 
     /// The MASE scale per the protocol: in-sample seasonal-naive MAE on rows `0 ..< testStart`.
@@ -145,12 +141,6 @@ public struct ForecastTask {
 
     /// Test metrics of `predicted` (original units, `[origins, outputs]`) against the actual values.
     public func metrics(of predicted: [Float], on set: ForecastDataset) -> ForecastMetrics {
-        let actual = set.actuals()
-        var a: [Double] = [], p: [Double] = []
-        for i in actual.indices where !actual[i].isNaN && !predicted[i].isNaN {
-            a.append(Double(actual[i]))
-            p.append(Double(predicted[i]))
-        }
-        return ForecastMetrics(actual: a, predicted: p, scale: maseScale())
+        set.metrics(of: predicted, scale: maseScale())
     }
 }

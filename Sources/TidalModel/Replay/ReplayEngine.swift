@@ -259,12 +259,7 @@ public final class ReplayEngine {
                 write((["row"] + (timeField != nil ? ["time"] : []) + ["label"] + spec.classes.map { "p_\($0)" }).joined(separator: ",") + "\n")
                 wroteHeader = true
             }
-            var line = PredictionWriter.classLine(format: format, row: row, classes: spec.classes, logits: out)
-            if let timeField, format == .csv {
-                let time = PredictionWriter.csvField(record.string(timeField))
-                line = line.replacingOccurrences(of: "\(row),", with: "\(row),\(time),", options: .anchored)
-            }
-            write(line)
+            write(PredictionWriter.classLine(format: format, row: row, time: timeField.map { record.string($0) }, classes: spec.classes, logits: out))
             counts.predicted += 1
             onCounts(counts)
             return true
@@ -404,7 +399,7 @@ public enum PredictionWriter {
         }
     }
 
-    public static func classLine(format: PredictionFormat, row: Int, classes: [String], logits: UnsafePointer<Float>) -> String {
+    public static func classLine(format: PredictionFormat, row: Int, time: String? = nil, classes: [String], logits: UnsafePointer<Float>) -> String {
         let C = classes.count
         var m = logits[0]
         for c in 1 ..< C where logits[c] > m { m = logits[c] }
@@ -415,10 +410,11 @@ public enum PredictionWriter {
         let best = probs.indices.max { probs[$0] < probs[$1] }!
         switch format {
         case .csv:
-            return (["\(row)", csvField(classes[best])] + probs.map(number)).joined(separator: ",") + "\n"
+            return (["\(row)"] + (time.map { [csvField($0)] } ?? []) + [csvField(classes[best])] + probs.map(number)).joined(separator: ",") + "\n"
         case .jsonl:
             let p = zip(classes, probs).map { "\(jsonString($0)):\(number($1))" }.joined(separator: ",")
-            return "{\"row\":\(row),\"label\":\(jsonString(classes[best])),\"probabilities\":{\(p)}}\n"
+            let t = time.map { ",\"time\":\(jsonString($0))" } ?? ""
+            return "{\"row\":\(row)\(t),\"label\":\(jsonString(classes[best])),\"probabilities\":{\(p)}}\n"
         }
     }
 

@@ -39,17 +39,11 @@ public enum ModelEvaluation {
             let C = spec.columns.count
             let c0 = spec.columns.firstIndex(of: spec.targets[0])!
             let scale = ForecastMetrics.scale((0 ..< n).map { Double(raw[$0 * C + c0]) }, end: n, season: spec.season)
-            func metrics(_ p: [Float]) -> ForecastMetrics {
-                let actual = set.actuals()
-                var a: [Double] = [], q: [Double] = []
-                for i in actual.indices where !actual[i].isNaN && !p[i].isNaN { a.append(Double(actual[i])); q.append(Double(p[i])) }
-                return ForecastMetrics(actual: a, predicted: q, scale: scale)
-            }
+            func metrics(_ p: [Float]) -> ForecastMetrics { set.metrics(of: p, scale: scale) }
             var baselines = ["naive": MetricsReport.Scores(metrics(set.naive()))]
             if spec.season > 1 { baselines["seasonal_naive"] = .init(metrics(set.seasonalNaive(period: spec.season))) }
-            let O = spec.outputCount
-            func firstStep(_ a: [Float]) -> [Double] { stride(from: 0, to: a.count, by: O).map { Double(a[$0]) } }
-            return (.init(metrics(predicted)), baselines, ["actual": firstStep(set.actuals()), "model": firstStep(predicted), "naive": firstStep(set.naive())])
+            return (.init(metrics(predicted)), baselines,
+                    ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(set.naive())])
         case .classify where model.samples?.layout == .window:
             let spec = model.samples!
             var o = options

@@ -81,15 +81,13 @@ extension TrainingSession {
             let actual = task.test.actuals(), naive = task.test.naive()
             test = task.metrics(of: predicted, on: task.test)
             baselines["naive"] = .init(task.metrics(of: naive, on: task.test))
-            let O = spec.outputCount
-            func firstStep(_ a: [Float]) -> [Double] { stride(from: 0, to: a.count, by: O).map { Double(a[$0]) } }
-            curves["actual"] = firstStep(actual)
-            curves["model"] = firstStep(predicted)
-            curves["naive"] = firstStep(naive)
+            curves["actual"] = task.test.firstStep(actual)
+            curves["model"] = task.test.firstStep(predicted)
+            curves["naive"] = task.test.firstStep(naive)
             if spec.season > 1 {
                 let seasonal = task.test.seasonalNaive(period: spec.season)
                 baselines["seasonal_naive"] = .init(task.metrics(of: seasonal, on: task.test))
-                curves["seasonal naive"] = firstStep(seasonal)
+                curves["seasonal naive"] = task.test.firstStep(seasonal)
             }
         }
         let report = makeReport(task: .forecast, cell: request.cell, result: result, test: test.map(MetricsReport.Scores.init),

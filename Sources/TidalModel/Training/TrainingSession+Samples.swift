@@ -182,14 +182,8 @@ extension TrainingSession {
         if let test {
             let outputsOfTest = samplePredictions(network, test)
             if classify {
-                let predicted = outputsOfTest.map(\.argmax)
-                let metrics = ClassificationMetrics(actual: test.labels.map(Int.init), predicted: predicted, classes: classes.count)
-                scores = .init(metrics, classes: classes)
-                final = ["accuracy": metrics.accuracy, "macro_f1": metrics.macroF1]
-                let trainCounts = (0 ..< classes.count).map { c in train.labels.filter { $0 == c }.count }
-                let majority = trainCounts.indices.max { trainCounts[$0] < trainCounts[$1] }!
-                let majorityMetrics = ClassificationMetrics(actual: test.labels.map(Int.init), predicted: Array(repeating: majority, count: test.count), classes: classes.count)
-                baselines["majority"] = .init(majorityMetrics, classes: classes)
+                (scores, baselines, final) = classificationScores(test: test.labels, predicted: outputsOfTest.map(\.argmax),
+                                                                  train: train.labels, classes: classes)
             } else {
                 let actual = test.targets.map { Double($0) * targetScale + targetShift }
                 let predicted = outputsOfTest.map { Double($0.values[0]) * targetScale + targetShift }

@@ -78,13 +78,8 @@ extension TrainingSession {
         var baselines: [String: MetricsReport.Scores] = [:]
         var final: [String: Double] = [:]
         if let testSet {
-            let predicted = samplePredictions(network, testSet).map(\.argmax)
-            let metrics = ClassificationMetrics(actual: testSet.labels.map(Int.init), predicted: predicted, classes: classes.count)
-            scores = .init(metrics, classes: classes)
-            final = ["accuracy": metrics.accuracy, "macro_f1": metrics.macroF1]
-            let counts = (0 ..< classes.count).map { c in trainSet.labels.filter { $0 == c }.count }
-            let majority = counts.indices.max { counts[$0] < counts[$1] }!
-            baselines["majority"] = .init(ClassificationMetrics(actual: testSet.labels.map(Int.init), predicted: Array(repeating: majority, count: testSet.count), classes: classes.count), classes: classes)
+            (scores, baselines, final) = classificationScores(test: testSet.labels, predicted: samplePredictions(network, testSet).map(\.argmax),
+                                                              train: trainSet.labels, classes: classes)
         }
         let report = makeReport(task: .classify, cell: request.cell, result: result, test: scores, baselines: baselines,
                                 parameters: network.parameterCount, choices: nil)

@@ -120,6 +120,19 @@ public enum TrainingSession {
         return Evaluation(loss: total / n, mae: absError / n)
     }
 
+    /// Test scores of a classifier and the majority-class baseline (the most frequent training class)
+    /// on the same test samples, plus the figures kept in the model's metadata.
+    static func classificationScores(test: [Int32], predicted: [Int], train: [Int32], classes: [String])
+        -> (scores: MetricsReport.Scores, baselines: [String: MetricsReport.Scores], final: [String: Double]) {
+        let actual = test.map(Int.init)
+        let metrics = ClassificationMetrics(actual: actual, predicted: predicted, classes: classes.count)
+        let counts = (0 ..< classes.count).map { c in train.filter { $0 == c }.count }
+        let majority = counts.indices.max { counts[$0] < counts[$1] }!
+        let baseline = ClassificationMetrics(actual: actual, predicted: Array(repeating: majority, count: actual.count), classes: classes.count)
+        return (.init(metrics, classes: classes), ["majority": .init(baseline, classes: classes)],
+                ["accuracy": metrics.accuracy, "macro_f1": metrics.macroF1])
+    }
+
     static func makeReport(task: TaskKind, cell: CellKind, result: TrainingResult, test: MetricsReport.Scores?,
                            baselines: [String: MetricsReport.Scores], parameters: Int, choices: String?) -> MetricsReport {
         MetricsReport(task: task.rawValue, cell: cell.rawValue, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch,
