@@ -34,13 +34,14 @@ extension TrainingSession {
     static func runSeriesWindows(_ request: TrainingRequest, observer: TrainingObserver?) throws -> TrainingOutcome {
         let label = request.labelColumn!
         var options = request.table
-        var probe = options
-        probe.inferTextColumns = true
-        probe.missing = .keep
-        probe.textColumns = [label] + request.forecast.categorical
-        let header = try Table.load(path: request.dataPath, options: probe)
         var features = request.forecast.features
         if features.isEmpty {
+            // No --features: every numeric column but the label. Only then is a typing pass over the file needed.
+            var probe = options
+            probe.inferTextColumns = true
+            probe.missing = .keep
+            probe.textColumns = [label] + request.forecast.categorical
+            let header = try Table.load(path: request.dataPath, options: probe)
             features = zip(header.names, header.columns).compactMap { name, column in
                 if case .numeric = column, name != label { return name } else { return nil }
             }
