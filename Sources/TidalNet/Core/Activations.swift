@@ -15,14 +15,15 @@ public enum Activation {
         let clamped = min(max(x, -87), 87)
         let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
         // r = x − n·ln2 with ln2 split in two parts for accuracy (Cody–Waite).
-        let r = (clamped - n * 0.693_359_375) + n * 2.121_944_4e-4
+        let r = clamped.addingProduct(-n, 0.693_359_375).addingProduct(n, 2.121_944_4e-4)
+        // Horner's scheme in fused multiply-adds (one instruction each on FMA hardware).
         var p: Float = 1.987_569_1e-4
-        p = p * r + 1.398_199_9e-3
-        p = p * r + 8.333_452e-3
-        p = p * r + 4.166_579_6e-2
-        p = p * r + 0.166_666_66
-        p = p * r + 0.5
-        p = p * r * r + r + 1
+        p = (1.398_199_9e-3 as Float).addingProduct(p, r)
+        p = (8.333_452e-3 as Float).addingProduct(p, r)
+        p = (4.166_579_6e-2 as Float).addingProduct(p, r)
+        p = (0.166_666_66 as Float).addingProduct(p, r)
+        p = (0.5 as Float).addingProduct(p, r)
+        p = (r + 1).addingProduct(p * r, r)
         let scale = Float(bitPattern: UInt32(bitPattern: Int32(n) + 127) << 23)
         return p * scale
     }

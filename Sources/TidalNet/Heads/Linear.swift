@@ -53,7 +53,9 @@ public final class Linear: ParameterOwner {
             BLAS.gemm(transposeA: true, m: outputSize, n: inputSize, k: batch, a: outputGradient, lda: outputSize,
                       b: x, ldb: inputSize, beta: 1, c: dw.baseAddress!, ldc: inputSize)
         }
-        RecurrentLayer.addColumnSums(outputGradient, rows: batch, columns: outputSize, into: &bias.gradient)
+        bias.gradient.withUnsafeMutableBufferPointer { db in
+            RecurrentLayer.addColumnSums(outputGradient, rows: batch, columns: outputSize, stride: outputSize, into: db.baseAddress!)
+        }
         let dx = inputGradientBuffer.reserve(batch * inputSize)
         weight.value.withUnsafeBufferPointer { w in
             BLAS.gemm(m: batch, n: inputSize, k: outputSize, a: outputGradient, lda: outputSize,

@@ -13,16 +13,15 @@ extension RecurrentLayer {
                     let gt = g + t * B * GH
                     let hPrev = h + t * B * H, hNext = h + (t + 1) * B * H
                     for b in 0 ..< B { (gh + b * GH).update(from: bhh.baseAddress!, count: GH) }
-                    BLAS.gemm(transposeB: true, m: B, n: GH, k: H, a: hPrev, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: gh, ldc: GH)
+                    recurrentProduct(hPrev, whh.baseAddress!, into: gh)
                     for b in 0 ..< B {
                         let row = gt + b * GH, hrow = gh + b * GH
                         for j in 0 ..< 2 * H { row[j] += hrow[j] }
                         Activation.sigmoid(row, 2 * H)  // r, z
                         let k0 = b * H
                         let hn = ghn + t * B * H + k0, hp = hPrev + k0, hx = hNext + k0
-                        hn.update(from: hrow + 2 * H, count: H)
-                        let n = row + 2 * H
-                        for j in 0 ..< H { n[j] += row[j] * hn[j] }
+                        let n = row + 2 * H, hrowN = hrow + 2 * H
+                        for j in 0 ..< H { let v = hrowN[j]; hn[j] = v; n[j] = n[j].addingProduct(row[j], v) }
                         Activation.tanh(n, H)
                         if isReal(t, b) {
                             for j in 0 ..< H { let z = row[H + j]; hx[j] = (1 - z) * row[2 * H + j] + z * hp[j] }
@@ -42,14 +41,14 @@ extension RecurrentLayer {
         weightHH.value.withUnsafeBufferPointer { whh in
             for t in stride(from: T - 1, through: 0, by: -1) {
                 if tracksStepGradients { recordStepGradient(t, outputGradient) }
-                let gt = g + t * B * GH, dit = dGi + t * B * GH, dht = dGh + t * B * GH
+                let gt = g + t * B * GH, dit = dGi + t * B * GH, dht = dGh + t * B * H
                 let hPrev = h + t * B * H
                 if let outputGradient { addStepGradient(outputGradient, t) }
                 for b in 0 ..< B {
-                    let row = gt + b * GH, di = dit + b * GH, dhh = dht + b * GH, k0 = b * H
+                    let row = gt + b * GH, di = dit + b * GH, k0 = b * H, dhn = dht + k0
                     if !isReal(t, b) {
                         di.update(repeating: 0, count: GH)
-                        dhh.update(repeating: 0, count: GH)
+                        dhn.update(repeating: 0, count: H)
                         continue
                     }
                     let d = dh + k0, hp = hPrev + k0, hn = ghn + t * B * H + k0
@@ -62,11 +61,13 @@ extension RecurrentLayer {
                         let dar = dan * hn[j] * r * (1 - r)
                         let daz = dz * z * (1 - z)
                         di[j] = dar; di[H + j] = daz; di[2 * H + j] = dan
-                        dhh[j] = dar; dhh[H + j] = daz; dhh[2 * H + j] = dan * r
+                        dhn[j] = dan * r
                         d[j] = dhTotal * z
                     }
                 }
-                BLAS.gemm(m: B, n: H, k: GH, a: dht, lda: GH, b: whh.baseAddress!, ldb: H, beta: 1, c: dh, ldc: H)
+                // dh_{t-1} += dA_rz · W_hh[r, z rows] + (r · dA_n) · W_hh[n rows]
+                recurrentGradient(dit, rows: 2 * H, stride: GH, whh.baseAddress!, into: dh)
+                recurrentGradient(dht, rows: H, stride: H, whh.baseAddress! + 2 * H * H, into: dh)
             }
         }
     }

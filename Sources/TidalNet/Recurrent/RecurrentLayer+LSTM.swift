@@ -11,7 +11,7 @@ extension RecurrentLayer {
                 let gt = g + t * B * GH
                 let hPrev = h + t * B * H, hNext = h + (t + 1) * B * H
                 let cPrev = c + t * B * H, cNext = c + (t + 1) * B * H
-                BLAS.gemm(transposeB: true, m: B, n: GH, k: H, a: hPrev, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: gt, ldc: GH)
+                recurrentProduct(hPrev, whh.baseAddress!, into: gt)
                 for b in 0 ..< B {
                     let row = gt + b * GH
                     // Gate activations over contiguous blocks (vectorized), then the state update.
@@ -65,7 +65,7 @@ extension RecurrentLayer {
                     }
                 }
                 // dh_{t-1} = (pass-through of padded rows) + dGates_t · W_hh
-                BLAS.gemm(m: B, n: H, k: GH, a: dgt, lda: GH, b: whh.baseAddress!, ldb: H, beta: 1, c: dh, ldc: H)
+                recurrentGradient(dgt, whh.baseAddress!, into: dh)
             }
         }
     }

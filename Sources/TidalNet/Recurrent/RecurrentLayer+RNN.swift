@@ -10,7 +10,7 @@ extension RecurrentLayer {
             for t in 0 ..< T {
                 let gt = g + t * B * H
                 let hPrev = h + t * B * H, hNext = h + (t + 1) * B * H
-                BLAS.gemm(transposeB: true, m: B, n: H, k: H, a: hPrev, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: gt, ldc: H)
+                recurrentProduct(hPrev, whh.baseAddress!, into: gt)
                 if relu { for k in 0 ..< B * H { gt[k] = max(gt[k], 0) } } else { Activation.tanh(gt, B * H) }
                 for b in 0 ..< B {
                     let k0 = b * H
@@ -42,7 +42,7 @@ extension RecurrentLayer {
                         for j in 0 ..< H { da[j] = d[j] * (1 - y[j] * y[j]); d[j] = 0 }
                     }
                 }
-                BLAS.gemm(m: B, n: H, k: H, a: dat, lda: H, b: whh.baseAddress!, ldb: H, beta: 1, c: dh, ldc: H)
+                recurrentGradient(dat, whh.baseAddress!, into: dh)
             }
         }
     }

@@ -45,10 +45,14 @@ public final class RecurrentLayer: ParameterOwner {
     let auxiliary = FloatBuffer()
     /// GRU: the recurrent projection of one step `[B, 3H]`.
     let stepScratch = FloatBuffer()
+    /// `W_hh` transposed, `[H, G·H]`, laid out once per forward call for the small-matrix kernel.
+    let recurrentWeightTransposed = FloatBuffer()
+    /// Whether the per-step products of the last forward call use `SmallGEMM` (else OpenBLAS).
+    var usesSmallKernel = false
 
     // Backward buffers.
     let gateGradient = FloatBuffer()      // [T, B, G·H] (GRU: input-side)
-    let recurrentGateGradient = FloatBuffer() // GRU only: [T, B, 3H] hidden-side
+    let recurrentGateGradient = FloatBuffer() // GRU only: [T, B, H], hidden side of the n gate (r · dA_n)
     let hiddenGradient = FloatBuffer()    // [B, H]
     let cellGradient = FloatBuffer()      // [B, H]
     /// Gradient with respect to the input sequence `[T, B, I]`, after `backward`.
@@ -129,6 +133,12 @@ public final class RecurrentLayer: ParameterOwner {
                           b: wih.baseAddress!, ldb: inputSize, beta: 1, c: g, ldc: GH)
             }
         }
+        usesSmallKernel = Self.smallKernelFits(batch: B, hidden: H, gateWidth: GH)
+        if usesSmallKernel {
+            weightHH.value.withUnsafeBufferPointer { whh in
+                SmallGEMM.transpose(whh.baseAddress!, rows: GH, columns: H, into: recurrentWeightTransposed.reserve(GH * H))
+            }
+        }
         switch cell {
         case .lstm: forwardLSTM()
         case .gru: forwardGRU()
@@ -158,23 +168,35 @@ public final class RecurrentLayer: ParameterOwner {
         if tracksStepGradients { stepGradientSquares = Array(repeating: 0, count: T) }
         switch cell {
         case .lstm: backwardLSTM(outputGradient)
-        case .gru: recurrentGateGradient.reserve(T * B * GH); backwardGRU(outputGradient)
+        case .gru: recurrentGateGradient.reserve(T * B * H); backwardGRU(outputGradient)
         case .rnn, .rnnReLU: backwardRNN(outputGradient)
         }
         // Weight gradients of all steps at once.
         let dInputSide = UnsafePointer(gateGradient.pointer)
-        let dHiddenSide = cell == .gru ? UnsafePointer(recurrentGateGradient.pointer) : dInputSide
         let input = self.input!
         weightIH.gradient.withUnsafeMutableBufferPointer { dwih in
             BLAS.gemm(transposeA: true, m: GH, n: inputSize, k: T * B, a: dInputSide, lda: GH, b: input, ldb: inputSize,
                       beta: 1, c: dwih.baseAddress!, ldc: inputSize)
         }
+        // The hidden side equals the input side, except the GRU's n gate (r · dA_n, kept apart).
+        let sharedRows = cell == .gru ? 2 * H : GH
         weightHH.gradient.withUnsafeMutableBufferPointer { dwhh in
-            BLAS.gemm(transposeA: true, m: GH, n: H, k: T * B, a: dHiddenSide, lda: GH, b: hidden.pointer, ldb: H,
+            BLAS.gemm(transposeA: true, m: sharedRows, n: H, k: T * B, a: dInputSide, lda: GH, b: hidden.pointer, ldb: H,
                       beta: 1, c: dwhh.baseAddress!, ldc: H)
+            if cell == .gru {
+                BLAS.gemm(transposeA: true, m: H, n: H, k: T * B, a: recurrentGateGradient.pointer, lda: H, b: hidden.pointer, ldb: H,
+                          beta: 1, c: dwhh.baseAddress! + 2 * H * H, ldc: H)
+            }
         }
-        Self.addColumnSums(dInputSide, rows: T * B, columns: GH, into: &biasIH.gradient)
-        Self.addColumnSums(dHiddenSide, rows: T * B, columns: GH, into: &biasHH.gradient)
+        biasIH.gradient.withUnsafeMutableBufferPointer { dbih in
+            biasHH.gradient.withUnsafeMutableBufferPointer { dbhh in
+                Self.addColumnSums(dInputSide, rows: T * B, columns: GH, stride: GH, into: dbih.baseAddress!)
+                Self.addColumnSums(dInputSide, rows: T * B, columns: sharedRows, stride: GH, into: dbhh.baseAddress!)
+                if cell == .gru {
+                    Self.addColumnSums(recurrentGateGradient.pointer, rows: T * B, columns: H, stride: H, into: dbhh.baseAddress! + 2 * H)
+                }
+            }
+        }
         if needInputGradient {
             inputGradientBuffer.reserve(T * B * inputSize)
             weightIH.value.withUnsafeBufferPointer { wih in
@@ -184,13 +206,49 @@ public final class RecurrentLayer: ParameterOwner {
         }
     }
 
-    static func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: inout [Float]) {
-        sums.withUnsafeMutableBufferPointer { s in
-            let out = s.baseAddress!
-            for r in 0 ..< rows {
-                let row = m + r * columns
-                for j in 0 ..< columns { out[j] += row[j] }
-            }
+    /// Whether the per-step products suit the register-blocked kernel better than OpenBLAS:
+    /// widths it handles, and shapes small enough that OpenBLAS's per-call packing dominates.
+    static func smallKernelFits(batch: Int, hidden: Int, gateWidth: Int) -> Bool {
+        SmallGEMM.enabled && SmallGEMM.supports(n: hidden) && SmallGEMM.supports(n: gateWidth)
+            && batch * gateWidth * hidden <= SmallGEMM.maximumProduct
+    }
+
+    /// One step's recurrent product in the forward pass: `out[B, G·H] += h[B, H] · W_hhᵀ`.
+    /// With `accumulate: false`, `out = h · W_hhᵀ`.
+    @inline(__always) func recurrentProduct(_ h: UnsafePointer<Float>, _ whh: UnsafePointer<Float>,
+                                            into out: UnsafeMutablePointer<Float>, accumulate: Bool = true) {
+        let H = hiddenSize, GH = gateWidth
+        if usesSmallKernel {
+            SmallGEMM.multiplyAdd(m: batch, n: GH, k: H, a: h, lda: H, w: recurrentWeightTransposed.pointer, ldw: GH,
+                                  c: out, ldc: GH, accumulate: accumulate)
+        } else {
+            BLAS.gemm(transposeB: true, m: batch, n: GH, k: H, a: h, lda: H, b: whh, ldb: H, beta: accumulate ? 1 : 0, c: out, ldc: GH)
+        }
+    }
+
+    /// One step's recurrent product in the backward pass: `dh[B, H] += dGates[B, G·H] · W_hh`.
+    @inline(__always) func recurrentGradient(_ dGates: UnsafePointer<Float>, _ whh: UnsafePointer<Float>,
+                                             into dh: UnsafeMutablePointer<Float>) {
+        recurrentGradient(dGates, rows: gateWidth, stride: gateWidth, whh, into: dh)
+    }
+
+    /// `dh[B, H] += dGates[B, rows] · W[rows, H]` where the gate gradients are `stride` apart
+    /// and `W` is a block of rows of `W_hh`.
+    @inline(__always) func recurrentGradient(_ dGates: UnsafePointer<Float>, rows: Int, stride: Int, _ w: UnsafePointer<Float>,
+                                             into dh: UnsafeMutablePointer<Float>) {
+        let H = hiddenSize
+        if usesSmallKernel {
+            SmallGEMM.multiplyAdd(m: batch, n: H, k: rows, a: dGates, lda: stride, w: w, ldw: H, c: dh, ldc: H)
+        } else {
+            BLAS.gemm(m: batch, n: H, k: rows, a: dGates, lda: stride, b: w, ldb: H, beta: 1, c: dh, ldc: H)
+        }
+    }
+
+    /// Adds the sums of the first `columns` columns of `m` (`rows` rows, `stride` apart) to `sums`.
+    static func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int, into sums: UnsafeMutablePointer<Float>) {
+        for r in 0 ..< rows {
+            let row = m + r * stride
+            for j in 0 ..< columns { sums[j] += row[j] }
         }
     }
 
