@@ -40,6 +40,29 @@ final class SmallGEMMTests: XCTestCase {
         }
     }
 
+    func testARowAloneEqualsTheSameRowInABatchBitForBit() {
+        // Replay runs one window at a time, forecast --all runs them in batches: same bits.
+        var g = testGenerator(9)
+        let m = 13, k = 64
+        for n in [48, 64, 192, 256] {
+            let a = (0 ..< m * k).map { _ in g.uniform(-1, 1) }
+            let w = (0 ..< k * n).map { _ in g.uniform(-1, 1) }
+            let c0 = (0 ..< m * n).map { _ in g.uniform(-1, 1) }
+            var batch = c0
+            a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in batch.withUnsafeMutableBufferPointer { cp in
+                SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, w: wp.baseAddress!, ldw: n, c: cp.baseAddress!, ldc: n)
+            } } }
+            for i in 0 ..< m {
+                var single = Array(c0[i * n ..< (i + 1) * n])
+                a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in single.withUnsafeMutableBufferPointer { cp in
+                    SmallGEMM.multiplyAdd(m: 1, n: n, k: k, a: ap.baseAddress! + i * k, lda: k, w: wp.baseAddress!, ldw: n,
+                                          c: cp.baseAddress!, ldc: n)
+                } } }
+                XCTAssertEqual(single, Array(batch[i * n ..< (i + 1) * n]), "n \(n) row \(i)")
+            }
+        }
+    }
+
     func testLayersGiveTheSameResultsWithAndWithoutTheKernel() {
         let previous = SmallGEMM.enabled
         defer { SmallGEMM.enabled = previous }

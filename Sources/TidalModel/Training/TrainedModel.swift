@@ -81,11 +81,12 @@ public struct TrainedModel: Sendable {
         self.metadata = metadata
     }
 
-    /// A network holding these weights.
+    /// A network holding these weights, frozen for inference (its layers reuse their weight layout between calls).
     public func makeNetwork() -> SequenceModel {
         let network = SequenceModel(architecture, seed: 0)
         let byName = Dictionary(uniqueKeysWithValues: weights.map { ($0.name, $0) })
         for p in network.parameters { p.value = byName[p.name]!.values }
+        for layer in network.recurrent.layers { layer.weightsFrozen = true }
         return network
     }
 

@@ -123,20 +123,17 @@ enum SmallGEMM {
 
     @inline(__always) static func rows1(a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int, k: Int,
                                         c: UnsafeMutablePointer<Float>, ldc: Int) {
-        // Two partial sums per half break the dependency chain of a single row.
-        var s0 = load(c), s1 = load(c + 8), t0 = Vector(), t1 = Vector()
-        var wp = w, p = 0
-        while p + 2 <= k {
-            let x = Vector(repeating: a[p]), y = Vector(repeating: a[p + 1])
-            s0.addProduct(x, load(wp)); s1.addProduct(x, load(wp + 8))
-            t0.addProduct(y, load(wp + ldw)); t1.addProduct(y, load(wp + ldw + 8))
-            wp += 2 * ldw; p += 2
-        }
-        if p < k {
+        // A single chain per column, like every other block: each output is c + Σ a·w summed in
+        // the same order whatever block computes it, so a row gives bit-identical results alone
+        // (replay) and inside a batch (forecast).
+        var s0 = load(c), s1 = load(c + 8)
+        var wp = w
+        for p in 0 ..< k {
             let x = Vector(repeating: a[p])
             s0.addProduct(x, load(wp)); s1.addProduct(x, load(wp + 8))
+            wp += ldw
         }
-        store(s0 + t0, c); store(s1 + t1, c + 8)
+        store(s0, c); store(s1, c + 8)
     }
 
     /// One row, 64 columns: eight independent accumulators.

@@ -49,6 +49,15 @@ public final class RecurrentLayer: ParameterOwner {
     let recurrentWeightTransposed = FloatBuffer()
     /// Whether the per-step products of the last forward call use `SmallGEMM` (else OpenBLAS).
     var usesSmallKernel = false
+    /// Whether `recurrentWeightTransposed` holds the current `W_hh` (only trusted while `weightsFrozen`).
+    var transposedLayoutIsCurrent = false
+
+    /// Promise that the weights no longer change (inference). The layer then lays `W_hh` out for
+    /// its kernel once and reuses that layout in every later call, which is what makes one-row
+    /// calls (replay) cheap. Setting it again, or to false, discards the layout.
+    public var weightsFrozen = false {
+        didSet { transposedLayoutIsCurrent = false }
+    }
 
     // Backward buffers.
     let gateGradient = FloatBuffer()      // [T, B, G·H] (GRU: input-side)
@@ -133,8 +142,9 @@ public final class RecurrentLayer: ParameterOwner {
                           b: wih.baseAddress!, ldb: inputSize, beta: 1, c: g, ldc: GH)
             }
         }
-        usesSmallKernel = Self.smallKernelFits(batch: B, hidden: H, gateWidth: GH)
-        if usesSmallKernel {
+        usesSmallKernel = Self.smallKernelFits(batch: B, hidden: H, gateWidth: GH, frozen: weightsFrozen)
+        if usesSmallKernel && !(weightsFrozen && transposedLayoutIsCurrent) {
+            transposedLayoutIsCurrent = true
             weightHH.value.withUnsafeBufferPointer { whh in
                 SmallGEMM.transpose(whh.baseAddress!, rows: GH, columns: H, into: recurrentWeightTransposed.reserve(GH * H))
             }
@@ -208,8 +218,9 @@ public final class RecurrentLayer: ParameterOwner {
 
     /// Whether the per-step products suit the register-blocked kernel better than OpenBLAS:
     /// widths it handles, and shapes small enough that OpenBLAS's per-call packing dominates.
-    static func smallKernelFits(batch: Int, hidden: Int, gateWidth: Int) -> Bool {
-        SmallGEMM.enabled && SmallGEMM.supports(n: hidden) && SmallGEMM.supports(n: gateWidth)
+    /// One row with changing weights goes to sgemv, which reads W_hh in place with no per-call layout.
+    static func smallKernelFits(batch: Int, hidden: Int, gateWidth: Int, frozen: Bool) -> Bool {
+        SmallGEMM.enabled && (batch > 1 || frozen) && SmallGEMM.supports(n: hidden) && SmallGEMM.supports(n: gateWidth)
             && batch * gateWidth * hidden <= SmallGEMM.maximumProduct
     }
 
