@@ -58,6 +58,34 @@ public final class FileByteSource: ByteSource {
     }
 }
 
+/// A byte range of a regular file, read with `pread(2)` (so several ranges of one file can be
+/// read at once, each through its own source).
+final class FileRangeByteSource: ByteSource {
+    let name: String
+    private let descriptor: Int32
+    private var position: Int
+    private let end: Int
+
+    /// Reads bytes `start ..< end` of the open file `descriptor` (not closed by this source).
+    init(name: String, descriptor: Int32, start: Int, end: Int) {
+        self.name = name
+        self.descriptor = descriptor
+        self.position = start
+        self.end = end
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let wanted = min(buffer.count, end - position)
+        guard wanted > 0 else { return 0 }
+        while true {
+            let n = pread(descriptor, buffer.baseAddress, wanted, off_t(position))
+            if n >= 0 { position += n; return n }
+            if errno == EINTR { continue }
+            throw DataError.unreadable(path: name, reason: String(cString: strerror(errno)))
+        }
+    }
+}
+
 /// Bytes already in memory, handed out in chunks of a fixed size (tests use this to
 /// check that chunk boundaries never change what is parsed).
 public struct MemoryByteSource: ByteSource {

@@ -160,8 +160,8 @@ public enum NumberParser {
     /// Parses `count` bytes at `start` (which must be followed by a NUL byte).
     public static func parse(_ start: UnsafePointer<UInt8>, count: Int) -> NumberCell {
         if count == 0 { return .missing }
-        if count <= 4, isMissingToken(start, count) { return .missing }
         if let fast = fastPath(start, count) { return .value(fast) }
+        if count <= 4, isMissingToken(start, count) { return .missing }
         var end: UnsafeMutablePointer<CChar>? = nil
         let value = start.withMemoryRebound(to: CChar.self, capacity: count + 1) { chars in
             strtod(chars, &end)
@@ -192,31 +192,31 @@ public enum NumberParser {
         var i = 0
         var negative = false
         if p[0] == 0x2D { negative = true; i = 1 } else if p[0] == 0x2B { i = 1 }
+        // Digits before and after an optional dot, into one integer (at most 19 digits: no overflow).
         var mantissa: UInt64 = 0
-        var digits = 0
-        var fractionDigits = 0
-        var sawDot = false
-        var sawDigit = false
+        let integerStart = i
         while i < n {
-            let c = p[i]
-            if c >= 0x30 && c <= 0x39 {
-                sawDigit = true
-                if mantissa == 0 && c == 0x30 {
-                    // leading zeros do not count as significant digits
-                } else {
-                    digits += 1
-                    if digits > 15 { return nil }
-                    mantissa = mantissa * 10 + UInt64(c - 0x30)
-                }
-                if sawDot { fractionDigits += 1 }
-            } else if c == 0x2E && !sawDot {
-                sawDot = true
-            } else {
-                break
-            }
+            let d = p[i] &- 0x30
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
             i += 1
         }
-        guard sawDigit else { return nil }
+        var digitCount = i - integerStart
+        var fractionDigits = 0
+        if i < n, p[i] == 0x2E {
+            i += 1
+            let fractionStart = i
+            while i < n {
+                let d = p[i] &- 0x30
+                if d > 9 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                i += 1
+            }
+            fractionDigits = i - fractionStart
+            digitCount += fractionDigits
+        }
+        // Clinger: an integer below 2^53 is exact in Double, and so is one scaling by 10^≤22.
+        guard digitCount > 0, digitCount <= 19, mantissa <= 1 << 53 else { return nil }
         var exponent = -fractionDigits
         if i < n {
             guard p[i] == 0x65 || p[i] == 0x45 else { return nil }

@@ -34,7 +34,17 @@ public final class CSVStream {
     private let parser: UnsafeMutablePointer<csv_parser>
     private let context = ParseContext()
     private var buffer: UnsafeMutableRawBufferPointer
-    private var expectedFieldCount: Int?
+    /// The field count every row must have; nil until the first row sets it.
+    var expectedFieldCount: Int?
+    /// Whether a UTF-8 byte-order mark at the start is skipped (false for a source that starts mid-file).
+    var skipsByteOrderMark = true
+    /// Whether the end of the source is the end of the input (false for the first part of a file
+    /// parsed in parts: no `csv_fini`, and `endedAtRowBoundary` tells whether the part ended between rows).
+    var sourceEndsInput = true
+    /// After `forEachRecord` with `sourceEndsInput == false`: whether the parser stood between rows.
+    private(set) var endedAtRowBoundary = false
+    /// After `forEachRecord`: the line number the next byte would be on (1 + line feeds read).
+    private(set) var nextLine = 1
 
     /// Creates a reader.
     /// - Parameters:
@@ -131,7 +141,7 @@ public final class CSVStream {
         // A UTF-8 byte-order mark is skipped; bytes that only begin like one are data.
         let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
         var bomMatched = 0
-        var bomDecided = false
+        var bomDecided = !skipsByteOrderMark
         while true {
             let n = try source.read(into: buffer)
             if n == 0 { break }
@@ -151,6 +161,12 @@ public final class CSVStream {
             if count > 0, try !feed(start, count) { return }
         }
         if !bomDecided && bomMatched > 0, try !bom.withUnsafeBufferPointer({ try feed($0.baseAddress!, bomMatched) }) { return }
+        nextLine = line
+        if !sourceEndsInput {
+            // libcsv's state 0 is ROW_NOT_BEGUN: the last row ended and nothing of the next one was read.
+            endedAtRowBoundary = parser.pointee.pstate == 0 && parser.pointee.entry_pos == 0 && !context.rowComplete
+            return
+        }
         context.currentLine = line
         if csv_fini(parser, fieldCallback, rowCallback, ctx) != 0 {
             throw DataError.unterminatedQuote(SourceLocation(source: sourceName, line: context.rowStartLine ?? line))
@@ -193,18 +209,19 @@ private final class ParseContext {
         var newlines = 0
         let bytes = pointer?.assumingMemoryBound(to: UInt8.self)
         if let bytes, length > 0 {
+            // One pass (vectorized) for both questions: any non-ASCII byte? any line feed?
             var high: UInt8 = 0
-            for i in 0 ..< length { high |= bytes[i] }
+            var feeds = 0
+            for i in 0 ..< length { let b = bytes[i]; high |= b; feeds &+= b == 0x0A ? 1 : 0 }
             if high >= 0x80, invalidUTF8Field == nil,
                String(validating: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self) == nil {
                 invalidUTF8Field = storage.count
             }
-            if memchr(bytes, 0x0A, length) != nil {
-                for i in 0 ..< length where bytes[i] == 0x0A { newlines += 1 }
-            }
+            newlines = feeds
         }
         let fieldLine = currentLine - newlines
-        storage.append(bytes, length, line: fieldLine)
+        // The context owns the storage for the whole call: no retain needed.
+        Unmanaged.passUnretained(storage)._withUnsafeGuaranteedRef { $0.append(bytes, length, line: fieldLine) }
         if rowStartLine == nil {
             rowStartLine = fieldLine
             storage.line = fieldLine

@@ -77,8 +77,12 @@ public struct Table: Sendable {
     }
 
     /// Reads a whole CSV file (or `-` for standard input).
+    ///
+    /// A large regular file is parsed in two halves at once (see `loadInParts`); the result is
+    /// the same as reading it front to back, and any problem is reported from a front-to-back read.
     public static func load(path: String, options: TableOptions = TableOptions()) throws -> Table {
-        try load(source: FileByteSource(path: path), options: options)
+        if path != "-", let table = try loadInParts(path: path, options: options) { return table }
+        return try load(source: FileByteSource(path: path), options: options)
     }
 
     /// Reads every row from `source`.
@@ -110,7 +114,7 @@ public struct Table: Sendable {
     public static let timeColumnNames: Set<String> = ["timestamp", "time", "date", "ds"]
 }
 
-private struct TableLoader {
+struct TableLoader {
     enum Slot {
         case numeric(Int)   // index into numeric storage
         case text(Int)
@@ -128,6 +132,8 @@ private struct TableLoader {
     var timeField: Int?
     var timeValues = TextColumn()
     var lines: [Int] = []
+    /// Rows expected (an estimate): columns are reserved for this many when they are set up.
+    var expectedRows = 0
 
     init(source: String, options: TableOptions) {
         self.source = source
@@ -161,6 +167,11 @@ private struct TableLoader {
             textStore.append([])
         }
         missing = Array(repeating: 0, count: keptFields.count)
+        if expectedRows > 0 {
+            for s in numericStore.indices { numericStore[s].reserveCapacity(expectedRows) }
+            lines.reserveCapacity(expectedRows)
+            if timeField != nil { timeValues.reserve(rows: expectedRows, bytesPerValue: 24) }
+        }
     }
 
     mutating func add(_ record: CSVRecord) throws {

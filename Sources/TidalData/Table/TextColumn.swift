@@ -28,6 +28,19 @@ public struct TextColumn: RandomAccessCollection, Sendable, Equatable {
         ends.append(bytes.count)
     }
 
+    /// Makes room for `rows` values of about `bytesPerValue` bytes each.
+    mutating func reserve(rows: Int, bytesPerValue: Int) {
+        ends.reserveCapacity(rows)
+        bytes.reserveCapacity(rows * bytesPerValue)
+    }
+
+    /// Appends every value of `other`.
+    mutating func append(contentsOf other: TextColumn) {
+        let shift = bytes.count
+        bytes.append(contentsOf: other.bytes)
+        ends.append(contentsOf: other.ends.lazy.map { $0 + shift })
+    }
+
     mutating func append(_ buffer: UnsafeBufferPointer<UInt8>) {
         bytes.append(contentsOf: buffer)
         ends.append(bytes.count)
