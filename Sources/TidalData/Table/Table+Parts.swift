@@ -55,26 +55,16 @@ extension Table {
                                            delimiter: options.delimiter)
                 part.stream = stream
                 stream.sourceEndsInput = index == 1
-                if index == 1 {
-                    stream.skipsByteOrderMark = false
-                    stream.expectedFieldCount = first.count
-                    try part.loader.begin(with: first)
-                    stream.fieldNames = part.loader.header
-                }
                 var loader = part.loader
                 defer { part.loader = loader }
                 // The first part receives the second's rows afterwards: room for the whole file.
-                let bytes = Double(index == 0 ? size : size - split)
-                loader.expectedRows = Int(bytes * rowsPerByte * 1.05) + 64
-                try stream.forEachRecord { record in
-                    if loader.header == nil {
-                        try loader.begin(with: record)
-                        stream.fieldNames = loader.header
-                        if options.hasHeader { return true }
-                    }
-                    try loader.add(record)
-                    return true
+                loader.expectedRows = Int(Double(index == 0 ? size : size - split) * rowsPerByte * 1.05) + 64
+                if index == 1 {
+                    stream.skipsByteOrderMark = false
+                    stream.expectedFieldCount = first.count
+                    try loader.begin(with: first)
                 }
+                try loader.read(stream)
             } catch {
                 part.failed = true
             }
@@ -119,12 +109,12 @@ extension TableLoader {
         for k in slots.indices {
             switch (slots[k], other.slots[k]) {
             case let (.numeric(a), .numeric(b)), let (.numeric(a), .undecided(b)):
-                numericStore[a].append(contentsOf: other.numericStore[b])
+                numericStore[a].values.append(contentsOf: other.numericStore[b].values)
             case let (.undecided(a), .numeric(b)):
-                numericStore[a].append(contentsOf: other.numericStore[b])
+                numericStore[a].values.append(contentsOf: other.numericStore[b].values)
                 slots[k] = .numeric(a)
             case let (.undecided(a), .undecided(b)):
-                numericStore[a].append(contentsOf: other.numericStore[b])
+                numericStore[a].values.append(contentsOf: other.numericStore[b].values)
             case let (.text(a), .text(b)):
                 // Requested text columns, or inferred ones: text from each part's first value on, as in one pass.
                 textStore[a].append(contentsOf: other.textStore[b])

@@ -90,15 +90,7 @@ public struct Table: Sendable {
     public static func load(source: any ByteSource, options: TableOptions = TableOptions()) throws -> Table {
         let stream = try CSVStream(source: source, delimiter: options.delimiter)
         var loader = TableLoader(source: stream.sourceName, options: options)
-        try stream.forEachRecord { record in
-            if loader.header == nil {
-                try loader.begin(with: record)
-                stream.fieldNames = loader.header
-                if options.hasHeader { return true }
-            }
-            try loader.add(record)
-            return true
-        }
+        try loader.read(stream)
         return try loader.finish()
     }
 
@@ -114,6 +106,11 @@ public struct Table: Sendable {
     public static let timeColumnNames: Set<String> = ["timestamp", "time", "date", "ds"]
 }
 
+/// One numeric column being read.
+final class FloatColumn {
+    var values: [Float] = []
+}
+
 struct TableLoader {
     enum Slot {
         case numeric(Int)   // index into numeric storage
@@ -126,7 +123,8 @@ struct TableLoader {
     var header: [String]?
     var keptFields: [Int] = []
     var slots: [Slot] = []
-    var numericStore: [[Float]] = []
+    /// Numeric columns, each in its own box: appending to one mutates only that column's array.
+    var numericStore: [FloatColumn] = []
     var textStore: [[String]] = []
     var missing: [Int] = []
     var timeField: Int?
@@ -159,7 +157,7 @@ struct TableLoader {
         for field in numericFields {
             keptFields.append(field)
             slots.append(options.numericColumns == nil && options.inferTextColumns ? .undecided(numericStore.count) : .numeric(numericStore.count))
-            numericStore.append([])
+            numericStore.append(FloatColumn())
         }
         for field in textFields where !numericFields.contains(field) {
             keptFields.append(field)
@@ -168,9 +166,23 @@ struct TableLoader {
         }
         missing = Array(repeating: 0, count: keptFields.count)
         if expectedRows > 0 {
-            for s in numericStore.indices { numericStore[s].reserveCapacity(expectedRows) }
+            for s in numericStore.indices { numericStore[s].values.reserveCapacity(expectedRows) }
             lines.reserveCapacity(expectedRows)
             if timeField != nil { timeValues.reserve(rows: expectedRows, bytesPerValue: 24) }
+        }
+    }
+
+    /// Reads every row of `stream`; when the columns are not set up yet, the first row sets them up.
+    mutating func read(_ stream: CSVStream) throws {
+        if header != nil { stream.fieldNames = header }
+        try stream.forEachRecord { record in
+            if header == nil {
+                try begin(with: record)
+                stream.fieldNames = header
+                if options.hasHeader { return true }
+            }
+            try add(record)
+            return true
         }
     }
 
@@ -178,19 +190,19 @@ struct TableLoader {
         for (k, field) in keptFields.enumerated() {
             switch slots[k] {
             case let .numeric(s):
-                numericStore[s].append(try number(record, field, k))
+                numericStore[s].values.append(try number(record, field, k))
             case let .undecided(s):
                 switch record.number(field) {
                 case let .value(v):
                     slots[k] = .numeric(s)
-                    numericStore[s].append(Float(v))
+                    numericStore[s].values.append(Float(v))
                 case .missing:
-                    numericStore[s].append(.nan)
+                    numericStore[s].values.append(.nan)
                     missing[k] += 1
                 case .invalid:
                     // The first value is text: the whole column is text.
                     slots[k] = .text(textStore.count)
-                    textStore.append(Array(repeating: "", count: numericStore[s].count) + [record.string(field)])
+                    textStore.append(Array(repeating: "", count: numericStore[s].values.count) + [record.string(field)])
                 }
             case let .text(s):
                 textStore[s].append(record.string(field))
@@ -219,7 +231,7 @@ struct TableLoader {
         if lines.isEmpty { throw DataError.headerOnly(source: source) }
         var columns: [Table.Values] = slots.map { slot in
             switch slot {
-            case let .numeric(s), let .undecided(s): return .numeric(numericStore[s])
+            case let .numeric(s), let .undecided(s): return .numeric(numericStore[s].values)
             case let .text(s): return .text(textStore[s])
             }
         }
