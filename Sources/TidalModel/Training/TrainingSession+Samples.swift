@@ -139,15 +139,20 @@ extension TrainingSession {
         for (i, v) in trainSet.values.enumerated() { channelStats[i % trainSet.channels].add(Double(v)) }
         let scaling = request.scaling ?? .zscore
         let kind: Normalizer.Kind = scaling == .minmax ? .minmax : scaling == .none ? .none : .zscore
-        let spec = SampleSpec(layout: request.format == .ucr ? .ucr : .long, channels: trainSet.channels, classes: classes,
+        var spec = SampleSpec(layout: request.format == .ucr ? .ucr : .long, channels: trainSet.channels, classes: classes,
                               normalizer: Normalizer(kind: kind, statistics: channelStats),
                               targetShift: targetShift, targetScale: targetScale, maxLength: trainSet.maxLength,
                               patch: request.patch ?? SampleSpec.automaticPatch(length: trainSet.maxLength))
+        var patchNote = ""
+        if request.patch == nil, let (patch, note) = try choosePatch(request, spec: spec, set: trainSet) {
+            spec.patch = patch
+            patchNote = "; " + note
+        }
         let train = try SampleDataset(spec: spec, set: trainSet)
         let validation = try validationSet.map { try SampleDataset(spec: spec, set: $0) }
         let test = try testSet.map { try SampleDataset(spec: spec, set: $0) }
         return try trainSampleModel(request, spec: spec, train: train, validation: validation, test: test, observer: observer,
-                                    description: "\(request.task.rawValue): \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test samples; \(spec.channels) channel(s), length up to \(spec.maxLength), patch \(spec.patch)\(classify ? ", \(classes.count) classes" : "")")
+                                    description: "\(request.task.rawValue): \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test samples; \(spec.channels) channel(s), length up to \(spec.maxLength), patch \(spec.patch)\(classify ? ", \(classes.count) classes" : "")\(patchNote)")
     }
 
     /// Trains and scores a model on whole samples (UCR, long format or series windows).
@@ -156,11 +161,7 @@ extension TrainingSession {
         let classify = request.task == .classify
         let classes = spec.classes
         let targetShift = spec.targetShift, targetScale = spec.targetScale
-        let outputs = classify ? classes.count : 1
-        var architecture = ModelArchitecture(cell: request.cell, inputSize: spec.stepFeatures, hiddenSize: request.hidden,
-                                             layers: request.layers, dropout: request.dropout, outputSize: outputs)
-        architecture.categoricalVocabularies = spec.categorical?.map(\.values.count) ?? []
-        architecture.categoricalDimensions = spec.categorical?.map(\.dimension) ?? []
+        let architecture = sampleArchitecture(request, spec: spec)
         let network = makeNetwork(architecture, request, steps: (spec.maxLength + spec.patch - 1) / spec.patch)
         observer?.started(description: description)
         let objective: Objective = classify ? .classification(classes: classes.count) : .regression(request.loss)
@@ -204,20 +205,6 @@ extension TrainingSession {
 }
 
 extension SampleSet {
-    /// The samples whose label is one of `classes` (windows of a class unseen in training are left out of evaluation).
-    func filtered(to classes: [String]) -> SampleSet {
-        var out = SampleSet(source: source, channels: channels, values: [], offsets: [0], labels: [], lines: [])
-        out.categoryCount = categoryCount
-        for i in 0 ..< count where classes.contains(labels[i]) {
-            out.values.append(contentsOf: values[offsets[i] * channels ..< offsets[i + 1] * channels])
-            out.codes.append(contentsOf: codes[offsets[i] * categoryCount ..< offsets[i + 1] * categoryCount])
-            out.offsets.append(out.values.count / channels)
-            out.labels.append(labels[i])
-            out.lines.append(lines[i])
-        }
-        return out
-    }
-
     /// The samples at `range`, as a new set.
     public func subset(_ range: Range<Int>) -> SampleSet {
         let start = offsets[range.lowerBound], end = offsets[range.upperBound]

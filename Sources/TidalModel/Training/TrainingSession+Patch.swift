@@ -1,0 +1,108 @@
+import Foundation
+import TidalCore
+import TidalData
+import TidalNet
+
+extension TrainingSession {
+    /// Training sets up to this many samples get their patch length chosen by cross-validation.
+    static let patchSelectionMaximumSamples = 1000
+    /// Folds of that cross-validation.
+    static let patchSelectionFolds = 4
+
+    /// Patch lengths worth comparing for samples of `length` steps: at most 64 network steps
+    /// (the default), at most 8, and the whole sample as one step.
+    static func patchCandidates(length: Int) -> [Int] {
+        var candidates: [Int] = []
+        for p in [SampleSpec.automaticPatch(length: length), SampleSpec.automaticPatch(length: length, maxSteps: 8), max(1, length)]
+        where !candidates.contains(p) { candidates.append(p) }
+        return candidates
+    }
+
+    /// Classification: chooses the patch length by stratified k-fold cross-validation on the training samples only.
+    ///
+    /// How many time steps one network step should see depends on the data: a shape spread
+    /// over hundreds of steps is learnt far better in a few wide steps, a short or fast signal
+    /// in many narrow ones. Each candidate trains `patchSelectionFolds` times, on all folds but
+    /// one, and is scored by its accuracy on the fold left out (ties: the lower loss). The
+    /// default stays unless the best beats it by more than two standard errors. The choice is
+    /// then trained on all training samples by the caller.
+    /// - Returns: the chosen patch and a note for the run's description, or nil when there is
+    ///   nothing to choose (one candidate, too many samples, or a class too small to fold).
+    static func choosePatch(_ request: TrainingRequest, spec: SampleSpec, set: SampleSet) throws -> (patch: Int, note: String)? {
+        let candidates = patchCandidates(length: spec.maxLength)
+        guard request.task == .classify, candidates.count > 1, set.count <= patchSelectionMaximumSamples else { return nil }
+        // Stratified folds: the samples of each class are dealt round-robin.
+        var fold = [Int](repeating: 0, count: set.count)
+        var seen: [String: Int] = [:]
+        for (i, label) in set.labels.enumerated() { fold[i] = seen[label, default: 0] % patchSelectionFolds; seen[label, default: 0] += 1 }
+        guard (seen.values.min() ?? 0) >= 2 else { return nil }
+        let objective: Objective = .classification(classes: spec.classes.count)
+        var scores: [(patch: Int, accuracy: Double, loss: Double)] = []
+        for patch in candidates {
+            var candidate = spec
+            candidate.patch = patch
+            var correct = 0.0, loss = 0.0
+            for f in 0 ..< patchSelectionFolds {
+                let trainIndices = fold.indices.filter { fold[$0] != f }, heldOut = fold.indices.filter { fold[$0] == f }
+                guard !heldOut.isEmpty, !trainIndices.isEmpty else { continue }
+                let train = try SampleDataset(spec: candidate, set: set.subset(indices: trainIndices))
+                let validation = try SampleDataset(spec: candidate, set: set.subset(indices: heldOut))
+                let network = makeNetwork(sampleArchitecture(request, spec: candidate), request,
+                                          steps: (candidate.maxLength + patch - 1) / patch)
+                var training = request.training
+                if training.batchSize == 0 { training.batchSize = min(32, max(8, train.count / 8)) }
+                _ = try Trainer(configuration: training, objective: objective).train(network, on: train)
+                let e = sampleEvaluation(network, validation, objective: objective)
+                let n = Double(heldOut.count)
+                correct += (e.accuracy ?? 0) * n
+                loss += e.loss * n
+            }
+            let n = Double(set.count)
+            scores.append((patch, correct / n, loss / n))
+        }
+        let best = scores.min { a, b in a.accuracy != b.accuracy ? a.accuracy > b.accuracy : a.loss < b.loss }!
+        // A conservative standard-error rule: the default stays unless another candidate beats it by
+        // more than two standard errors of the default's cross-validated accuracy. Folds this small
+        // are noisy, and their estimates are correlated (each pair of training sets shares half its samples).
+        let standard = scores[0]
+        let n = Double(set.count)
+        let standardError = max((standard.accuracy * (1 - standard.accuracy) / n).squareRoot(), 1 / n)
+        let chosen = best.accuracy - standard.accuracy > 2 * standardError ? best : standard
+        let listed = scores.map { String(format: "patch %d: accuracy %.3f", $0.patch, $0.accuracy) }.joined(separator: ", ")
+        return (chosen.patch, "patch chosen by \(patchSelectionFolds)-fold cross-validation on the training samples (\(listed); "
+                + String(format: "the default %d is kept unless beaten by more than two standard errors, 2 × %.3f)", standard.patch, standardError))
+    }
+
+    /// The network for whole samples under `spec`.
+    static func sampleArchitecture(_ request: TrainingRequest, spec: SampleSpec) -> ModelArchitecture {
+        var architecture = ModelArchitecture(cell: request.cell, inputSize: spec.stepFeatures, hiddenSize: request.hidden,
+                                             layers: request.layers, dropout: request.dropout,
+                                             outputSize: request.task == .classify ? spec.classes.count : 1)
+        architecture.categoricalVocabularies = spec.categorical?.map(\.values.count) ?? []
+        architecture.categoricalDimensions = spec.categorical?.map(\.dimension) ?? []
+        return architecture
+    }
+}
+
+extension SampleSet {
+    /// The samples at `indices`, in that order, as a new set.
+    func subset(indices: [Int]) -> SampleSet {
+        var out = SampleSet(source: source, channels: channels, values: [], offsets: [0], labels: [], lines: [])
+        out.categoryCount = categoryCount
+        for i in indices {
+            out.values.append(contentsOf: values[offsets[i] * channels ..< offsets[i + 1] * channels])
+            out.codes.append(contentsOf: codes[offsets[i] * categoryCount ..< offsets[i + 1] * categoryCount])
+            out.offsets.append(out.values.count / channels)
+            out.labels.append(labels[i])
+            out.lines.append(lines[i])
+        }
+        return out
+    }
+
+    /// The samples whose label is one of `classes` (windows of a class unseen in training are left out of evaluation).
+    func filtered(to classes: [String]) -> SampleSet {
+        subset(indices: indices(where: { classes.contains(labels[$0]) }))
+    }
+
+    private func indices(where keep: (Int) -> Bool) -> [Int] { (0 ..< count).filter(keep) }
+}
