@@ -52,7 +52,21 @@ extension RecurrentLayer {
                         continue
                     }
                     let d = dh + k0, dcs = dc + k0, cp = cPrev + k0, tcs = tc + t * B * H + k0
-                    for j in 0 ..< H {
+                    var j0 = 0
+                    while j0 + 8 <= H {
+                        let i = Lanes.load(row + j0), f = Lanes.load(row + H + j0)
+                        let gg = Lanes.load(row + 2 * H + j0), o = Lanes.load(row + 3 * H + j0)
+                        let dhTotal = Lanes.load(d + j0), tcn = Lanes.load(tcs + j0)
+                        let dcTotal = Lanes.load(dcs + j0) + dhTotal * o * (1 - tcn * tcn)
+                        Lanes.store(dcTotal * gg * i * (1 - i), drow + j0)
+                        Lanes.store(dcTotal * Lanes.load(cp + j0) * f * (1 - f), drow + H + j0)
+                        Lanes.store(dcTotal * i * (1 - gg * gg), drow + 2 * H + j0)
+                        Lanes.store(dhTotal * tcn * o * (1 - o), drow + 3 * H + j0)
+                        Lanes.store(dcTotal * f, dcs + j0)
+                        Lanes.store(Lanes.Vector(repeating: 0), d + j0)
+                        j0 += 8
+                    }
+                    for j in j0 ..< H {
                         let i = row[j], f = row[H + j], gg = row[2 * H + j], o = row[3 * H + j]
                         let dhTotal = d[j], tcn = tcs[j]
                         let dcTotal = dcs[j] + dhTotal * o * (1 - tcn * tcn)
