@@ -21,7 +21,14 @@ extension RecurrentLayer {
                         let k0 = b * H
                         let hn = ghn + t * B * H + k0, hp = hPrev + k0, hx = hNext + k0
                         let n = row + 2 * H, hrowN = hrow + 2 * H
-                        for j in 0 ..< H { let v = hrowN[j]; hn[j] = v; n[j] = n[j].addingProduct(row[j], v) }
+                        var j0 = 0
+                        while j0 + 8 <= H {
+                            let v = Lanes.load(hrowN + j0)
+                            Lanes.store(v, hn + j0)
+                            Lanes.store(Lanes.load(n + j0).addingProduct(Lanes.load(row + j0), v), n + j0)
+                            j0 += 8
+                        }
+                        for j in j0 ..< H { let v = hrowN[j]; hn[j] = v; n[j] = n[j].addingProduct(row[j], v) }
                         Activation.tanh(n, H)
                         if isReal(t, b) {
                             for j in 0 ..< H { let z = row[H + j]; hx[j] = (1 - z) * row[2 * H + j] + z * hp[j] }
