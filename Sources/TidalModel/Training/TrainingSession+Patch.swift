@@ -4,8 +4,10 @@ import TidalData
 import TidalNet
 
 extension TrainingSession {
-    /// Training sets up to this many samples get their patch length chosen by cross-validation.
-    static let patchSelectionMaximumSamples = 1000
+    /// Training sets up to this many values (samples × steps × channels) get their patch length
+    /// chosen by cross-validation: 12 extra trainings cost seconds there, and small sets are where
+    /// the choice matters most.
+    static let patchSelectionMaximumValues = 200_000
     /// Folds of that cross-validation.
     static let patchSelectionFolds = 4
 
@@ -27,10 +29,11 @@ extension TrainingSession {
     /// default stays unless the best beats it by more than two standard errors. The choice is
     /// then trained on all training samples by the caller.
     /// - Returns: the chosen patch and a note for the run's description, or nil when there is
-    ///   nothing to choose (one candidate, too many samples, or a class too small to fold).
+    ///   nothing to choose (one candidate, too large a training set, or a class too small to fold).
     static func choosePatch(_ request: TrainingRequest, spec: SampleSpec, set: SampleSet) throws -> (patch: Int, note: String)? {
         let candidates = patchCandidates(length: spec.maxLength)
-        guard request.task == .classify, candidates.count > 1, set.count <= patchSelectionMaximumSamples else { return nil }
+        guard request.task == .classify, candidates.count > 1,
+              set.offsets.last! * set.channels <= patchSelectionMaximumValues else { return nil }
         // Stratified folds: the samples of each class are dealt round-robin.
         var fold = [Int](repeating: 0, count: set.count)
         var seen: [String: Int] = [:]

@@ -79,7 +79,7 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Batch size. Default: 32 (forecasting); for whole samples 32, or an eighth of the training samples when that is smaller (at least 8).")
     var batch: Int?
 
-    @Option(help: "Time steps grouped into one network step for classify/regress (default: keeps samples within 64 steps; a classifier with up to 1,000 training samples compares that with 8 steps and one step by 4-fold cross-validation).")
+    @Option(help: "Time steps grouped into one network step for classify/regress (default: keeps samples within 64 steps; a classifier with up to 200,000 training values compares that with 8 steps and one step by 4-fold cross-validation).")
     var patch: Int?
 
     @Option(help: "Training epochs (fewer with --patience).")
