@@ -91,6 +91,27 @@ final class PartedLoadTests: XCTestCase {
         }
     }
 
+    func testStandardInputThatIsAFileIsReadInPartsFromItsOffset() throws {
+        // `tidal describe - < data.csv`, after something already consumed the first line.
+        var text = "skip me\n"
+        text += "t,v\n"
+        for r in 0 ..< 300 { text += "\(r),\(Double(r) / 4)\n" }
+        let path = try write(text)
+        let expected = try Table.load(source: MemoryByteSource(String(text.dropFirst(8)), name: "<stdin>"))
+        let saved = dup(0)
+        let fd = open(path, O_RDONLY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        dup2(fd, 0)
+        close(fd)
+        defer { dup2(saved, 0); close(saved) }
+        lseek(0, 8, SEEK_SET)
+        let parted = try XCTUnwrap(try Table.loadInParts(path: "-", options: TableOptions()))
+        assertSame(parted, expected, "stdin in parts")
+        XCTAssertEqual(parted.source, "<stdin>")
+        XCTAssertEqual(lseek(0, 0, SEEK_CUR), 8, "the parts must not move stdin's offset")
+        assertSame(try Table.load(path: "-"), expected, "stdin front to back after the parts")
+    }
+
     func testInferredTextColumnsAndNoHeader() throws {
         var text = ""
         for r in 0 ..< 200 { text += "\(r),\(r % 3 == 0 ? "x" : "y"),\(Double(r) / 8)\n" }

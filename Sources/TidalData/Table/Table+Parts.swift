@@ -17,18 +17,26 @@ extension Table {
     /// unusual — a parse error or bad value in either half, a column that holds text, fewer
     /// than two processors — this returns nil and the caller reads the file front to back, so
     /// every error message and every result is exactly that of the sequential reader.
+    ///
+    /// `path` may be `-` when standard input is a regular file (`tidal describe - < data.csv`):
+    /// the parts then start at stdin's current offset, and `pread` leaves that offset where it
+    /// was, so the front-to-back reader can still take over.
     static func loadInParts(path: String, options: TableOptions) throws -> Table? {
         guard sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 else { return nil }
-        let fd = open(path, O_RDONLY)
+        let isStandardInput = path == "-"
+        let fd = isStandardInput ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        defer { if !isStandardInput { close(fd) } }
+        let name = isStandardInput ? "<stdin>" : path
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let base = isStandardInput ? Int(lseek(fd, 0, SEEK_CUR)) : 0
         let size = Int(info.st_size)
-        guard size >= partedLoadMinimumBytes, let split = lineStart(near: size / 2, in: fd, size: size) else { return nil }
+        guard base >= 0, size - base >= partedLoadMinimumBytes,
+              let split = lineStart(near: base + (size - base) / 2, in: fd, size: size) else { return nil }
 
         // The first record (header, or first data row) sets up both halves' columns.
-        let probe = try CSVStream(source: FileRangeByteSource(name: path, descriptor: fd, start: 0, end: split),
+        let probe = try CSVStream(source: FileRangeByteSource(name: name, descriptor: fd, start: base, end: split),
                                   delimiter: options.delimiter, bufferSize: 1 << 16)
         probe.sourceEndsInput = false
         var first: CSVRecord?
@@ -39,18 +47,18 @@ extension Table {
 
         // Reserve each part's columns up front (from the line density of the first 256 kB): no
         // regrowth copies, and no page-fault storms from two threads growing arrays at once.
-        let rowsPerByte = lineDensity(of: fd, size: size)
+        let rowsPerByte = lineDensity(of: fd, from: base, size: size)
         final class Part: @unchecked Sendable {
             var loader: TableLoader
             var stream: CSVStream?
             var failed = false
             init(_ loader: TableLoader) { self.loader = loader }
         }
-        let parts = [Part(TableLoader(source: path, options: options)), Part(TableLoader(source: path, options: options))]
+        let parts = [Part(TableLoader(source: name, options: options)), Part(TableLoader(source: name, options: options))]
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             let part = parts[index]
             do {
-                let stream = try CSVStream(source: FileRangeByteSource(name: path, descriptor: fd, start: index == 0 ? 0 : split,
+                let stream = try CSVStream(source: FileRangeByteSource(name: name, descriptor: fd, start: index == 0 ? base : split,
                                                                        end: index == 0 ? split : size),
                                            delimiter: options.delimiter)
                 part.stream = stream
@@ -58,7 +66,7 @@ extension Table {
                 var loader = part.loader
                 defer { part.loader = loader }
                 // The first part receives the second's rows afterwards: room for the whole file.
-                loader.expectedRows = Int(Double(index == 0 ? size : size - split) * rowsPerByte * 1.05) + 64
+                loader.expectedRows = Int(Double(index == 0 ? size - base : size - split) * rowsPerByte * 1.05) + 64
                 if index == 1 {
                     stream.skipsByteOrderMark = false
                     stream.expectedFieldCount = first.count
@@ -75,10 +83,10 @@ extension Table {
         do { return try loader.finish() } catch { return nil }
     }
 
-    /// Line feeds per byte in the first 256 kB of the file.
-    static func lineDensity(of fd: Int32, size: Int) -> Double {
-        var chunk = [UInt8](repeating: 0, count: min(size, 1 << 18))
-        let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+    /// Line feeds per byte in the first 256 kB from `start`.
+    static func lineDensity(of fd: Int32, from start: Int, size: Int) -> Double {
+        var chunk = [UInt8](repeating: 0, count: min(size - start, 1 << 18))
+        let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(start)) }
         guard n > 0 else { return 0 }
         return Double(chunk[0 ..< n].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }) / Double(n)
     }

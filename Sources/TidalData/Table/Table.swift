@@ -81,7 +81,7 @@ public struct Table: Sendable {
     /// A large regular file is parsed in two halves at once (see `loadInParts`); the result is
     /// the same as reading it front to back, and any problem is reported from a front-to-back read.
     public static func load(path: String, options: TableOptions = TableOptions()) throws -> Table {
-        if path != "-", let table = try loadInParts(path: path, options: options) { return table }
+        if let table = try loadInParts(path: path, options: options) { return table }
         return try load(source: FileByteSource(path: path), options: options)
     }
 
