@@ -37,6 +37,7 @@ extension TrainingSession {
             var best: (mae: Double, scaling: Scaling, difference: Int, epochs: Int)?
             var tried: [String] = []
             for (scaling, difference) in candidates {
+                observer?.status("choosing scaling and differencing on a validation tail of the training part: \(scaling.rawValue)/d\(difference)…")
                 var trial = setup
                 trial.scaling = scaling
                 trial.difference = difference

@@ -30,7 +30,8 @@ extension TrainingSession {
     /// then trained on all training samples by the caller.
     /// - Returns: the chosen patch and a note for the run's description, or nil when there is
     ///   nothing to choose (one candidate, too large a training set, or a class too small to fold).
-    static func choosePatch(_ request: TrainingRequest, spec: SampleSpec, set: SampleSet) throws -> (patch: Int, note: String)? {
+    static func choosePatch(_ request: TrainingRequest, spec: SampleSpec, set: SampleSet,
+                            observer: TrainingObserver? = nil) throws -> (patch: Int, note: String)? {
         let candidates = patchCandidates(length: spec.maxLength)
         guard request.task == .classify, candidates.count > 1,
               set.offsets.last! * set.channels <= patchSelectionMaximumValues else { return nil }
@@ -41,7 +42,8 @@ extension TrainingSession {
         guard (seen.values.min() ?? 0) >= 2 else { return nil }
         let objective: Objective = .classification(classes: spec.classes.count)
         var scores: [(patch: Int, accuracy: Double, loss: Double)] = []
-        for patch in candidates {
+        for (c, patch) in candidates.enumerated() {
+            observer?.status("choosing the patch length by \(patchSelectionFolds)-fold cross-validation: patch \(patch) (\(c + 1) of \(candidates.count))…")
             var candidate = spec
             candidate.patch = patch
             var correct = 0.0, loss = 0.0

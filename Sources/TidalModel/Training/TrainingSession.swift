@@ -62,6 +62,12 @@ public protocol TrainingObserver {
     func started(description: String)
     func epochEnded(_ record: EpochRecord, of total: Int, task: TaskKind)
     func batchEnded(_ index: Int, of count: Int, epoch: Int)
+    /// What the session is doing before its first epoch line (choosing settings by trial trainings).
+    func status(_ message: String)
+}
+
+extension TrainingObserver {
+    public func status(_ message: String) {}
 }
 
 /// Runs a whole training request: load, split, scale, train, evaluate against baselines.

@@ -66,8 +66,14 @@ final class ConsoleObserver: TrainingObserver {
     }
 
     func started(description: String) {
+        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if !quiet { print(description) }
         epochStart = Date()
+    }
+
+    func status(_ message: String) {
+        guard progress else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(message)".utf8))
     }
 
     func epochEnded(_ r: EpochRecord, of total: Int, task: TaskKind) {
