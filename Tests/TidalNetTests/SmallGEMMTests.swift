@@ -17,22 +17,20 @@ final class SmallGEMMTests: XCTestCase {
                     let a = (0 ..< m * lda).map { _ in g.uniform(-1, 1) }
                     let w = (0 ..< k * ldw).map { _ in g.uniform(-1, 1) }
                     let c0 = (0 ..< m * ldc).map { _ in g.uniform(-1, 1) }
-                    for accumulate in [true, false] {
-                        var c = c0
-                        a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in c.withUnsafeMutableBufferPointer { cp in
-                            SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, w: wp.baseAddress!, ldw: ldw,
-                                                  c: cp.baseAddress!, ldc: ldc, accumulate: accumulate)
-                        } } }
-                        for i in 0 ..< m {
-                            for j in 0 ..< ldc {
-                                guard j < n else {
-                                    XCTAssertEqual(c[i * ldc + j], c0[i * ldc + j], "padding touched at \(i),\(j)")
-                                    continue
-                                }
-                                var expected = accumulate ? Double(c0[i * ldc + j]) : 0
-                                for p in 0 ..< k { expected += Double(a[i * lda + p]) * Double(w[p * ldw + j]) }
-                                XCTAssertEqual(Double(c[i * ldc + j]), expected, accuracy: 1e-4, "m \(m) n \(n) k \(k) at \(i),\(j)")
+                    var c = c0
+                    a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in c.withUnsafeMutableBufferPointer { cp in
+                        SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, w: wp.baseAddress!, ldw: ldw,
+                                              c: cp.baseAddress!, ldc: ldc)
+                    } } }
+                    for i in 0 ..< m {
+                        for j in 0 ..< ldc {
+                            guard j < n else {
+                                XCTAssertEqual(c[i * ldc + j], c0[i * ldc + j], "padding touched at \(i),\(j)")
+                                continue
                             }
+                            var expected = Double(c0[i * ldc + j])
+                            for p in 0 ..< k { expected += Double(a[i * lda + p]) * Double(w[p * ldw + j]) }
+                            XCTAssertEqual(Double(c[i * ldc + j]), expected, accuracy: 1e-4, "m \(m) n \(n) k \(k) at \(i),\(j)")
                         }
                     }
                 }

@@ -225,15 +225,13 @@ public final class RecurrentLayer: ParameterOwner {
     }
 
     /// One step's recurrent product in the forward pass: `out[B, G·H] += h[B, H] · W_hhᵀ`.
-    /// With `accumulate: false`, `out = h · W_hhᵀ`.
     @inline(__always) func recurrentProduct(_ h: UnsafePointer<Float>, _ whh: UnsafePointer<Float>,
-                                            into out: UnsafeMutablePointer<Float>, accumulate: Bool = true) {
+                                            into out: UnsafeMutablePointer<Float>) {
         let H = hiddenSize, GH = gateWidth
         if usesSmallKernel {
-            SmallGEMM.multiplyAdd(m: batch, n: GH, k: H, a: h, lda: H, w: recurrentWeightTransposed.pointer, ldw: GH,
-                                  c: out, ldc: GH, accumulate: accumulate)
+            SmallGEMM.multiplyAdd(m: batch, n: GH, k: H, a: h, lda: H, w: recurrentWeightTransposed.pointer, ldw: GH, c: out, ldc: GH)
         } else {
-            BLAS.gemm(transposeB: true, m: batch, n: GH, k: H, a: h, lda: H, b: whh, ldb: H, beta: accumulate ? 1 : 0, c: out, ldc: GH)
+            BLAS.gemm(transposeB: true, m: batch, n: GH, k: H, a: h, lda: H, b: whh, ldb: H, beta: 1, c: out, ldc: GH)
         }
     }
 
