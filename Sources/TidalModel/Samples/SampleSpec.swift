@@ -36,6 +36,8 @@ public struct SampleSpec: Sendable, Codable, Equatable {
 
     /// Features per network step.
     public var stepFeatures: Int { patch * channels }
+    /// Network steps of the longest sample, `⌈maxLength / patch⌉`.
+    public var steps: Int { (maxLength + patch - 1) / patch }
 
     /// A patch length that keeps a sample of `length` steps within about `maxSteps` network steps.
     public static func automaticPatch(length: Int, maxSteps: Int = 64) -> Int {

@@ -52,11 +52,8 @@ extension TrainingSession {
                 guard !heldOut.isEmpty, !trainIndices.isEmpty else { continue }
                 let train = try SampleDataset(spec: candidate, set: set.subset(indices: trainIndices))
                 let validation = try SampleDataset(spec: candidate, set: set.subset(indices: heldOut))
-                let network = makeNetwork(sampleArchitecture(request, spec: candidate), request,
-                                          steps: (candidate.maxLength + patch - 1) / patch)
-                var training = request.training
-                if training.batchSize == 0 { training.batchSize = min(32, max(8, train.count / 8)) }
-                _ = try Trainer(configuration: training, objective: objective).train(network, on: train)
+                let network = makeNetwork(sampleArchitecture(request, spec: candidate), request, steps: candidate.steps)
+                _ = try Trainer(configuration: sampleTraining(request, count: train.count), objective: objective).train(network, on: train)
                 let e = sampleEvaluation(network, validation, objective: objective)
                 let n = Double(heldOut.count)
                 correct += (e.accuracy ?? 0) * n
@@ -77,37 +74,4 @@ extension TrainingSession {
         return (chosen.patch, "patch chosen by \(patchSelectionFolds)-fold cross-validation on the training samples (\(listed); "
                 + String(format: "the default %d is kept unless beaten by more than two standard errors, 2 × %.3f)", standard.patch, standardError))
     }
-
-    /// The network for whole samples under `spec`.
-    static func sampleArchitecture(_ request: TrainingRequest, spec: SampleSpec) -> ModelArchitecture {
-        var architecture = ModelArchitecture(cell: request.cell, inputSize: spec.stepFeatures, hiddenSize: request.hidden,
-                                             layers: request.layers, dropout: request.dropout,
-                                             outputSize: request.task == .classify ? spec.classes.count : 1)
-        architecture.categoricalVocabularies = spec.categorical?.map(\.values.count) ?? []
-        architecture.categoricalDimensions = spec.categorical?.map(\.dimension) ?? []
-        return architecture
-    }
-}
-
-extension SampleSet {
-    /// The samples at `indices`, in that order, as a new set.
-    func subset(indices: [Int]) -> SampleSet {
-        var out = SampleSet(source: source, channels: channels, values: [], offsets: [0], labels: [], lines: [])
-        out.categoryCount = categoryCount
-        for i in indices {
-            out.values.append(contentsOf: values[offsets[i] * channels ..< offsets[i + 1] * channels])
-            out.codes.append(contentsOf: codes[offsets[i] * categoryCount ..< offsets[i + 1] * categoryCount])
-            out.offsets.append(out.values.count / channels)
-            out.labels.append(labels[i])
-            out.lines.append(lines[i])
-        }
-        return out
-    }
-
-    /// The samples whose label is one of `classes` (windows of a class unseen in training are left out of evaluation).
-    func filtered(to classes: [String]) -> SampleSet {
-        subset(indices: indices(where: { classes.contains(labels[$0]) }))
-    }
-
-    private func indices(where keep: (Int) -> Bool) -> [Int] { (0 ..< count).filter(keep) }
 }

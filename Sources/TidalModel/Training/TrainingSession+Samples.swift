@@ -155,6 +155,23 @@ extension TrainingSession {
                                     description: "\(request.task.rawValue): \(train.count) training, \(validation?.count ?? 0) validation, \(test?.count ?? 0) test samples; \(spec.channels) channel(s), length up to \(spec.maxLength), patch \(spec.patch)\(classify ? ", \(classes.count) classes" : "")\(patchNote)")
     }
 
+    /// The training settings for `count` whole samples: unless given, the batch grows with the set (8 to 32).
+    static func sampleTraining(_ request: TrainingRequest, count: Int) -> TrainingConfiguration {
+        var training = request.training
+        if training.batchSize == 0 { training.batchSize = min(32, max(8, count / 8)) }
+        return training
+    }
+
+    /// The network for whole samples under `spec`.
+    static func sampleArchitecture(_ request: TrainingRequest, spec: SampleSpec) -> ModelArchitecture {
+        var architecture = ModelArchitecture(cell: request.cell, inputSize: spec.stepFeatures, hiddenSize: request.hidden,
+                                             layers: request.layers, dropout: request.dropout,
+                                             outputSize: request.task == .classify ? spec.classes.count : 1)
+        architecture.categoricalVocabularies = spec.categorical?.map(\.values.count) ?? []
+        architecture.categoricalDimensions = spec.categorical?.map(\.dimension) ?? []
+        return architecture
+    }
+
     /// Trains and scores a model on whole samples (UCR, long format or series windows).
     static func trainSampleModel(_ request: TrainingRequest, spec: SampleSpec, train: SampleDataset, validation: SampleDataset?,
                                  test: SampleDataset?, observer: TrainingObserver?, description: String) throws -> TrainingOutcome {
@@ -162,12 +179,10 @@ extension TrainingSession {
         let classes = spec.classes
         let targetShift = spec.targetShift, targetScale = spec.targetScale
         let architecture = sampleArchitecture(request, spec: spec)
-        let network = makeNetwork(architecture, request, steps: (spec.maxLength + spec.patch - 1) / spec.patch)
+        let network = makeNetwork(architecture, request, steps: spec.steps)
         observer?.started(description: description)
         let objective: Objective = classify ? .classification(classes: classes.count) : .regression(request.loss)
-        var training = request.training
-        if training.batchSize == 0 { training.batchSize = min(32, max(8, train.count / 8)) }
-        let trainer = Trainer(configuration: training, objective: objective)
+        let trainer = Trainer(configuration: sampleTraining(request, count: train.count), objective: objective)
         let evaluate: (SequenceModel, SampleDataset) -> Evaluation = { model, set in
             sampleEvaluation(model, set, objective: objective)
         }
@@ -205,11 +220,25 @@ extension TrainingSession {
 }
 
 extension SampleSet {
-    /// The samples at `range`, as a new set.
-    public func subset(_ range: Range<Int>) -> SampleSet {
-        let start = offsets[range.lowerBound], end = offsets[range.upperBound]
-        return SampleSet(source: source, channels: channels, values: Array(values[start * channels ..< end * channels]),
-                         offsets: offsets[range.lowerBound ... range.upperBound].map { $0 - start },
-                         labels: Array(labels[range]), lines: Array(lines[range]))
+    /// The samples at `indices`, in that order, as a new set.
+    func subset(indices: [Int]) -> SampleSet {
+        var out = SampleSet(source: source, channels: channels, values: [], offsets: [0], labels: [], lines: [])
+        out.categoryCount = categoryCount
+        for i in indices {
+            out.values.append(contentsOf: values[offsets[i] * channels ..< offsets[i + 1] * channels])
+            out.codes.append(contentsOf: codes[offsets[i] * categoryCount ..< offsets[i + 1] * categoryCount])
+            out.offsets.append(out.values.count / channels)
+            out.labels.append(labels[i])
+            out.lines.append(lines[i])
+        }
+        return out
     }
+
+    /// The samples whose label is one of `classes` (windows of a class unseen in training are left out of evaluation).
+    func filtered(to classes: [String]) -> SampleSet {
+        subset(indices: (0 ..< count).filter { classes.contains(labels[$0]) })
+    }
+
+    /// The samples at `range`, as a new set.
+    public func subset(_ range: Range<Int>) -> SampleSet { subset(indices: Array(range)) }
 }
