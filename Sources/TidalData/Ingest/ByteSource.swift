@@ -49,12 +49,7 @@ public final class FileByteSource: ByteSource {
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let n = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            throw DataError.unreadable(path: name, reason: String(cString: strerror(errno)))
-        }
+        try retryingInterrupted(name) { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
     }
 }
 
@@ -77,12 +72,20 @@ final class FileRangeByteSource: ByteSource {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let wanted = min(buffer.count, end - position)
         guard wanted > 0 else { return 0 }
-        while true {
-            let n = pread(descriptor, buffer.baseAddress, wanted, off_t(position))
-            if n >= 0 { position += n; return n }
-            if errno == EINTR { continue }
-            throw DataError.unreadable(path: name, reason: String(cString: strerror(errno)))
-        }
+        let n = try retryingInterrupted(name) { pread(descriptor, buffer.baseAddress, wanted, off_t(position)) }
+        position += n
+        return n
+    }
+}
+
+/// Runs a read system call again while a signal interrupts it; any other failure is
+/// `DataError.unreadable` naming `path` and the system's reason.
+private func retryingInterrupted(_ path: String, _ call: () -> Int) throws -> Int {
+    while true {
+        let n = call()
+        if n >= 0 { return n }
+        if errno == EINTR { continue }
+        throw DataError.unreadable(path: path, reason: String(cString: strerror(errno)))
     }
 }
 

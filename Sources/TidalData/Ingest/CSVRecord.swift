@@ -194,25 +194,22 @@ public enum NumberParser {
         if p[0] == 0x2D { negative = true; i = 1 } else if p[0] == 0x2B { i = 1 }
         // Digits before and after an optional dot, into one integer (at most 19 digits: no overflow).
         var mantissa: UInt64 = 0
-        let integerStart = i
-        while i < n {
-            let d = p[i] &- 0x30
-            if d > 9 { break }
-            mantissa = mantissa &* 10 &+ UInt64(d)
-            i += 1
-        }
-        var digitCount = i - integerStart
-        var fractionDigits = 0
-        if i < n, p[i] == 0x2E {
-            i += 1
-            let fractionStart = i
+        /// Appends the run of digits at `i` to the mantissa; returns how many there were.
+        func takeDigits() -> Int {
+            let start = i
             while i < n {
                 let d = p[i] &- 0x30
                 if d > 9 { break }
                 mantissa = mantissa &* 10 &+ UInt64(d)
                 i += 1
             }
-            fractionDigits = i - fractionStart
+            return i - start
+        }
+        var digitCount = takeDigits()
+        var fractionDigits = 0
+        if i < n, p[i] == 0x2E {
+            i += 1
+            fractionDigits = takeDigits()
             digitCount += fractionDigits
         }
         // Clinger: an integer below 2^53 is exact in Double, and so is one scaling by 10^≤22.

@@ -116,13 +116,11 @@ extension TableLoader {
         guard slots.count == other.slots.count, timeField == other.timeField else { return false }
         for k in slots.indices {
             switch (slots[k], other.slots[k]) {
-            case let (.numeric(a), .numeric(b)), let (.numeric(a), .undecided(b)):
+            case let (.numeric(a), .numeric(b)), let (.numeric(a), .undecided(b)),
+                 let (.undecided(a), .numeric(b)), let (.undecided(a), .undecided(b)):
                 numericStore[a].values.append(contentsOf: other.numericStore[b].values)
-            case let (.undecided(a), .numeric(b)):
-                numericStore[a].values.append(contentsOf: other.numericStore[b].values)
-                slots[k] = .numeric(a)
-            case let (.undecided(a), .undecided(b)):
-                numericStore[a].values.append(contentsOf: other.numericStore[b].values)
+                // Numbers in either part decide the column, as they would in one pass.
+                if case .numeric = other.slots[k] { slots[k] = .numeric(a) }
             case let (.text(a), .text(b)):
                 // Requested text columns, or inferred ones: text from each part's first value on, as in one pass.
                 textStore[a].append(contentsOf: other.textStore[b])
