@@ -18,6 +18,9 @@ public struct ForecastSetup: Sendable {
     public var season = 1
     /// Text columns used as categorical covariates (an embedding each).
     public var categorical: [String] = []
+    /// Only the first `rowLimit` rows of the table are used (nil: all of them). The setting
+    /// selection builds its rolling-origin folds this way.
+    public var rowLimit: Int?
 
     public init(targets: [String]) { self.targets = targets }
 }
@@ -39,7 +42,7 @@ public struct ForecastTask {
     public init(table: Table, setup: ForecastSetup) throws {
         let features = setup.features.isEmpty ? setup.targets : setup.features
         let season = max(1, setup.season)
-        let n = table.rowCount
+        let n = min(table.rowCount, setup.rowLimit ?? .max)
         let lookback = setup.lookback ?? (season > 1 ? 2 * season : 24)
         let split = ChronologicalSplit(rowCount: n, testFraction: setup.testFraction, valFraction: setup.valFraction)
         var columns = features

@@ -7,11 +7,8 @@ extension TrainingSession {
     // MARK: forecasting
 
     /// Forecasting. When the user fixed neither the validation part nor both scaling and
-    /// differencing, the choice is made on the training part alone: each candidate
-    /// (per-window scaling; z-score on differences of lag `season`, or 1) trains on the first
-    /// 80 % of the training rows with early stopping on the last 20 %; the candidate with the
-    /// lowest validation MAE wins, and it is refitted on the whole training part for its best
-    /// epoch count. The test part is never looked at.
+    /// differencing, the settings are chosen on the training part alone
+    /// (`selectForecastSettings`); the test part is never looked at.
     static func runForecast(_ request: TrainingRequest, observer: TrainingObserver?) throws -> TrainingOutcome {
         var options = request.table
         let setup = request.forecast
@@ -20,46 +17,21 @@ extension TrainingSession {
         options.textColumns = setup.categorical
         let table = try Table.load(path: request.dataPath, options: options)
         var final = setup
-        var training = request.training
-        if training.batchSize == 0 { training.batchSize = 32 }
         var request = request
-        request.training = training
+        if request.training.batchSize == 0 { request.training.batchSize = 32 }
         var selectionNote = ""
-        if setup.valFraction == 0 {
-            let season = max(1, setup.season)
-            var candidates: [(Scaling, Int)] = []
-            switch (setup.scaling, setup.difference) {
-            case let (s?, d?): candidates = [(s, d)]
-            case let (s?, nil): candidates = [(s, 0), (s, season)]
-            case let (nil, d?): candidates = [(.window, d), (.zscore, d)]
-            case (nil, nil): candidates = [(.window, 0), (.zscore, season)]
-            }
-            var best: (mae: Double, scaling: Scaling, difference: Int, epochs: Int)?
-            var tried: [String] = []
-            for (scaling, difference) in candidates {
-                observer?.status("choosing scaling and differencing on a validation tail of the training part: \(scaling.rawValue)/d\(difference)…")
-                var trial = setup
-                trial.scaling = scaling
-                trial.difference = difference
-                trial.valFraction = 0.2
-                guard let task = try? ForecastTask(table: table, setup: trial), task.validation.count >= 2, task.train.count >= 2 else { continue }
-                var config = request.training
-                config.patience = config.patience ?? 10
-                let network = makeNetwork(architecture(for: task.spec, request), request, steps: task.spec.steps)
-                let result = try Trainer(configuration: config, objective: .regression(request.loss))
-                    .train(network, on: task.train, validate: { task.evaluate($0, on: task.validation, loss: request.loss)! })
-                let mae = result.history[result.bestEpoch - 1].validation?.mae ?? .infinity
-                tried.append("\(scaling.rawValue)/d\(difference): \(formatShort(mae)) at epoch \(result.bestEpoch)")
-                if best == nil || mae < best!.mae { best = (mae, scaling, difference, result.bestEpoch) }
-            }
-            if let best {
-                final.scaling = best.scaling
-                final.difference = best.difference
-                training.epochs = max(1, best.epochs)
-                training.patience = nil
-                selectionNote = "; chosen on a validation tail of the training part (MAE \(tried.joined(separator: ", "))), refitted for \(training.epochs) epochs"
-            }
+        if setup.valFraction == 0, let selection = try selectForecastSettings(table: table, setup: setup, request: request, observer: observer) {
+            final.scaling = selection.candidate.scaling
+            final.difference = selection.candidate.difference
+            request.skip = selection.candidate.skip
+            request.weightDecay = selection.candidate.weightDecay
+            request.training.epochs = selection.epochs
+            selectionNote = "; " + selection.note
         }
+        let (skip, weightDecay) = forecastDefaults(difference: final.difference ?? 0, request)
+        request.skip = skip
+        request.training.weightDecay = weightDecay
+        let training = request.training
         let task = try ForecastTask(table: table, setup: final)
         let spec = task.spec
         let architecture = architecture(for: spec, request)
@@ -102,7 +74,7 @@ extension TrainingSession {
     static func architecture(for spec: ForecastSpec, _ request: TrainingRequest) -> ModelArchitecture {
         var a = ModelArchitecture(cell: request.cell, inputSize: spec.featureCount, hiddenSize: request.hidden,
                                   layers: request.layers, dropout: request.dropout, outputSize: spec.outputCount,
-                                  skipSteps: (request.skip ?? true) ? spec.steps : 0)
+                                  skipSteps: (request.skip ?? (spec.difference == 0)) ? spec.steps : 0)
         a.categoricalVocabularies = spec.categorical.map(\.values.count)
         a.categoricalDimensions = spec.categorical.map(\.dimension)
         return a

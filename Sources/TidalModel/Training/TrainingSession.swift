@@ -17,8 +17,11 @@ public struct TrainingRequest: Sendable {
     public var hidden = 64
     public var layers = 1
     public var dropout: Float = 0
-    /// The linear autoregressive skip for forecasting (nil: on for forecasting).
+    /// The linear autoregressive skip for forecasting (nil: on, off on differenced series).
     public var skip: Bool?
+    /// Forecasting: the weight decay the user asked for (nil: 0, or 0.03 on differenced series).
+    /// Whole samples and text use `training.weightDecay`.
+    public var weightDecay: Float?
     public var loss: RegressionLoss = .mse
     public var training = TrainingConfiguration()
     public var scaling: Scaling?

@@ -73,7 +73,7 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Learning rate. Default: 1e-3 for forecasting, 3e-3 for whole samples.")
     var lr: Float?
 
-    @Option(name: .customLong("weight-decay"), help: "Weight decay (L2 for adam/sgd, decoupled for adamw). Default: 0 for forecasting, 0.01 for whole samples.")
+    @Option(name: .customLong("weight-decay"), help: "Weight decay (L2 for adam/sgd, decoupled for adamw). Default: 0 for forecasting (0.03 on differenced series), 0.01 for whole samples.")
     var weightDecay: Float?
 
     @Option(help: "Batch size. Default: 32 (forecasting); for whole samples 32, or an eighth of the training samples when that is smaller (at least 8).")
@@ -100,7 +100,7 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Train on differences of this lag (0, 1 or the season); forecasts are integrated back.")
     var difference: Int?
 
-    @Option(help: "Linear autoregressive skip from the window to the forecast (on or off; forecasting, default on).")
+    @Option(help: "Linear autoregressive skip from the window to the forecast (on or off; forecasting, default on, off on differenced series).")
     var skip: OnOff?
 
     @Option(name: .customLong("gate-init"), help: "Memory-gate initialisation: auto (default: chrono above 32 steps), chrono (per-unit forget/update-gate biases spread over the sequence's time scales), pytorch (unchanged), or a number added to those biases.")
@@ -182,6 +182,7 @@ struct TrainingFlags: ParsableArguments {
         r.layers = layers
         r.dropout = dropout ?? (text != nil ? 0.5 : 0)
         r.skip = skip.map { $0 == .on }
+        r.weightDecay = weightDecay
         r.loss = loss
         r.patch = patch
         r.textColumn = text
