@@ -85,42 +85,49 @@ extension TrainingSession {
         let trainEnd = ChronologicalSplit(rowCount: table.rowCount, testFraction: setup.testFraction, valFraction: 0).trainEnd
         let folded = candidates.count > 1 && trainEnd - lookback - setup.horizon + 1 <= foldedSelectionWindowLimit
 
-        var best: (score: Double, candidate: ForecastCandidate, epochs: Int)?
+        var best: (score: Double, candidate: ForecastCandidate, epochs: Int?)?
         var scores: [String] = []
         for candidate in candidates {
-            var trial = setup
-            trial.scaling = candidate.scaling
-            trial.difference = candidate.difference
-            var request = request
-            request.skip = candidate.skip
-            request.training.weightDecay = candidate.weightDecay
-            let score: Double
+            let (trial, request) = applying(candidate, to: setup, request)
+            let score: Double, epochs: Int?
             if folded {
                 guard let backtest = try foldScore(table: table, setup: trial, trainEnd: trainEnd, request: request,
                                                    observer: observer, name: candidate.name) else { continue }
-                score = backtest
+                (score, epochs) = (backtest, nil)
                 scores.append("\(candidate.name): \(formatShort(score))")
             } else {
                 observer?.status("choosing scaling and differencing on a validation tail of the training part: \(candidate.name)…")
                 guard let tail = try tailTrial(table: table, setup: trial, request: request) else { continue }
-                score = tail.mae
+                (score, epochs) = (tail.mae, tail.epochs)
                 scores.append("\(candidate.name): \(formatShort(score)) at epoch \(tail.epochs)")
             }
-            if best == nil || score < best!.score { best = (score, candidate, 0) }
+            if best == nil || score < best!.score { best = (score, candidate, epochs) }
         }
-        guard var best else { return nil }
-        var request = request
-        request.skip = best.candidate.skip
-        request.training.weightDecay = best.candidate.weightDecay
-        var trial = setup
-        trial.scaling = best.candidate.scaling
-        trial.difference = best.candidate.difference
-        observer?.status("choosing the epoch count on a validation tail of the training part: \(best.candidate.name)…")
-        best.epochs = try tailTrial(table: table, setup: trial, request: request)?.epochs ?? request.training.epochs
+        guard let best else { return nil }
+        var epochs = best.epochs
+        if epochs == nil {
+            // Backtested: the epoch count for the final fit comes from the winner's trial on the whole training part.
+            observer?.status("choosing the epoch count on a validation tail of the training part: \(best.candidate.name)…")
+            let (trial, request) = applying(best.candidate, to: setup, request)
+            epochs = try tailTrial(table: table, setup: trial, request: request)?.epochs
+        }
+        let refit = epochs ?? request.training.epochs
         let how = folded
             ? "chosen by rolling-origin evaluation on \(foldEnds.count) folds of the training part (mean MAE \(scores.joined(separator: ", ")))"
             : "chosen on a validation tail of the training part (MAE \(scores.joined(separator: ", ")))"
-        return ForecastSelection(candidate: best.candidate, epochs: best.epochs, note: how + ", refitted for \(best.epochs) epochs")
+        return ForecastSelection(candidate: best.candidate, epochs: refit, note: how + ", refitted for \(refit) epochs")
+    }
+
+    /// The setup and request that train `candidate`.
+    private static func applying(_ candidate: ForecastCandidate, to setup: ForecastSetup,
+                                 _ request: TrainingRequest) -> (ForecastSetup, TrainingRequest) {
+        var setup = setup
+        setup.scaling = candidate.scaling
+        setup.difference = candidate.difference
+        var request = request
+        request.skip = candidate.skip
+        request.training.weightDecay = candidate.weightDecay
+        return (setup, request)
     }
 
     /// Mean MAE of the candidate's whole procedure (tail trial, then refit) over the
