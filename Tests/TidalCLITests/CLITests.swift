@@ -216,6 +216,14 @@ final class CLITests: XCTestCase {
         for plot in ["compare_loss.svg", "compare_gradients.svg"] {
             XCTAssertTrue(try String(contentsOfFile: dir.appendingPathComponent(plot).path, encoding: .utf8).contains("</svg>"), plot)
         }
+        // Every cell reads the same input: the default patch, where train would cross-validate patch lengths.
+        let loud = try tidal(["compare", "--cells", "rnn,lstm", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",
+                              "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1"])
+        XCTAssertEqual(loud.status, 0, loud.stderr)
+        XCTAssertEqual(loud.stdout.components(separatedBy: "length up to 60, patch 1, 2 classes\n").count, 3, loud.stdout)
+        let train = try tidal(["train", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",
+                               "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1"])
+        XCTAssertTrue(train.stdout.contains("patch chosen by 4-fold cross-validation"), train.stdout)
     }
 
     func testUsageAndDataErrors() throws {

@@ -144,7 +144,7 @@ extension TrainingSession {
                               targetShift: targetShift, targetScale: targetScale, maxLength: trainSet.maxLength,
                               patch: request.patch ?? SampleSpec.automaticPatch(length: trainSet.maxLength))
         var patchNote = ""
-        if request.patch == nil, let (patch, note) = try choosePatch(request, spec: spec, set: trainSet, observer: observer) {
+        if request.patch == nil, request.choosesPatch, let (patch, note) = try choosePatch(request, spec: spec, set: trainSet, observer: observer) {
             spec.patch = patch
             patchNote = "; " + note
         }

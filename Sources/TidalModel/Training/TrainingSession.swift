@@ -27,6 +27,10 @@ public struct TrainingRequest: Sendable {
     public var scaling: Scaling?
     /// Time steps per network step for whole samples (nil: automatic).
     public var patch: Int?
+    /// Whole samples without `patch`: true picks the patch length by cross-validation on the
+    /// training samples; false keeps the default (at most 64 network steps per sample), as
+    /// `compare` does so that every cell it trains reads the same input.
+    public var choosesPatch = true
     /// Text classification: the document column (nil for numeric data) and its settings.
     public var textColumn: String?
     public var labelColumn: String?
