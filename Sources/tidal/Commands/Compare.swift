@@ -8,6 +8,11 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train several cell types on identical splits, seed and budget; print their test metrics side by side.",
         discussion: """
+        Every cell reads the same input. For whole samples without --patch that is the default patch (at most 64
+        network steps per sample): the cross-validation over patch lengths that train runs is skipped here, because
+        it would hand each cell a different input (a vanilla RNN given 8 time steps per network step no longer needs
+        long memory), and the comparison is between the cells.
+
         With --plots: compare_loss.svg (every cell's training loss per epoch) and compare_gradients.svg (for each cell,
         the norm of the gradient reaching each time step of the first layer, averaged over the last epoch: the picture
         of vanishing gradients).
@@ -48,6 +53,7 @@ struct Compare: ParsableCommand {
                 var request = try flags.request()
                 request.cell = cell
                 request.training.tracksStepGradients = true
+                request.choosesPatch = false
                 if !quiet { print("== \(cell.rawValue)") }
                 let observer = ConsoleObserver(quiet: quiet)
                 let outcome = try TrainingSession.run(request, observer: observer)
