@@ -23,6 +23,9 @@ public struct ForecastSetup: Sendable {
     public var rowLimit: Int?
 
     public init(targets: [String]) { self.targets = targets }
+
+    /// `lookback`, or by default two seasons (24 rows without a season).
+    public var resolvedLookback: Int { lookback ?? (season > 1 ? 2 * season : 24) }
 }
 
 /// A forecasting problem ready to train: the frozen spec, the split and the three window sets.
@@ -43,7 +46,7 @@ public struct ForecastTask {
         let features = setup.features.isEmpty ? setup.targets : setup.features
         let season = max(1, setup.season)
         let n = min(table.rowCount, setup.rowLimit ?? .max)
-        let lookback = setup.lookback ?? (season > 1 ? 2 * season : 24)
+        let lookback = setup.resolvedLookback
         let split = ChronologicalSplit(rowCount: n, testFraction: setup.testFraction, valFraction: setup.valFraction)
         var columns = features
         for t in setup.targets where !columns.contains(t) { columns.append(t) }

@@ -21,16 +21,12 @@ extension TrainingSession {
         if request.training.batchSize == 0 { request.training.batchSize = 32 }
         var selectionNote = ""
         if setup.valFraction == 0, let selection = try selectForecastSettings(table: table, setup: setup, request: request, observer: observer) {
-            final.scaling = selection.candidate.scaling
-            final.difference = selection.candidate.difference
-            request.skip = selection.candidate.skip
-            request.weightDecay = selection.candidate.weightDecay
+            (final, request) = applying(selection.candidate, to: setup, request)
             request.training.epochs = selection.epochs
             selectionNote = "; " + selection.note
+        } else {
+            (request.skip, request.training.weightDecay) = forecastDefaults(difference: setup.difference ?? 0, request)
         }
-        let (skip, weightDecay) = forecastDefaults(difference: final.difference ?? 0, request)
-        request.skip = skip
-        request.training.weightDecay = weightDecay
         let training = request.training
         let task = try ForecastTask(table: table, setup: final)
         let spec = task.spec
@@ -74,7 +70,7 @@ extension TrainingSession {
     static func architecture(for spec: ForecastSpec, _ request: TrainingRequest) -> ModelArchitecture {
         var a = ModelArchitecture(cell: request.cell, inputSize: spec.featureCount, hiddenSize: request.hidden,
                                   layers: request.layers, dropout: request.dropout, outputSize: spec.outputCount,
-                                  skipSteps: (request.skip ?? (spec.difference == 0)) ? spec.steps : 0)
+                                  skipSteps: forecastDefaults(difference: spec.difference, request).skip ? spec.steps : 0)
         a.categoricalVocabularies = spec.categorical.map(\.values.count)
         a.categoricalDimensions = spec.categorical.map(\.dimension)
         return a

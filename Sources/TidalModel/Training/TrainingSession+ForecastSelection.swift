@@ -80,10 +80,8 @@ extension TrainingSession {
     static func selectForecastSettings(table: Table, setup: ForecastSetup, request: TrainingRequest,
                                        observer: TrainingObserver?) throws -> ForecastSelection? {
         let candidates = forecastCandidates(setup, request)
-        let season = max(1, setup.season)
-        let lookback = setup.lookback ?? (season > 1 ? 2 * season : 24)
         let trainEnd = ChronologicalSplit(rowCount: table.rowCount, testFraction: setup.testFraction, valFraction: 0).trainEnd
-        let folded = candidates.count > 1 && trainEnd - lookback - setup.horizon + 1 <= foldedSelectionWindowLimit
+        let folded = candidates.count > 1 && trainEnd - setup.resolvedLookback - setup.horizon + 1 <= foldedSelectionWindowLimit
 
         var best: (score: Double, candidate: ForecastCandidate, epochs: Int?)?
         var scores: [String] = []
@@ -119,7 +117,7 @@ extension TrainingSession {
     }
 
     /// The setup and request that train `candidate`.
-    private static func applying(_ candidate: ForecastCandidate, to setup: ForecastSetup,
+    static func applying(_ candidate: ForecastCandidate, to setup: ForecastSetup,
                                  _ request: TrainingRequest) -> (ForecastSetup, TrainingRequest) {
         var setup = setup
         setup.scaling = candidate.scaling
