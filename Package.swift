@@ -42,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "TidalNet",
-            dependencies: ["TidalCore", "CBLAS"],
+            dependencies: ["TidalCore", "TidalData", "CBLAS"],
             swiftSettings: [.unsafeFlags(numericFlags, .when(configuration: .release))]
         ),
         .target(

@@ -1,3 +1,5 @@
+import TidalData
+import TidalCore
 import ArgumentParser
 
 /// The `tidal` command: a thin root; every subcommand lives in its own file.

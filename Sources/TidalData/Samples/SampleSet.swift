@@ -151,3 +151,27 @@ public struct ClassLabels: Sendable, Equatable, Codable {
     public var count: Int { names.count }
     public func index(of label: String) -> Int? { names.firstIndex(of: label) }
 }
+
+extension SampleSet {
+    /// The samples at `indices`, in that order, as a new set (categorical codes kept).
+    public func subset(indices: [Int]) -> SampleSet {
+        var out = SampleSet(source: source, channels: channels, values: [], offsets: [0], labels: [], lines: [])
+        out.categoryCount = categoryCount
+        for i in indices {
+            out.values.append(contentsOf: values[offsets[i] * channels ..< offsets[i + 1] * channels])
+            out.codes.append(contentsOf: codes[offsets[i] * categoryCount ..< offsets[i + 1] * categoryCount])
+            out.offsets.append(out.values.count / channels)
+            out.labels.append(labels[i])
+            out.lines.append(lines[i])
+        }
+        return out
+    }
+
+    /// The samples at `range`, as a new set.
+    public func subset(_ range: Range<Int>) -> SampleSet { subset(indices: Array(range)) }
+
+    /// The samples whose label is one of `classes` (windows of a class unseen in training are left out of evaluation).
+    public func filtered(to classes: [String]) -> SampleSet {
+        subset(indices: (0 ..< count).filter { classes.contains(labels[$0]) })
+    }
+}

@@ -1,3 +1,5 @@
+import TidalData
+import TidalCore
 import Foundation
 
 /// A line chart rendered as a self-contained SVG: axes with "nice" ticks and labels, a legend

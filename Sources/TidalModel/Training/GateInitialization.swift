@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import TidalData
 import Glibc
 #endif
 import TidalCore

@@ -1,3 +1,5 @@
+import TidalData
+import TidalCore
 import Foundation
 
 /// The `--metrics` JSON document. Fields that do not apply are omitted, never faked.

@@ -1,3 +1,4 @@
+import TidalCore
 import TidalData
 import TidalNet
 

@@ -1,3 +1,4 @@
+import TidalCore
 import Foundation
 import TidalData
 import TidalNet

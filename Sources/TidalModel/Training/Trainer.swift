@@ -149,7 +149,7 @@ public struct Trainer {
                 }
                 let loss: Float
                 let output: UnsafePointer<Float>
-                if let parallel, batch.tokens.isEmpty, batch.size >= 2 * parallel.parts {
+                if let parallel, !batch.hasTokens, batch.categoryCount == 0, batch.size >= 2 * parallel.parts {
                     (loss, output) = parallel.forwardBackward(batch.x.pointer, steps: batch.steps, batch: batch.size,
                                                               mask: batch.hasMask ? UnsafePointer(batch.mask.pointer) : nil, training: true,
                                                               loss: lossAndGradient)
@@ -216,28 +216,5 @@ public struct Trainer {
     var isRegression: Bool {
         if case .regression = objective { return true }
         return false
-    }
-}
-
-@inline(__always)
-func argmax(_ p: UnsafePointer<Float>, _ n: Int) -> Int {
-    var best = 0
-    for i in 1 ..< n where p[i] > p[best] { best = i }
-    return best
-}
-
-/// Runs the model over samples in fixed order, `batchSize` at a time, handing each batch's
-/// output `[size, outputs]` to `body` with the batch's sample indices.
-public func predictInBatches(_ model: SequenceModel, _ samples: any SampleSource, indices: [Int]? = nil, batchSize: Int = 256,
-                             _ body: (_ indices: [Int], _ output: UnsafePointer<Float>, _ batch: Batch) -> Void) {
-    let all = indices ?? Array(0 ..< samples.count)
-    let batch = Batch()
-    var start = 0
-    while start < all.count {
-        let part = Array(all[start ..< min(start + batchSize, all.count)])
-        samples.fill(part, into: batch)
-        let output = model.forward(batch)
-        body(part, output, batch)
-        start += batchSize
     }
 }

@@ -10,7 +10,7 @@ extension TrainingSession {
     /// The series is split chronologically (a window belongs to the part of its last row), the scaling
     /// is fitted on the training rows only.
     public static func seriesWindows(_ table: Table, features: [String], label: String, lookback: Int, stride: Int, ends: Range<Int>,
-                                     categorical: [ForecastSpec.CategoricalColumn] = []) -> SampleSet {
+                                     categorical: [CategoricalColumn] = []) -> SampleSet {
         let F = features.count, K = categorical.count
         let columns = features.map { table.numeric($0)! }
         let labels = table.text(label) ?? table.numeric(label)!.map { formatLabel($0) }
@@ -54,10 +54,10 @@ extension TrainingSession {
         let table = try Table.load(path: request.dataPath, options: options)
         let lookback = request.forecast.lookback ?? 24
         let split = ChronologicalSplit(rowCount: table.rowCount, testFraction: request.forecast.testFraction, valFraction: request.forecast.valFraction)
-        let categorical = try categoricalNames.map { name -> ForecastSpec.CategoricalColumn in
+        let categorical = try categoricalNames.map { name -> CategoricalColumn in
             guard let values = table.text(name) else { throw DataError.unknownColumn(source: table.source, requested: name, known: table.header) }
             let training = Array(values[0 ..< split.trainEnd])
-            return ForecastSpec.CategoricalColumn(name: name, trainingValues: training, dimension: min(10, max(2, (Set(training).count + 1) / 2)))
+            return CategoricalColumn(name: name, trainingValues: training, dimension: min(10, max(2, (Set(training).count + 1) / 2)))
         }
         guard lookback <= split.trainEnd else {
             throw DataError.unusable(source: table.source, reason: "--lookback \(lookback) is longer than the \(split.trainEnd) training rows")

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import TidalCore
 import Glibc
 #endif
 

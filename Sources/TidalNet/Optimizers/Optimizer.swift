@@ -143,5 +143,6 @@ public final class SGD: Optimizer {
 }
 
 #if canImport(Glibc)
+import TidalCore
 import Glibc
 #endif

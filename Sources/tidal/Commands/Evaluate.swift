@@ -1,3 +1,5 @@
+import TidalData
+import TidalCore
 import ArgumentParser
 import Foundation
 import TidalModel

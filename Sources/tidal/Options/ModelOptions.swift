@@ -1,3 +1,4 @@
+import TidalCore
 import ArgumentParser
 import Foundation
 import TidalData

@@ -1,3 +1,5 @@
+import TidalData
+import TidalCore
 import Foundation
 import TidalModel
 

@@ -1,5 +1,4 @@
-import TidalData
-import TidalNet
+import TidalCore
 
 /// Windows of one series, cut and scaled by a `ForecastSpec`.
 public struct ForecastDataset: SampleSource {
@@ -24,10 +23,7 @@ public struct ForecastDataset: SampleSource {
 
     public func fill(_ indices: [Int], into batch: Batch) {
         let B = indices.count, T = spec.steps, F = spec.featureCount, O = spec.outputCount, C = spec.columns.count
-        batch.steps = T
-        batch.size = B
-        batch.hasMask = false
-        let x = batch.x.reserve(T * B * F), y = batch.targets.reserve(B * O)
+        let x = batch.start(steps: T, size: B, features: F), y = batch.targets.reserve(B * O)
         raw.withUnsafeBufferPointer { r in
             for (b, index) in indices.enumerated() {
                 let o = origins[index]
@@ -39,41 +35,15 @@ public struct ForecastDataset: SampleSource {
             }
         }
         let K = spec.categorical.count
-        batch.categories = K == 0 ? [] : Array(repeating: 0, count: T * B * K)
         if K > 0 {
-            codes.withUnsafeBufferPointer { c in batch.categories.withUnsafeMutableBufferPointer { ids in
+            let ids = batch.reserveCategories(K)
+            codes.withUnsafeBufferPointer { c in
                 for (b, index) in indices.enumerated() {
-                    spec.prepareCategories(codes: c.baseAddress! + (origins[index] - spec.lookback) * K, into: ids.baseAddress! + b * K, stepStride: B * K)
-                }
-            } }
-        }
-    }
-
-    /// Predictions in original units, `[count, outputCount]` (row per origin).
-    public func predict(_ model: SequenceModel) -> [Float] { predict(model, loss: nil).values }
-
-    /// Predictions in original units and, with `loss`, the mean loss on the network's scale — from one
-    /// forward pass. Every origin must have its complete targets when `loss` is given.
-    public func predict(_ model: SequenceModel, loss: RegressionLoss?) -> (values: [Float], meanLoss: Double) {
-        let O = spec.outputCount, C = spec.columns.count
-        var result = [Float](repeating: 0, count: count * O)
-        var total = 0.0
-        let scratch = FloatBuffer(capacity: spec.steps * spec.featureCount)
-        raw.withUnsafeBufferPointer { r in
-            result.withUnsafeMutableBufferPointer { out in
-                predictInBatches(model, self) { indices, output, batch in
-                    if let loss {
-                        total += Double(loss.evaluate(prediction: output, target: batch.targets.pointer, count: batch.size * O, gradient: nil)) * Double(batch.size)
-                    }
-                    for (b, index) in indices.enumerated() {
-                        let window = r.baseAddress! + (origins[index] - spec.lookback) * C
-                        let stats = spec.prepareWindow(raw: window, into: scratch.pointer, stepStride: spec.featureCount)
-                        spec.invert(output: output + b * O, raw: window, stats: stats, into: out.baseAddress! + index * O)
-                    }
+                    let window = c.baseAddress! + (origins[index] - spec.lookback) * K
+                    spec.prepareCategories(codes: window, into: ids + b * K, stepStride: B * K)
                 }
             }
         }
-        return (result, count > 0 ? total / Double(count) : 0)
     }
 
     /// Errors of `predicted` (`[count, outputCount]`, original units) against the actual values,

@@ -1,5 +1,4 @@
-import TidalData
-import TidalNet
+import TidalCore
 
 /// What the user asked for when training a forecaster.
 public struct ForecastSetup: Sendable {
@@ -90,7 +89,7 @@ public struct ForecastTask {
                     throw DataError.unknownColumn(source: table.source, requested: name, known: table.header)
                 }
                 let distinct = Set(values[0 ..< split.trainEnd]).count
-                let column = ForecastSpec.CategoricalColumn(name: name, trainingValues: Array(values[0 ..< split.trainEnd]),
+                let column = CategoricalColumn(name: name, trainingValues: Array(values[0 ..< split.trainEnd]),
                                                             dimension: min(10, max(2, (distinct + 1) / 2)))
                 spec.categorical.append(column)
                 for r in 0 ..< n { codes[r * K + k] = column.id(of: values[r]) }
@@ -124,16 +123,6 @@ public struct ForecastTask {
         var why = "scaling \(scaling.rawValue)\(setup.scaling == nil ? " (default)" : ""), difference \(difference)\(setup.difference == nil ? " (default)" : "")"
         if scaling == .window { why += ": each window is scaled by its own mean and std, predictions mapped back" }
         return (scaling, difference, why)
-    }
-
-    /// Loss on the network's scale and MAE in original units over a window set.
-    public func evaluate(_ model: SequenceModel, on set: ForecastDataset, loss: RegressionLoss) -> Evaluation? {
-        guard set.count > 0 else { return nil }
-        let (predicted, meanLoss) = set.predict(model, loss: loss)
-        let actual = set.actuals()
-        var mae = 0.0
-        for i in predicted.indices { mae += abs(Double(predicted[i]) - Double(actual[i])) }
-        return Evaluation(loss: meanLoss, mae: mae / Double(predicted.count))
     }
 
     /// The MASE scale per the protocol: in-sample seasonal-naive MAE on rows `0 ..< testStart`.

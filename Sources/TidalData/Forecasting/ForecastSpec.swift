@@ -1,4 +1,3 @@
-import TidalData
 
 /// How values are scaled before they reach the network.
 public enum Scaling: String, Sendable, Codable, CaseIterable {
@@ -34,23 +33,6 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     /// Categorical covariates: each column's values seen in training (id 0 = `<unk>` for unseen ones)
     /// and its embedding size.
     public var categorical: [CategoricalColumn] = []
-
-    /// A text column used as a categorical input.
-    public struct CategoricalColumn: Sendable, Codable, Equatable {
-        public var name: String
-        /// Id order: `<unk>` first, then the training values in sorted order.
-        public var values: [String]
-        public var dimension: Int
-
-        public init(name: String, trainingValues: [String], dimension: Int) {
-            self.name = name
-            values = ["<unk>"] + Array(Set(trainingValues)).sorted()
-            self.dimension = dimension
-        }
-
-        /// The id of a value (0 when training never saw it).
-        public func id(of value: String) -> Int32 { values.firstIndex(of: value).map(Int32.init) ?? 0 }
-    }
 
     enum CodingKeys: String, CodingKey {
         case features, targets, timeColumn, lookback, horizon, difference, scaling, normalizer, season, categorical

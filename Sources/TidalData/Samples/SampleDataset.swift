@@ -1,5 +1,4 @@
-import TidalData
-import TidalNet
+import TidalCore
 
 /// Whole samples (UCR rows or long-format samples) as a `SampleSource`; lengths may differ,
 /// in which case a batch is left-padded to its longest sample and masked.
@@ -41,9 +40,7 @@ public struct SampleDataset: SampleSource {
         let B = indices.count, C = spec.channels, P = spec.patch, F = spec.stepFeatures
         let longest = indices.map(self.set.length).max() ?? 0
         let T = (longest + P - 1) / P
-        batch.steps = T
-        batch.size = B
-        let x = batch.x.reserve(T * B * F)
+        let x = batch.start(steps: T, size: B, features: F)
         let mask = batch.mask.reserve(T * B)
         var padded = false
         self.set.values.withUnsafeBufferPointer { v in
@@ -69,14 +66,14 @@ public struct SampleDataset: SampleSource {
         batch.hasMask = padded
         // Categorical ids: each network step takes the codes of the last time step in its patch.
         let K = self.set.categoryCount
-        batch.categories = K == 0 ? [] : Array(repeating: 0, count: T * B * K)
         if K > 0 {
+            let ids = batch.reserveCategories(K)
             for (b, i) in indices.enumerated() {
                 let length = self.set.length(i), pad = T * P - length
                 for t in 0 ..< T {
                     let step = (t + 1) * P - 1 - pad
                     guard step >= 0 else { continue }
-                    for k in 0 ..< K { batch.categories[(t * B + b) * K + k] = self.set.codes[(self.set.offsets[i] + step) * K + k] }
+                    for k in 0 ..< K { ids[(t * B + b) * K + k] = self.set.codes[(self.set.offsets[i] + step) * K + k] }
                 }
             }
         }

@@ -1,4 +1,4 @@
-import TidalData
+import TidalCore
 
 /// How raw text reaches a text classifier; frozen into the model file.
 public struct TextSpec: Sendable, Codable, Equatable {
@@ -12,6 +12,14 @@ public struct TextSpec: Sendable, Codable, Equatable {
     public var vocabulary: Vocabulary
     /// Tokens kept per document (the first ones).
     public var maxLength: Int
+
+    public init(textColumn: String, labelColumn: String, classes: [String], vocabulary: Vocabulary, maxLength: Int) {
+        self.textColumn = textColumn
+        self.labelColumn = labelColumn
+        self.classes = classes
+        self.vocabulary = vocabulary
+        self.maxLength = maxLength
+    }
 
     /// A document's token ids as the network sees them: at least one, at most `maxLength`.
     public func encode(_ text: String) -> [Int32] {
@@ -37,9 +45,8 @@ public struct TextDataset: SampleSource {
     public func fill(_ indices: [Int], into batch: Batch) {
         let B = indices.count
         let T = indices.map { documents[$0].count }.max() ?? 1
-        batch.steps = T
-        batch.size = B
-        batch.tokens = Array(repeating: 0, count: T * B)
+        batch.start(steps: T, size: B, features: 0)
+        let tokens = batch.reserveTokens()
         let mask = batch.mask.reserve(T * B)
         var padded = false
         for (b, i) in indices.enumerated() {
@@ -47,7 +54,7 @@ public struct TextDataset: SampleSource {
             if pad > 0 { padded = true }
             for t in 0 ..< T {
                 mask[t * B + b] = t < pad ? 0 : 1
-                batch.tokens[t * B + b] = t < pad ? 0 : doc[t - pad]
+                tokens[t * B + b] = t < pad ? 0 : doc[t - pad]
             }
         }
         batch.hasMask = padded
