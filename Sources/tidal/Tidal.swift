@@ -1,6 +1,7 @@
 import TidalData
 import TidalCore
 import ArgumentParser
+import TidalCore
 
 /// The `tidal` command: a thin root; every subcommand lives in its own file.
 @main
@@ -18,8 +19,4 @@ struct Tidal: ParsableCommand {
         version: TidalVersion.string,
         subcommands: [Describe.self, Train.self, Evaluate.self, Forecast.self, Replay.self, Predict.self, Inspect.self, Compare.self, Synth.self, Bench.self]
     )
-}
-
-enum TidalVersion {
-    static let string = "0.1.0"
 }

@@ -1,7 +1,7 @@
 import TidalCore
 
 /// Windows of one series, cut and scaled by a `ForecastSpec`.
-public struct ForecastDataset: SampleSource {
+public struct ForecastDataset: SampleSource, Sendable {
     public let spec: ForecastSpec
     /// Raw values `[rows, columns]`, row-major over `spec.columns`.
     public let raw: [Float]

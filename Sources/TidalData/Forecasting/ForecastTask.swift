@@ -28,7 +28,7 @@ public struct ForecastSetup: Sendable {
 }
 
 /// A forecasting problem ready to train: the frozen spec, the split and the three window sets.
-public struct ForecastTask {
+public struct ForecastTask: Sendable {
     public let spec: ForecastSpec
     public let split: ChronologicalSplit
     public let train: ForecastDataset

@@ -2,7 +2,7 @@ import TidalCore
 
 /// Whole samples (UCR rows or long-format samples) as a `SampleSource`; lengths may differ,
 /// in which case a batch is left-padded to its longest sample and masked.
-public struct SampleDataset: SampleSource {
+public struct SampleDataset: SampleSource, Sendable {
     public let spec: SampleSpec
     public let set: SampleSet
     /// Class index per sample (classification), else empty.
@@ -37,51 +37,97 @@ public struct SampleDataset: SampleSource {
     public var count: Int { self.set.count }
 
     public func fill(_ indices: [Int], into batch: Batch) {
-        let B = indices.count, C = spec.channels, P = spec.patch, F = spec.stepFeatures
-        let longest = indices.map(self.set.length).max() ?? 0
-        let T = (longest + P - 1) / P
-        let x = batch.start(steps: T, size: B, features: F)
+        let B = indices.count, C = spec.channels, K = self.set.categoryCount
+        let T = spec.networkSteps(length: indices.map(self.set.length).max() ?? 0)
+        let x = batch.start(steps: T, size: B, features: spec.stepFeatures)
         let mask = batch.mask.reserve(T * B)
+        let ids = K > 0 ? batch.reserveCategories(K) : nil
         var padded = false
         self.set.values.withUnsafeBufferPointer { v in
-            for (b, i) in indices.enumerated() {
-                // Left-pad to T·P steps; a network step made only of padding is masked out,
-                // padding inside the first partial patch is 0 (the scaled mean).
-                let length = self.set.length(i), pad = T * P - length
-                let start = v.baseAddress! + self.set.offsets[i] * C
-                for t in 0 ..< T {
-                    let dst = x + (t * B + b) * F
-                    let real = (t + 1) * P > pad
-                    if !real { padded = true }
-                    mask[t * B + b] = real ? 1 : 0
-                    for k in 0 ..< P {
-                        let step = t * P + k - pad
-                        for c in 0 ..< C {
-                            dst[k * C + c] = step < 0 ? 0 : spec.normalizer.transform(start[step * C + c], column: c)
-                        }
-                    }
+            self.set.codes.withUnsafeBufferPointer { c in
+                for (b, i) in indices.enumerated() {
+                    let offset = self.set.offsets[i]
+                    let sample = SampleSpec.Slot(index: b, of: B, steps: T, x: x, mask: mask, ids: ids)
+                    if spec.write(v.baseAddress! + offset * C, codes: c.baseAddress.map { $0 + offset * K }, categoryCount: K,
+                                  length: self.set.length(i), to: sample) { padded = true }
                 }
             }
         }
         batch.hasMask = padded
-        // Categorical ids: each network step takes the codes of the last time step in its patch.
-        let K = self.set.categoryCount
-        if K > 0 {
-            let ids = batch.reserveCategories(K)
-            for (b, i) in indices.enumerated() {
-                let length = self.set.length(i), pad = T * P - length
-                for t in 0 ..< T {
-                    let step = (t + 1) * P - 1 - pad
-                    guard step >= 0 else { continue }
-                    for k in 0 ..< K { ids[(t * B + b) * K + k] = self.set.codes[(self.set.offsets[i] + step) * K + k] }
-                }
-            }
-        }
         if spec.classes.isEmpty {
             let y = batch.targets.reserve(B)
             for (b, i) in indices.enumerated() { y[b] = targets[i] }
         } else {
             batch.labels = indices.map { labels[$0] }
         }
+    }
+}
+
+extension SampleSpec {
+    /// Where one sample of a batch goes.
+    public struct Slot {
+        /// The sample's place in the batch, `0 ..< size`.
+        public var index: Int
+        public var size: Int
+        public var steps: Int
+        /// The batch's inputs `[steps, size, stepFeatures]`, mask `[steps, size]` and categorical ids `[steps, size, K]`.
+        public var x: UnsafeMutablePointer<Float>
+        public var mask: UnsafeMutablePointer<Float>
+        public var ids: UnsafeMutablePointer<Int32>?
+
+        public init(index: Int, of size: Int, steps: Int, x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>,
+                    ids: UnsafeMutablePointer<Int32>?) {
+            self.index = index
+            self.size = size
+            self.steps = steps
+            self.x = x
+            self.mask = mask
+            self.ids = ids
+        }
+    }
+
+    /// Network steps for a sample of `length` time steps: `⌈length / patch⌉`.
+    public func networkSteps(length: Int) -> Int { (length + patch - 1) / patch }
+
+    /// Writes one sample of `length` time steps (`values` `[length, channels]`, `codes` `[length, K]`)
+    /// scaled into its slot of a batch, left-padded to the slot's `steps · patch` time steps. A
+    /// network step made only of padding is masked out; padding inside the first partial patch
+    /// is 0 (the scaled mean). Each network step takes the categorical ids of the last time step
+    /// in its patch.
+    /// - Returns: true when a network step was masked out.
+    public func write(_ values: UnsafePointer<Float>, codes: UnsafePointer<Int32>?, categoryCount K: Int, length: Int,
+                      to slot: Slot) -> Bool {
+        let C = channels, P = patch, F = stepFeatures, T = slot.steps, B = slot.size, b = slot.index
+        let pad = T * P - length
+        var padded = false
+        for t in 0 ..< T {
+            let dst = slot.x + (t * B + b) * F
+            let real = (t + 1) * P > pad
+            if !real { padded = true }
+            slot.mask[t * B + b] = real ? 1 : 0
+            for k in 0 ..< P {
+                let step = t * P + k - pad
+                for c in 0 ..< C { dst[k * C + c] = step < 0 ? 0 : normalizer.transform(values[step * C + c], column: c) }
+            }
+        }
+        if K > 0, let codes, let ids = slot.ids {
+            for t in 0 ..< T {
+                let step = (t + 1) * P - 1 - pad
+                guard step >= 0 else { continue }
+                (ids + (t * B + b) * K).update(from: codes + step * K, count: K)
+            }
+        }
+        return padded
+    }
+
+    /// Fills `batch` with one sample (a replayed row or window).
+    public func fillOne(_ values: UnsafePointer<Float>, codes: UnsafePointer<Int32>?, categoryCount K: Int, length: Int,
+                        into batch: Batch) {
+        let T = networkSteps(length: length)
+        let x = batch.start(steps: T, size: 1, features: stepFeatures)
+        let mask = batch.mask.reserve(T)
+        let ids = K > 0 ? batch.reserveCategories(K) : nil
+        batch.hasMask = write(values, codes: codes, categoryCount: K, length: length,
+                              to: Slot(index: 0, of: 1, steps: T, x: x, mask: mask, ids: ids))
     }
 }

@@ -30,7 +30,7 @@ public struct TextSpec: Sendable, Codable, Equatable {
 }
 
 /// Documents and labels as a `SampleSource`: token ids, left-padded with `<pad>` and masked.
-public struct TextDataset: SampleSource {
+public struct TextDataset: SampleSource, Sendable {
     public let documents: [[Int32]]
     public let labels: [Int32]
 

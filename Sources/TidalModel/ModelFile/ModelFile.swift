@@ -47,15 +47,71 @@ public enum ModelFile {
     public static let formatVersion = 1
     static let headerSize = 32
 
+    /// The JSON description. The schema is stored as `task` plus one of `forecast`, `samples`
+    /// (whole samples, or series windows with layout `window`) and `text`.
     struct Document: Codable {
         var format: Int
         var task: TaskKind
         var architecture: ModelArchitecture
         var forecast: ForecastSpec?
         var samples: SampleSpec?
+        var windows: SeriesWindowSpec?
         var text: TextSpec?
         var metadata: TrainingMetadata
         var tensors: [TensorEntry]
+
+        enum CodingKeys: String, CodingKey { case format, task, architecture, forecast, samples, text, metadata, tensors }
+
+        init(format: Int, model: TrainedModel, tensors: [TensorEntry]) {
+            self.format = format
+            task = model.task
+            architecture = model.architecture
+            metadata = model.metadata
+            self.tensors = tensors
+            switch model.schema {
+            case let .forecast(spec): forecast = spec
+            case let .samples(spec): samples = spec
+            case let .windows(spec): windows = spec
+            case let .text(spec): text = spec
+            }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            format = try c.decode(Int.self, forKey: .format)
+            task = try c.decode(TaskKind.self, forKey: .task)
+            architecture = try c.decode(ModelArchitecture.self, forKey: .architecture)
+            forecast = try c.decodeIfPresent(ForecastSpec.self, forKey: .forecast)
+            samples = try c.decodeIfPresent(SampleSpec.self, forKey: .samples)
+            if samples?.layout == .window {
+                windows = try c.decode(SeriesWindowSpec.self, forKey: .samples)
+                samples = nil
+            }
+            text = try c.decodeIfPresent(TextSpec.self, forKey: .text)
+            metadata = try c.decode(TrainingMetadata.self, forKey: .metadata)
+            tensors = try c.decode([TensorEntry].self, forKey: .tensors)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(format, forKey: .format)
+            try c.encode(task, forKey: .task)
+            try c.encode(architecture, forKey: .architecture)
+            try c.encodeIfPresent(forecast, forKey: .forecast)
+            try c.encodeIfPresent(samples, forKey: .samples)
+            try c.encodeIfPresent(windows, forKey: .samples)
+            try c.encodeIfPresent(text, forKey: .text)
+            try c.encode(metadata, forKey: .metadata)
+            try c.encode(tensors, forKey: .tensors)
+        }
+
+        /// The schema the description holds: exactly one spec, of the task's kind.
+        var schema: TaskSchema? {
+            let specs: [TaskSchema] = [forecast.map(TaskSchema.forecast), samples.map(TaskSchema.samples),
+                                       windows.map(TaskSchema.windows), text.map(TaskSchema.text)].compactMap { $0 }
+            guard specs.count == 1, let schema = specs.first, schema.task == task else { return nil }
+            return schema
+        }
     }
 
     struct TensorEntry: Codable {
@@ -72,8 +128,7 @@ public enum ModelFile {
             entries.append(TensorEntry(name: t.name, shape: t.shape, offset: offset))
             offset += t.values.count * 4
         }
-        let document = Document(format: formatVersion, task: model.task, architecture: model.architecture, forecast: model.forecast,
-                                samples: model.samples, text: model.text, metadata: model.metadata, tensors: entries)
+        let document = Document(format: formatVersion, model: model, tensors: entries)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = Array(try encoder.encode(document))
@@ -136,6 +191,11 @@ public enum ModelFile {
         }
         let tensorBase = 4 + jsonLength
         let tensorBytes = payload.count - tensorBase
+        // The schema must fit the architecture before any network is made from it.
+        guard let schema = document.schema else {
+            throw ModelFileError.inconsistent(path: path, reason: "the description holds no schema, several, or one of another task than \(document.task.rawValue)")
+        }
+        if let reason = schema.mismatch(with: document.architecture) { throw ModelFileError.inconsistent(path: path, reason: reason) }
         // Every tensor the architecture needs, in its shape, inside the payload.
         let expectedShapes = SequenceModel(document.architecture, seed: 0).parameters.map { ($0.name, $0.shape) }
         let byName = Dictionary(document.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -163,28 +223,7 @@ public enum ModelFile {
             used += 4 * count
         }
         guard used == tensorBytes else { throw ModelFileError.inconsistent(path: path, reason: "\(tensorBytes - used) bytes of weights no tensor claims") }
-        switch document.task {
-        case .forecast:
-            guard let f = document.forecast, f.outputCount == document.architecture.outputSize, f.featureCount == document.architecture.inputSize,
-                  f.lookback > f.difference, f.normalizer.columnCount == f.columns.count,
-                  f.categorical.map(\.values.count) == document.architecture.categoricalVocabularies,
-                  f.categorical.map(\.dimension) == document.architecture.categoricalDimensions else {
-                throw ModelFileError.inconsistent(path: path, reason: "the forecasting schema does not fit the architecture")
-            }
-        case .classify where document.text != nil:
-            let t = document.text!
-            guard t.vocabulary.count == document.architecture.vocabularySize, t.classes.count == document.architecture.outputSize, t.maxLength >= 1 else {
-                throw ModelFileError.inconsistent(path: path, reason: "the text schema does not fit the architecture")
-            }
-        case .classify, .regress:
-            guard let s = document.samples, s.patch >= 1, s.stepFeatures == document.architecture.inputSize,
-                  (s.categorical ?? []).map(\.values.count) == document.architecture.categoricalVocabularies,
-                  document.task == .regress ? document.architecture.outputSize == 1 : s.classes.count == document.architecture.outputSize else {
-                throw ModelFileError.inconsistent(path: path, reason: "the sample schema does not fit the architecture")
-            }
-        }
-        let model = TrainedModel(task: document.task, architecture: document.architecture, forecast: document.forecast,
-                                 samples: document.samples, text: document.text, weights: weights, metadata: document.metadata)
+        let model = TrainedModel(schema: schema, architecture: document.architecture, weights: weights, metadata: document.metadata)
         return (model, bytes.count - headerSize, payload.count)
     }
 
@@ -193,7 +232,8 @@ public enum ModelFile {
         try decode(readBytes(path), path: path)
     }
 
-    static func readBytes(_ path: String) throws -> [UInt8] {
+    /// A model file's bytes.
+    public static func readBytes(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
             throw ModelFileError.unreadable(path: path, reason: reason)

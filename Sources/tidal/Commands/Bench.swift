@@ -238,14 +238,13 @@ struct BenchReplay: ParsableCommand {
             let spec = ForecastSpec(features: ["value"], targets: ["value"], timeColumn: "timestamp", lookback: lookback, horizon: 1,
                                     difference: 0, scaling: .zscore, normalizer: Normalizer(kind: .zscore, shift: [0], scale: [1]), season: 1)
             let architecture = ModelArchitecture(cell: .lstm, inputSize: 1, hiddenSize: hidden, layers: layers, outputSize: 1)
-            let model = TrainedModel(task: .forecast, architecture: architecture, forecast: spec, samples: nil,
-                                     network: SequenceModel(architecture, seed: 1),
+            let model = TrainedModel(schema: .forecast(spec), architecture: architecture, network: SequenceModel(architecture, seed: 1),
                                      metadata: TrainingMetadata(createdAt: "", dataFile: "", dataSHA256: "", seed: 1, epochs: 0, finalMetrics: [:], tidalVersion: TidalVersion.string))
             var text = "timestamp,value\n"
             for r in 0 ..< rows { text += "\(r),\(String(format: "%.4f", sin(Double(r) / 10)))\n" }
             let devNull = open("/dev/null", O_WRONLY)
             defer { close(devNull) }
-            let engine = ReplayEngine(model: model, write: { line in
+            let engine = try ReplayEngine(model: model, write: { line in
                 line.utf8CString.withUnsafeBufferPointer { _ = Foundation.write(devNull, $0.baseAddress, $0.count - 1) }
             }, warn: { _ in })
             var latencies: [Double] = []
@@ -303,19 +302,19 @@ struct BenchText: ParsableCommand {
         request.task = .classify
         request.textColumn = "text"
         request.labelColumn = "label"
-        request.training.epochs = 2
-        request.training.batchSize = 32
-        request.training.patience = 100
-        request.forecast.testFraction = 0
-        let outcome = try TrainingSession.run(request, observer: nil)
-        let spec = outcome.model.text!
+        request.epochs = 2
+        request.batchSize = 32
+        request.patience = 100
+        request.testFraction = 0
+        let outcome = try Training.run(request)
+        guard case let .text(spec) = outcome.model.schema else { throw ValidationError("the text benchmark trained a non-text model") }
         let lines = csv.split(separator: "\n").dropFirst()
         let tokens = lines.reduce(0) { $0 + spec.encode(String($1.split(separator: ",", maxSplits: 1)[1])).count }
         let trainedDocuments = Double(Int(Double(lines.count) * 0.9)) * Double(outcome.result.epochsRun)
         let trainTokens = Double(tokens) * 0.9 * Double(outcome.result.epochsRun)
         let devNull = open("/dev/null", O_WRONLY)
         defer { close(devNull) }
-        let engine = ReplayEngine(model: outcome.model, write: { line in
+        let engine = try ReplayEngine(model: outcome.model, write: { line in
             line.utf8CString.withUnsafeBufferPointer { _ = Foundation.write(devNull, $0.baseAddress, $0.count - 1) }
         }, warn: { _ in })
         let start = monotonicSeconds()

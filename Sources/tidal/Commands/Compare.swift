@@ -54,11 +54,11 @@ struct Compare: ParsableCommand {
             for cell in kinds {
                 var request = try flags.request()
                 request.cell = cell
-                request.training.tracksStepGradients = true
+                request.tracksStepGradients = true
                 request.choosesPatch = false
                 if !quiet { print("== \(cell.rawValue)") }
                 let observer = ConsoleObserver(quiet: quiet)
-                let outcome = try TrainingSession.run(request, observer: observer)
+                let outcome = try Training.run(request, observer: observer)
                 observer.finish()
                 outcomes.append((cell, outcome))
             }

@@ -32,12 +32,10 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let trained = try ModelFile.read(model)
-            let (test, baselines, curves) = try ModelEvaluation.run(trained, dataPath: data, table: csv.tableOptions())
-            let report = MetricsReport(task: trained.task.rawValue, cell: trained.architecture.cell.rawValue, epochsRun: trained.metadata.epochs,
-                                       bestEpoch: trained.metadata.epochs, history: [], test: test, baselines: baselines, trainSeconds: 0,
-                                       parameters: trained.parameterCount, choices: nil)
+            let scoring = try trained.evaluate(dataPath: data, options: csv.tableOptions())
+            let report = MetricsReport(evaluating: trained, scoring: scoring)
             let outcome = TrainingOutcome(model: trained, result: TrainingResult(history: [], bestEpoch: 0, seconds: 0), report: report,
-                                          forecastCurves: curves, testTimes: nil)
+                                          forecastCurves: scoring.curves, testTimes: nil)
             print(SummaryTable.render(outcome), terminator: "")
             if let metrics { try report.json().write(to: URL(fileURLWithPath: metrics)) }
             if let plots { try PlotWriter.write(outcome, to: plots) }

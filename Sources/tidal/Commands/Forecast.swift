@@ -34,25 +34,13 @@ struct Forecast: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let trained = try ModelFile.read(model)
-            guard trained.task == .forecast else {
-                throw ValidationError("\(model) is a \(trained.task.rawValue) model; forecast needs a forecasting model (use `tidal evaluate` or `tidal replay`)")
-            }
-            let forecaster = Forecaster(trained)
-            var options = csv.tableOptions()
-            options.numericColumns = forecaster.spec.columns
-            options.textColumns = forecaster.spec.categorical.map(\.name)
-            if options.timeColumn == nil { options.timeColumn = forecaster.spec.timeColumn.flatMap { name in name } }
-            let table = try Table.load(path: data, options: options)
-            let raw = try forecaster.rawRows(table)
-            guard table.rowCount >= forecaster.spec.lookback else {
-                throw DataError.unusable(source: table.source, reason: "\(table.rowCount) rows, the model needs at least --lookback \(forecaster.spec.lookback)")
-            }
-            var results = forecaster.predictAll(raw: raw, codes: try forecaster.codes(table))
+            let forecaster = try ModelFile.read(model).forecaster(name: model)
+            let table = try Table.load(path: data, options: forecaster.tableOptions(csv.tableOptions()))
+            var results = try forecaster.forecastAll(table)
             if !all { results = [results.last!] }
             var out = output == .csv ? PredictionWriter.forecastHeader(spec: forecaster.spec, time: table.time != nil) : ""
             for (origin, values) in results {
-                out += PredictionWriter.forecastLine(format: output, spec: forecaster.spec, row: origin, time: table.time?[origin - 1], values: values, gap: nil)
+                out += PredictionWriter.line(output, forecaster.columns, row: origin, time: table.time?[origin - 1], values: values, gap: nil)
             }
             FileHandle.standardOutput.write(Data(out.utf8))
         }

@@ -1,7 +1,6 @@
-import TidalData
-import TidalCore
 import ArgumentParser
 import Foundation
+import TidalCore
 import TidalModel
 
 /// `tidal inspect`: what a model file holds.
@@ -23,56 +22,50 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: model)))
+            let bytes = try ModelFile.readBytes(model)
             let (m, compressed, uncompressed) = try ModelFile.decodeWithSizes(bytes, path: model)
-            let a = m.architecture
-            var info: [String: Any] = [
-                "file": model, "format_version": ModelFile.formatVersion, "task": m.task.rawValue,
-                "architecture": ["cell": a.cell.rawValue, "input_size": a.inputSize, "hidden_size": a.hiddenSize, "layers": a.layers,
-                                 "dropout": a.dropout, "output_size": a.outputSize, "skip_steps": a.skipSteps],
-                "parameters": m.parameterCount,
-                "tensors": m.weights.map { ["name": $0.name, "shape": $0.shape] },
-                "file_bytes": bytes.count, "compressed_bytes": compressed, "uncompressed_bytes": uncompressed,
-                "metadata": ["created_at": m.metadata.createdAt, "data_file": m.metadata.dataFile, "data_sha256": m.metadata.dataSHA256,
-                             "seed": m.metadata.seed, "epochs": m.metadata.epochs, "final_metrics": m.metadata.finalMetrics,
-                             "tidal_version": m.metadata.tidalVersion],
-            ]
-            if let f = m.forecast {
-                info["schema"] = ["features": f.features, "targets": f.targets, "time_column": f.timeColumn as Any, "lookback": f.lookback,
-                                  "horizon": f.horizon, "difference": f.difference, "season": f.season, "scaling": f.scaling.rawValue]
-                info["normalizer"] = ["kind": f.normalizer.kind.rawValue, "columns": f.columns, "shift": f.normalizer.shift, "scale": f.normalizer.scale]
-                info["categorical"] = f.categorical.map { ["name": $0.name, "values": $0.values, "dimension": $0.dimension] }
-            }
-            if let s = m.samples {
-                info["schema"] = ["layout": s.layout.rawValue, "channels": s.channels, "classes": s.classes, "max_length": s.maxLength]
-                info["normalizer"] = ["kind": s.normalizer.kind.rawValue, "shift": s.normalizer.shift, "scale": s.normalizer.scale]
-            }
+            let summary = m.schema.summary
             if json {
-                let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                let data = try encoder.encode(JSONValue.object(fields(m, summary, sizes: (bytes.count, compressed, uncompressed))))
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            var out = "\(model): Tidal model, format version \(ModelFile.formatVersion), task \(m.task.rawValue)\n"
-            out += "architecture: \(a.cell.rawValue), input \(a.inputSize), hidden \(a.hiddenSize), \(a.layers) layer(s), dropout \(a.dropout), outputs \(a.outputSize)\(a.skipSteps > 0 ? ", linear skip over \(a.skipSteps) steps" : "")\n"
-            out += "parameters: \(m.parameterCount)\n"
-            for t in m.weights { out += "  \(t.name) \(t.shape)\n" }
-            if let f = m.forecast {
-                out += "schema: features \(f.features.joined(separator: ",")), targets \(f.targets.joined(separator: ",")), time column \(f.timeColumn ?? "-"), lookback \(f.lookback), horizon \(f.horizon), season \(f.season)\n"
-                out += "scaling: \(f.scaling.rawValue), difference \(f.difference), global normalizer \(f.normalizer.kind.rawValue)"
-                if !f.categorical.isEmpty {
-                    out += "categorical covariates: " + f.categorical.map { "\($0.name) (\($0.values.count - 1) training values + <unk>, embedding \($0.dimension))" }.joined(separator: ", ") + "\n"
-                }
-                out += f.normalizer.kind == .none ? "\n" : " (" + zip(f.columns, zip(f.normalizer.shift, f.normalizer.scale)).map { "\($0): shift \(formatNumber($1.0)), scale \(formatNumber($1.1))" }.joined(separator: "; ") + ")\n"
-            }
-            if let s = m.samples {
-                out += "schema: \(s.layout.rawValue) layout, \(s.channels) channel(s), samples up to \(s.maxLength) steps\(s.classes.isEmpty ? ", regression" : ", classes \(s.classes.joined(separator: ","))")\n"
-                out += "scaling: \(s.normalizer.kind.rawValue) (" + zip(s.normalizer.shift, s.normalizer.scale).enumerated().map { "ch\($0): shift \(formatNumber($1.0)), scale \(formatNumber($1.1))" }.joined(separator: "; ") + ")\n"
-            }
+            let a = m.architecture
+            var lines = ["\(model): Tidal model, format version \(ModelFile.formatVersion), task \(m.task.rawValue)"]
+            lines.append("architecture: \(a.cell.rawValue), input \(a.inputSize), hidden \(a.hiddenSize), \(a.layers) layer(s), dropout \(a.dropout), "
+                + "outputs \(a.outputSize)" + (a.skipSteps > 0 ? ", linear skip over \(a.skipSteps) steps" : "")
+                + (a.vocabularySize > 0 ? ", token embedding over \(a.vocabularySize) ids" : ""))
+            lines.append("parameters: \(m.parameterCount)")
+            lines += m.weights.map { "  \($0.name) \($0.shape)" }
+            lines += summary.lines
             let md = m.metadata
-            out += "trained: \(md.createdAt) on \(md.dataFile) (sha256 \(md.dataSHA256.prefix(16))…), seed \(md.seed), \(md.epochs) epochs, tidal \(md.tidalVersion)\n"
-            out += "final metrics: " + md.finalMetrics.sorted { $0.key < $1.key }.map { "\($0.key) \(formatMetric($0.value))" }.joined(separator: ", ") + "\n"
-            out += "size: \(bytes.count) bytes on disk (payload \(compressed) compressed, \(uncompressed) uncompressed)\n"
-            print(out, terminator: "")
+            lines.append("trained: \(md.createdAt) on \(md.dataFile) (sha256 \(md.dataSHA256.prefix(16))…), seed \(md.seed), \(md.epochs) epochs, "
+                + "tidal \(md.tidalVersion)")
+            lines.append("final metrics: " + md.finalMetrics.sorted { $0.key < $1.key }.map { "\($0.key) \(formatMetric($0.value))" }
+                .joined(separator: ", "))
+            lines.append("size: \(bytes.count) bytes on disk (payload \(compressed) compressed, \(uncompressed) uncompressed)")
+            print(lines.joined(separator: "\n"))
         }
+    }
+
+    /// The JSON members: the file, its architecture, weights, metadata and sizes, then the schema's own.
+    func fields(_ m: TrainedModel, _ summary: SchemaSummary, sizes: (file: Int, compressed: Int, uncompressed: Int)) -> [String: JSONValue] {
+        let a = m.architecture, md = m.metadata
+        var fields: [String: JSONValue] = [
+            "file": .string(model), "format_version": .int(ModelFile.formatVersion), "task": .string(m.task.rawValue),
+            "architecture": ["cell": .string(a.cell.rawValue), "input_size": .int(a.inputSize), "hidden_size": .int(a.hiddenSize),
+                             "layers": .int(a.layers), "dropout": .number(Double(a.dropout)), "output_size": .int(a.outputSize),
+                             "skip_steps": .int(a.skipSteps), "vocabulary_size": .int(a.vocabularySize)],
+            "parameters": .int(m.parameterCount),
+            "tensors": .array(m.weights.map { ["name": .string($0.name), "shape": .array($0.shape.map(JSONValue.int))] }),
+            "file_bytes": .int(sizes.file), "compressed_bytes": .int(sizes.compressed), "uncompressed_bytes": .int(sizes.uncompressed),
+            "metadata": ["created_at": .string(md.createdAt), "data_file": .string(md.dataFile), "data_sha256": .string(md.dataSHA256),
+                         "seed": Int(exactly: md.seed).map(JSONValue.int) ?? .string(String(md.seed)), "epochs": .int(md.epochs),
+                         "final_metrics": .object(md.finalMetrics.mapValues(JSONValue.number)), "tidal_version": .string(md.tidalVersion)],
+        ]
+        fields.merge(summary.fields) { _, schema in schema }
+        return fields
     }
 }

@@ -33,10 +33,10 @@ struct Predict: ParsableCommand {
         try reportingErrors {
             let trained = try ModelFile.read(model)
             guard trained.task != .forecast else {
-                throw ValidationError("\(model) is a forecasting model; use `tidal forecast --all`")
+                throw ModelUseError.wrongTask(model: model, task: trained.task, needed: "a classifier or regressor", instead: "`tidal forecast --all`")
             }
             let out = BufferedOutput()
-            let engine = ReplayEngine(model: trained, format: output, hasHeader: !noHeader,
+            let engine = try ReplayEngine(model: trained, format: output, hasHeader: !noHeader,
                                       write: out.write, warn: { writeAll(2, "tidal: " + $0 + "\n") })
             try engine.run(source: FileByteSource(path: data))
             out.flush()

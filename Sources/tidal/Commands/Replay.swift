@@ -39,7 +39,7 @@ struct Replay: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let trained = try ModelFile.read(model)
-            let engine = ReplayEngine(model: trained, format: output, strict: strict, hasHeader: !noHeader,
+            let engine = try ReplayEngine(model: trained, format: output, strict: strict, hasHeader: !noHeader,
                                       write: { line in writeAll(1, line) }, warn: { line in writeAll(2, "tidal: " + line + "\n") })
             ReplaySignals.install()
             do {

@@ -41,7 +41,7 @@ struct Train: ParsableCommand {
             BLAS.setThreads(flags.threads)
             let request = try flags.request()
             let observer = ConsoleObserver(quiet: quiet)
-            let outcome = try TrainingSession.run(request, observer: observer)
+            let outcome = try Training.run(request, observer: observer)
             observer.finish()
             if !quiet { print(SummaryTable.render(outcome)) }
             if let metrics { try outcome.report.json().write(to: URL(fileURLWithPath: metrics)) }
@@ -154,6 +154,3 @@ enum SummaryTable {
 
     static func format(_ x: Double?) -> String { x.map(formatMetric) ?? "-" }
 }
-
-/// A metric with 4 significant digits.
-func formatMetric(_ x: Double) -> String { String(format: "%.4g", x) }

@@ -158,72 +158,48 @@ struct TrainingFlags: ParsableArguments {
 
     nonisolated(unsafe) static var spooledStandardInput: String?
 
-    /// The request for the library, with the defaults resolved.
+    /// The request for the library: the flags as given; the library resolves every default.
     func request() throws -> TrainingRequest {
         var r = TrainingRequest(dataPath: try dataPath())
         r.task = task
         r.testPath = test
         r.table = csv.tableOptions()
         r.format = format
-        var setup = ForecastSetup(targets: try resolvedTargets())
-        setup.features = features
-        setup.lookback = windows.lookback
-        setup.horizon = windows.horizon
-        setup.stride = windows.stride
-        setup.testFraction = windows.testFraction
-        setup.valFraction = windows.valFraction
-        setup.scaling = normalize
-        setup.difference = difference
-        setup.season = season
-        setup.categorical = categorical
-        r.forecast = setup
+        r.targets = target
+        r.features = features
+        r.categorical = categorical
+        r.labelColumn = label
+        r.textColumn = text
+        r.lookback = windows.lookback
+        r.horizon = windows.horizon
+        r.stride = windows.stride
+        r.testFraction = windows.testFraction
+        r.valFraction = windows.valFraction
+        r.season = season
         r.scaling = normalize
+        r.difference = difference
+        r.patch = patch
         r.cell = cell
         r.hidden = hidden
         r.layers = layers
-        r.dropout = dropout ?? (text != nil ? 0.5 : 0)
+        r.dropout = dropout
         r.skip = skip.map { $0 == .on }
-        r.weightDecay = weightDecay
-        r.loss = loss
-        r.patch = patch
-        r.textColumn = text
-        r.labelColumn = label
+        r.gateInitialization = GateInitialization(argument: gateInit)!
         r.vocabularySize = vocabSize
         r.minCount = minCount
         r.maxLength = maxLength
         r.embeddingDimension = embeddingDim
-        r.gateInitialization = GateInitialization(argument: gateInit)!
-        var t = TrainingConfiguration()
-        t.epochs = epochs ?? (text != nil ? 20 : task == .forecast ? 100 : 150)
-        t.batchSize = batch ?? 0
-        let forecasting = task == .forecast
-        t.learningRate = lr ?? (forecasting ? 1e-3 : 3e-3)
-        t.optimizer = optimizer ?? (forecasting ? .adam : .adamw)
-        t.weightDecay = weightDecay ?? (forecasting ? 0 : 0.01)
-        t.clip = clip > 0 ? clip : nil
-        t.patience = patience
-        t.seed = seed
-        t.threads = threads
-        r.training = t
+        r.epochs = epochs
+        r.batchSize = batch
+        r.learningRate = lr
+        r.optimizer = optimizer
+        r.weightDecay = weightDecay
+        r.clip = clip > 0 ? clip : nil
+        r.patience = patience
+        r.loss = loss
+        r.seed = seed
+        r.threads = threads
         return r
-    }
-
-    func resolvedTargets() throws -> [String] {
-        guard task == .forecast else { return [] }
-        if !target.isEmpty { return target }
-        // Default: a column named value, else the only numeric column besides the time column.
-        var options = csv.tableOptions()
-        options.inferTextColumns = true
-        options.missing = .keep
-        let table = try Table.load(path: try dataPath(), options: options)
-        if table.names.contains("value") { return ["value"] }
-        let numeric = zip(table.names, table.columns).compactMap { name, column -> String? in
-            if case .numeric = column { return name } else { return nil }
-        }
-        guard numeric.count == 1 else {
-            throw ValidationError("name the column to forecast with --target; the numeric columns are \(numeric.joined(separator: ", "))")
-        }
-        return numeric
     }
 }
 

@@ -15,10 +15,3 @@ enum TextTable {
         }.joined(separator: "\n") + "\n"
     }
 }
-
-/// A number in at most 6 significant digits, without a trailing ".0".
-func formatNumber(_ x: Double) -> String {
-    if x.isNaN { return "nan" }
-    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
-    return String(format: "%.6g", x)
-}

@@ -31,12 +31,13 @@ extension ForecastDataset {
     }
 }
 
-extension ForecastTask {
-    /// Loss on the network's scale and MAE in original units over a window set.
-    public func evaluate(_ model: SequenceModel, on set: ForecastDataset, loss: RegressionLoss) -> Evaluation? {
-        guard set.count > 0 else { return nil }
-        let (predicted, meanLoss) = set.predict(model, loss: loss)
-        let actual = set.actuals()
+extension ForecastDataset {
+    /// Loss on the network's scale and MAE in original units over the windows (every origin
+    /// must have its complete targets).
+    public func evaluate(_ model: SequenceModel, loss: RegressionLoss) -> Evaluation {
+        guard count > 0 else { return Evaluation(loss: .nan, mae: .nan) }
+        let (predicted, meanLoss) = predict(model, loss: loss)
+        let actual = actuals()
         var mae = 0.0
         for i in predicted.indices { mae += abs(Double(predicted[i]) - Double(actual[i])) }
         return Evaluation(loss: meanLoss, mae: mae / Double(predicted.count))

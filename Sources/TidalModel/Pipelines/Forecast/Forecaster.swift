@@ -6,37 +6,43 @@ import TidalNet
 ///
 /// `forecast --all` and `replay` both go through `predict(window:)`'s arithmetic, so the
 /// same rows give the same numbers whichever command reads them.
-public final class Forecaster {
-    public let model: TrainedModel
+public final class Forecaster: RowPredictor {
     public let spec: ForecastSpec
     let network: SequenceModel
-    private let input = FloatBuffer()
+    private let inputBuffer = FloatBuffer()
     private var output: [Float]
-    private var ids: [Int32] = []
+    private let ids = Buffer<Int32>()
 
-    public init(_ model: TrainedModel) {
-        precondition(model.task == .forecast && model.forecast != nil, "not a forecasting model")
-        self.model = model
-        spec = model.forecast!
-        network = model.makeNetwork()
+    /// A forecaster running `network` (which must have `spec`'s shape; `TrainedModel.forecaster()` makes one).
+    public init(spec: ForecastSpec, network: SequenceModel) {
+        self.spec = spec
+        self.network = network
         output = Array(repeating: 0, count: spec.outputCount)
     }
 
+    public var input: RowInput {
+        RowInput(numeric: spec.columns, categorical: spec.categorical, time: spec.timeColumn, window: spec.lookback)
+    }
+
+    public var columns: PredictionColumns { .values(spec.outputNames) }
+
+    public func predict(_ window: RowWindow) -> [Float] {
+        predict(window: window.numbers.baseAddress!, codes: spec.categorical.isEmpty ? nil : window.codes.baseAddress!)
+    }
+
     /// Predicts the `horizon` values after a window of `lookback` raw rows (row-major over `spec.columns`).
+    /// - Parameter codes: the window's categorical ids `[lookback, K]`; nil reads every value as `<unk>`.
     /// - Returns: `outputCount` values in original units, target-major.
     public func predict(window: UnsafePointer<Float>, codes: UnsafePointer<Int32>? = nil) -> [Float] {
-        let x = input.reserve(spec.steps * spec.featureCount)
+        let x = inputBuffer.reserve(spec.steps * spec.featureCount)
         let stats = spec.prepareWindow(raw: window, into: x, stepStride: spec.featureCount)
         let y: UnsafePointer<Float>
-        if let codes, !spec.categorical.isEmpty {
-            let K = spec.categorical.count
-            if ids.count < spec.steps * K { ids = Array(repeating: 0, count: spec.steps * K) }
-            y = ids.withUnsafeMutableBufferPointer { p in
-                spec.prepareCategories(codes: codes, into: p.baseAddress!, stepStride: K)
-                return network.forward(x, categories: p.baseAddress!, steps: spec.steps, batch: 1)
-            }
+        let K = spec.categorical.count
+        if K > 0 {
+            let p = ids.reserve(spec.steps * K)
+            if let codes { spec.prepareCategories(codes: codes, into: p, stepStride: K) } else { ids.zero(spec.steps * K) }
+            y = network.forward(x, categories: p, steps: spec.steps, batch: 1)
         } else {
-            precondition(spec.categorical.isEmpty, "this model needs categorical ids")
             y = network.forward(x, steps: spec.steps, batch: 1)
         }
         output.withUnsafeMutableBufferPointer { spec.invert(output: y, raw: window, stats: stats, into: $0.baseAddress!) }
@@ -69,6 +75,24 @@ public final class Forecaster {
             for r in values.indices { codes[r * K + k] = column.id(of: values[r]) }
         }
         return codes
+    }
+
+    /// Predictions after every complete window of a table holding the model's columns.
+    /// - Throws: `DataError` when a column is missing or the table is shorter than the lookback.
+    public func forecastAll(_ table: Table) throws -> [(origin: Int, values: [Float])] {
+        guard table.rowCount >= spec.lookback else {
+            throw DataError.unusable(source: table.source, reason: "\(table.rowCount) rows, the model needs at least --lookback \(spec.lookback)")
+        }
+        return predictAll(raw: try rawRows(table), codes: try codes(table))
+    }
+
+    /// How to read a CSV file holding the model's columns.
+    public func tableOptions(_ base: TableOptions = TableOptions()) -> TableOptions {
+        var options = base
+        options.numericColumns = spec.columns
+        options.textColumns = spec.categorical.map(\.name)
+        if options.timeColumn == nil { options.timeColumn = spec.timeColumn }
+        return options
     }
 
     /// Predictions for every complete window: origins `lookback … n` (the last forecasts past the data).

@@ -1,0 +1,4 @@
+/// Tidal's version: printed by `tidal --version` and written into every model file.
+public enum TidalVersion {
+    public static let string = "0.1.0"
+}

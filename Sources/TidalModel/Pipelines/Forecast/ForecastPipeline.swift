@@ -1,0 +1,166 @@
+import Foundation
+import TidalCore
+import TidalData
+import TidalNet
+
+/// Forecasting: windows of `lookback` rows predict the next `horizon` values of the targets.
+struct ForecastPipeline: TaskPipeline {
+    let spec: ForecastSpec
+    /// While training: the task the datasets came from (the MASE scale needs its training rows).
+    var training: ForecastTask?
+    var loss: RegressionLoss = .mse
+
+    init(spec: ForecastSpec) { self.spec = spec }
+
+    var schema: TaskSchema { .forecast(spec) }
+    var task: TaskKind { .forecast }
+    var input: TaskInput { .forecast }
+
+    // MARK: training
+
+    /// When the user fixed neither the validation part nor both scaling and differencing, the
+    /// settings are chosen on the training part alone (`ForecastSettingSearch`); the test part is
+    /// never looked at.
+    static func prepare(_ plan: TrainingPlan, observer: TrainingObserver?) throws -> PreparedTask<ForecastPipeline> {
+        var options = plan.request.table
+        let setup = plan.forecast
+        let features = setup.features.isEmpty ? setup.targets : setup.features
+        options.numericColumns = features + setup.targets.filter { !features.contains($0) }
+        options.textColumns = setup.categorical
+        let table = try Table.load(path: plan.request.dataPath, options: options)
+        var final = setup
+        var plan = plan
+        if plan.training.batchSize == 0 { plan.training.batchSize = 32 }
+        var selectionNote = ""
+        if setup.valFraction == 0, let selection = try ForecastSettingSearch(table: table, setup: setup, plan: plan, observer: observer).run() {
+            (final, plan) = selection.candidate.applied(to: setup, plan)
+            plan.training.epochs = selection.epochs
+            selectionNote = "; " + selection.note
+        } else {
+            (plan.request.skip, plan.training.weightDecay) = defaults(difference: setup.difference ?? 0, plan)
+        }
+        let task = try ForecastTask(table: table, setup: final)
+        let spec = task.spec
+        var pipeline = ForecastPipeline(spec: spec)
+        pipeline.training = task
+        pipeline.loss = plan.request.loss
+        let choices = task.choices + selectionNote
+        let description = "forecast \(spec.targets.joined(separator: ",")): \(task.train.count) training, \(task.validation.count) validation, "
+            + "\(task.test.count) test windows; lookback \(spec.lookback), horizon \(spec.horizon); \(choices)"
+        return PreparedTask(pipeline: pipeline, architecture: architecture(for: spec, plan), train: task.train,
+                            validation: task.validation.count > 0 ? task.validation : nil, test: task.test.count > 0 ? task.test : nil,
+                            training: plan.training, objective: .regression(plan.request.loss), steps: spec.steps,
+                            description: description, choices: choices, testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } })
+    }
+
+    /// The default weight decay on differenced series (see `defaults`).
+    static let differencedWeightDecay: Float = 0.03
+
+    /// The skip and weight decay a forecaster gets when the user set neither.
+    ///
+    /// On the level (difference 0) the linear skip is on and there is no weight decay. On
+    /// differences (lag 1 or the season) the network predicts a correction to the naive or
+    /// seasonal-naive forecast: the skip is off and a weight decay of 0.03 shrinks that
+    /// correction toward zero, that is toward the baseline, which on short noisy series is
+    /// hard to beat by more than a little.
+    static func defaults(difference: Int, _ plan: TrainingPlan) -> (skip: Bool, weightDecay: Float) {
+        (plan.request.skip ?? (difference == 0), plan.request.weightDecay ?? (difference > 0 ? differencedWeightDecay : 0))
+    }
+
+    /// The network for `spec`: the skip spans the window's steps unless it is off.
+    static func architecture(for spec: ForecastSpec, _ plan: TrainingPlan) -> ModelArchitecture {
+        plan.architecture(inputSize: spec.featureCount, outputSize: spec.outputCount,
+                          skipSteps: defaults(difference: spec.difference, plan).skip ? spec.steps : 0, categorical: spec.categorical)
+    }
+
+    func evaluate(_ network: SequenceModel, on data: ForecastDataset) -> Evaluation {
+        data.evaluate(network, loss: loss)
+    }
+
+    func score(_ network: SequenceModel, _ prepared: PreparedTask<ForecastPipeline>) -> Scoring {
+        guard let test = prepared.test, let task = training else { return Scoring(test: nil) }
+        let predicted = test.predict(network)
+        let naive = test.naive()
+        let metrics = task.metrics(of: predicted, on: test)
+        var scoring = Scoring(test: .init(metrics), baselines: ["naive": .init(task.metrics(of: naive, on: test))],
+                              final: ["mae": metrics.mae, "rmse": metrics.rmse, "smape": metrics.smape, "mase": metrics.mase],
+                              curves: ["actual": test.firstStep(test.actuals()), "model": test.firstStep(predicted),
+                                       "naive": test.firstStep(naive)])
+        if spec.season > 1 {
+            let seasonal = test.seasonalNaive(period: spec.season)
+            scoring.baselines["seasonal_naive"] = .init(task.metrics(of: seasonal, on: test))
+            scoring.curves["seasonal naive"] = test.firstStep(seasonal)
+        }
+        return scoring
+    }
+
+    // MARK: a trained model
+
+    func mismatch(with a: ModelArchitecture) -> String? {
+        let fits = spec.outputCount == a.outputSize && spec.featureCount == a.inputSize && spec.lookback > spec.difference
+            && spec.normalizer.columnCount == spec.columns.count && a.vocabularySize == 0
+            && spec.categorical.map(\.values.count) == a.categoricalVocabularies
+            && spec.categorical.map(\.dimension) == a.categoricalDimensions
+            && (a.skipSteps == 0 || a.skipSteps == spec.steps)
+        return fits ? nil : "the forecasting schema does not fit the architecture"
+    }
+
+    var summary: SchemaSummary {
+        let n = spec.normalizer
+        var scaling = "scaling: \(spec.scaling.rawValue), difference \(spec.difference), global normalizer \(n.kind.rawValue)"
+        if n.kind != .none {
+            scaling += " (" + zip(spec.columns, zip(n.shift, n.scale))
+                .map { "\($0): shift \(formatNumber($1.0)), scale \(formatNumber($1.1))" }.joined(separator: "; ") + ")"
+        }
+        var lines = [
+            "schema: features \(spec.features.joined(separator: ",")), targets \(spec.targets.joined(separator: ",")), "
+                + "time column \(spec.timeColumn ?? "-"), lookback \(spec.lookback), horizon \(spec.horizon), season \(spec.season)",
+            scaling,
+        ]
+        if !spec.categorical.isEmpty { lines.append(categoricalLine(spec.categorical)) }
+        return SchemaSummary(lines: lines, fields: [
+            "schema": ["features": .strings(spec.features), "targets": .strings(spec.targets), "time_column": .optional(spec.timeColumn),
+                       "lookback": .int(spec.lookback), "horizon": .int(spec.horizon), "difference": .int(spec.difference),
+                       "season": .int(spec.season), "scaling": .string(spec.scaling.rawValue)],
+            "normalizer": ["kind": .string(n.kind.rawValue), "columns": .strings(spec.columns), "shift": .numbers(n.shift),
+                           "scale": .numbers(n.scale)],
+            "categorical": categoricalFields(spec.categorical),
+        ])
+    }
+
+    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
+        let forecaster = Forecaster(spec: spec, network: model.makeNetwork())
+        let table = try Table.load(path: dataPath, options: forecaster.tableOptions(options))
+        let raw = try forecaster.rawRows(table)
+        let n = table.rowCount
+        guard n >= spec.lookback + spec.horizon else {
+            throw DataError.unusable(source: table.source, reason: "\(n) rows hold no complete window of lookback \(spec.lookback) + horizon \(spec.horizon)")
+        }
+        let set = ForecastDataset(spec: spec, raw: raw, origins: Array(spec.lookback ... n - spec.horizon), codes: try forecaster.codes(table))
+        let predicted = set.predict(forecaster.network)
+        let C = spec.columns.count
+        let c0 = spec.columns.firstIndex(of: spec.targets[0])!
+        let scale = ForecastMetrics.scale((0 ..< n).map { Double(raw[$0 * C + c0]) }, end: n, season: spec.season)
+        func metrics(_ p: [Float]) -> MetricsReport.Scores { .init(set.metrics(of: p, scale: scale)) }
+        var baselines = ["naive": metrics(set.naive())]
+        if spec.season > 1 { baselines["seasonal_naive"] = metrics(set.seasonalNaive(period: spec.season)) }
+        return Scoring(test: metrics(predicted), baselines: baselines,
+                       curves: ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(set.naive())])
+    }
+
+    func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor {
+        Forecaster(spec: spec, network: model.makeNetwork())
+    }
+}
+
+/// `inspect`'s line for categorical covariates.
+func categoricalLine(_ columns: [CategoricalColumn]) -> String {
+    "categorical covariates: " + columns.map {
+        "\($0.name) (\($0.values.count - 1) training values + <unk>, embedding \($0.dimension))"
+    }.joined(separator: ", ")
+}
+
+/// `inspect --json`'s member for categorical covariates.
+func categoricalFields(_ columns: [CategoricalColumn]) -> JSONValue {
+    .array(columns.map { ["name": .string($0.name), "values": .strings($0.values), "dimension": .int($0.dimension)] })
+}

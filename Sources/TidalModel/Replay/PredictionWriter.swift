@@ -1,0 +1,89 @@
+import Foundation
+import TidalData
+
+/// Formats prediction lines the same way for `forecast`, `predict` and `replay`.
+public enum PredictionWriter {
+    /// Shortest text that reads back as the same `Float`.
+    public static func number(_ v: Float) -> String { v.isFinite ? "\(v)" : "nan" }
+
+    /// The CSV header: `row[,time],<columns>[,gap]`.
+    public static func header(_ columns: PredictionColumns, time: Bool, gap: Bool = false) -> String {
+        let names: [String]
+        switch columns {
+        case let .values(outputs): names = outputs
+        case let .classes(classes): names = ["label"] + classes.map { "p_\($0)" }
+        }
+        return (["row"] + (time ? ["time"] : []) + names + (gap ? ["gap"] : [])).joined(separator: ",") + "\n"
+    }
+
+    /// One prediction: named values, or (for classes) the logits turned into a label and probabilities.
+    public static func line(_ format: PredictionFormat, _ columns: PredictionColumns, row: Int, time: String?, values: [Float],
+                            gap: Bool?) -> String {
+        switch columns {
+        case let .values(names): return valuesLine(format, names: names, row: row, time: time, values: values, gap: gap)
+        case let .classes(classes): return classLine(format, classes: classes, row: row, time: time, logits: values, gap: gap)
+        }
+    }
+
+    /// The header of `forecast` for a forecasting spec.
+    public static func forecastHeader(spec: ForecastSpec, time: Bool, gap: Bool = false) -> String {
+        header(.values(spec.outputNames), time: time, gap: gap)
+    }
+
+    static func valuesLine(_ format: PredictionFormat, names: [String], row: Int, time: String?, values: [Float], gap: Bool?) -> String {
+        switch format {
+        case .csv:
+            var fields = ["\(row)"]
+            if let time { fields.append(csvField(time)) }
+            fields += values.map(number)
+            if let gap { fields.append(gap ? "1" : "0") }
+            return fields.joined(separator: ",") + "\n"
+        case .jsonl:
+            var parts = ["\"row\":\(row)"]
+            if let time { parts.append("\"time\":\(jsonString(time))") }
+            for (name, v) in zip(names, values) { parts.append("\(jsonString(name)):\(number(v))") }
+            if let gap { parts.append("\"gap\":\(gap)") }
+            return "{" + parts.joined(separator: ",") + "}\n"
+        }
+    }
+
+    /// Softmax of `logits` (max-shifted), then the most probable class and every probability.
+    static func classLine(_ format: PredictionFormat, classes: [String], row: Int, time: String?, logits: [Float], gap: Bool?) -> String {
+        let C = classes.count
+        let m = logits.max() ?? 0
+        var probs = logits.map { expf($0 - m) }
+        let sum = probs.reduce(0, +)
+        for c in 0 ..< C { probs[c] /= sum }
+        let best = probs.indices.max { probs[$0] < probs[$1] }!
+        switch format {
+        case .csv:
+            return (["\(row)"] + (time.map { [csvField($0)] } ?? []) + [csvField(classes[best])] + probs.map(number)
+                + (gap.map { [$0 ? "1" : "0"] } ?? [])).joined(separator: ",") + "\n"
+        case .jsonl:
+            let p = zip(classes, probs).map { "\(jsonString($0)):\(number($1))" }.joined(separator: ",")
+            let t = time.map { ",\"time\":\(jsonString($0))" } ?? ""
+            let g = gap.map { ",\"gap\":\($0)" } ?? ""
+            return "{\"row\":\(row)\(t),\"label\":\(jsonString(classes[best])),\"probabilities\":{\(p)}\(g)}\n"
+        }
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import TidalCore
+import TidalData
+import TidalNet
+
+/// One task's pipeline, from a training request to a row predictor.
+///
+/// Training: `prepare` loads and splits the data, fits the scaling on the training part and
+/// chooses data-dependent settings; the shared `Trainer.fit` loop trains; `score` compares the
+/// test predictions with the baselines. Afterwards the schema's pipeline checks model files
+/// (`mismatch`), scores new files (`evaluate`), describes itself (`summary`) and predicts row
+/// by row (`rowPredictor`).
+protocol TaskPipeline: Sendable {
+    /// The samples the trainer batches.
+    associatedtype Data: SampleSource
+
+    var schema: TaskSchema { get }
+    var task: TaskKind { get }
+    var input: TaskInput { get }
+
+    /// Loads, splits and prepares the datasets of a training run.
+    static func prepare(_ plan: TrainingPlan, observer: TrainingObserver?) throws -> PreparedTask<Self>
+    /// Loss (and accuracy or MAE) of `network` on `data`, after each epoch.
+    func evaluate(_ network: SequenceModel, on data: Data) -> Evaluation
+    /// The test scores beside the baselines on the same test samples.
+    func score(_ network: SequenceModel, _ prepared: PreparedTask<Self>) -> Scoring
+
+    /// Why this schema does not fit `architecture`, or nil when it does.
+    func mismatch(with architecture: ModelArchitecture) -> String?
+    /// What `inspect` shows.
+    var summary: SchemaSummary { get }
+    /// Scores `model` on every window or sample of a file.
+    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring
+    /// Predictions one row at a time (`replay`, `predict`).
+    func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor
+}
+
+/// The datasets and settings of one training run, ready for the trainer.
+struct PreparedTask<Pipeline: TaskPipeline> {
+    var pipeline: Pipeline
+    var architecture: ModelArchitecture
+    var train: Pipeline.Data
+    var validation: Pipeline.Data?
+    var test: Pipeline.Data?
+    /// The optimisation settings after the pipeline's own defaults (batch size, epochs, patience).
+    var training: TrainingConfiguration
+    var objective: Objective
+    /// Network steps per sample (the memory-gate initialisation spreads over them).
+    var steps: Int
+    /// The run's first output line.
+    var description: String
+    /// How settings were chosen, for the metrics JSON.
+    var choices: String?
+    /// Time labels of the test origins (forecasting with a time column).
+    var testTimes: [String]?
+}
+
+/// Test scores of a model and its baselines on the same samples.
+public struct Scoring: Sendable {
+    public var test: MetricsReport.Scores?
+    public var baselines: [String: MetricsReport.Scores]
+    /// The figures kept in the model file's metadata.
+    public var final: [String: Double]
+    /// Forecasting: one-step test predictions and actual values (model and baselines), for `forecast.svg`.
+    public var curves: [String: [Double]]
+
+    public init(test: MetricsReport.Scores?, baselines: [String: MetricsReport.Scores] = [:], final: [String: Double] = [:],
+                curves: [String: [Double]] = [:]) {
+        self.test = test
+        self.baselines = baselines
+        self.final = final
+        self.curves = curves
+    }
+}
+
+extension TaskPipeline {
+    /// The whole run: prepare, train with the shared loop, score, and package the model.
+    static func train(_ plan: TrainingPlan, observer: TrainingObserver?) throws -> TrainingOutcome {
+        let prepared = try prepare(plan, observer: observer)
+        let network = plan.makeNetwork(prepared.architecture, steps: prepared.steps)
+        observer?.started(description: prepared.description)
+        let pipeline = prepared.pipeline
+        let result = try Trainer(configuration: prepared.training, objective: prepared.objective)
+            .fit(network, on: prepared.train, validation: prepared.validation, test: prepared.test,
+                 evaluate: pipeline.evaluate, observer: observer, task: pipeline.task)
+        let scoring = pipeline.score(network, prepared)
+        let report = MetricsReport(task: pipeline.task, cell: plan.cell, result: result, test: scoring.test,
+                                   baselines: scoring.baselines, parameters: network.parameterCount, choices: prepared.choices)
+        let model = TrainedModel(schema: pipeline.schema, architecture: prepared.architecture, network: network,
+                                 metadata: TrainingMetadata(plan, result: result, metrics: scoring.final))
+        return TrainingOutcome(model: model, result: result, report: report, forecastCurves: scoring.curves,
+                               testTimes: prepared.testTimes)
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import TidalCore
+import TidalData
+import TidalNet
+
+/// What to train, as plain values. Every field a caller leaves `nil` gets the library's default
+/// for the task (`resolved()`), so a Swift program and `tidal train` with the same flags omitted
+/// train the same model.
+///
+/// ```swift
+/// var request = TrainingRequest(dataPath: "SampleSeries/airline.csv")
+/// request.lookback = 24
+/// request.season = 12
+/// let outcome = try Training.run(request)
+/// ```
+public struct TrainingRequest: Sendable {
+    // MARK: data
+
+    /// What the model predicts.
+    public var task: TaskKind = .forecast
+    /// The training data: a CSV file.
+    public var dataPath: String
+    /// A separate test file (UCR ships one), or nil to split the data file.
+    public var testPath: String?
+    /// How the CSV files are read.
+    public var table = TableOptions()
+    /// Whole-sample layout for classify and regress.
+    public var format: SampleSet.Format = .ucr
+    /// Forecasting: the columns to forecast. Empty: a column named `value`, else the only numeric column.
+    public var targets: [String] = []
+    /// Input columns (forecasting and series windows). Empty: the targets (forecasting), or every
+    /// numeric column but the label (series windows).
+    public var features: [String] = []
+    /// Text columns used as categorical covariates (an embedding each).
+    public var categorical: [String] = []
+    /// Classification: the label column of text documents or of a labelled series.
+    public var labelColumn: String?
+    /// Text classification: the document column.
+    public var textColumn: String?
+
+    // MARK: windows and split
+
+    /// Rows per window (forecasting and series windows). Nil: two seasons, or 24 rows without a season.
+    public var lookback: Int?
+    /// Values forecast per window (direct multi-step).
+    public var horizon = 1
+    /// Rows between successive window origins.
+    public var stride = 1
+    /// The last fraction of rows (or samples) is the test part, unless `testPath` is given.
+    public var testFraction = 0.2
+    /// The last fraction of the rows before the test part is the validation part.
+    public var valFraction = 0.0
+    /// Seasonal period for baselines and MASE (1 = none).
+    public var season = 1
+    /// Scaling; nil chooses (forecasting: by backtests; otherwise z-scores).
+    public var scaling: Scaling?
+    /// Forecasting: the differencing lag; nil chooses.
+    public var difference: Int?
+    /// Whole samples: time steps per network step; nil chooses (see `choosesPatch`).
+    public var patch: Int?
+    /// Whole samples without `patch`: true picks the patch length by cross-validation on the
+    /// training samples; false keeps the default (at most 64 network steps per sample), as
+    /// `compare` does so that every cell it trains reads the same input.
+    public var choosesPatch = true
+
+    // MARK: network
+
+    public var cell: CellKind = .lstm
+    public var hidden = 64
+    public var layers = 1
+    /// Dropout between stacked layers and on token embeddings. Nil: 0.5 for text, else 0.
+    public var dropout: Float?
+    /// Forecasting: the linear autoregressive skip (nil: on, off on differenced series).
+    public var skip: Bool?
+    /// How the gates that keep memory start (LSTM forget gate, GRU update gate).
+    public var gateInitialization: GateInitialization = .auto
+    /// Text: the most frequent training tokens kept.
+    public var vocabularySize = 20000
+    /// Text: tokens seen fewer times in training are `<unk>`.
+    public var minCount = 2
+    /// Text: tokens kept per document (the first ones).
+    public var maxLength = 100
+    /// Text: the size of each token's embedding vector.
+    public var embeddingDimension = 64
+
+    // MARK: optimisation
+
+    /// Nil: 100 for forecasting, 150 for whole samples, 20 for text.
+    public var epochs: Int?
+    /// Nil: 32 for forecasting and text; for whole samples 32, or an eighth of the training set when smaller (at least 8).
+    public var batchSize: Int?
+    /// Nil: 1e-3 for forecasting, 3e-3 for classification and regression.
+    public var learningRate: Float?
+    /// Nil: Adam for forecasting, AdamW otherwise.
+    public var optimizer: OptimizerKind?
+    /// Nil: 0 for forecasting (0.03 on differenced series), 0.01 otherwise.
+    public var weightDecay: Float?
+    /// Global gradient-norm clip; nil for none.
+    public var clip: Float? = 1
+    /// Early stopping on the validation part; nil: never (text: 3).
+    public var patience: Int?
+    /// Regression loss.
+    public var loss: RegressionLoss = .mse
+    public var seed: UInt64 = 0
+    /// Threads each batch is split across.
+    public var threads = 1
+    /// Record the gradient reaching each time step (`compare`'s vanishing-gradient plot).
+    public var tracksStepGradients = false
+    /// The creation time written into the model file; nil: now.
+    public var createdAt: Date?
+
+    /// A request to train on `dataPath` with every default.
+    public init(dataPath: String) { self.dataPath = dataPath }
+
+    /// The kind of input the request describes, from its columns and task.
+    public var input: TaskInput {
+        if textColumn != nil { return .text }
+        if labelColumn != nil && task == .classify { return .windows }
+        return task == .forecast ? .forecast : .samples
+    }
+
+    /// The request with every default filled in for its task.
+    /// - Throws: `DataError` when the default target needs the file and it cannot be read, or
+    ///   names no single column.
+    public func resolved() throws -> TrainingPlan {
+        let forecasting = task == .forecast, text = input == .text
+        var training = TrainingConfiguration()
+        training.epochs = epochs ?? (text ? 20 : forecasting ? 100 : 150)
+        training.batchSize = batchSize ?? 0
+        training.learningRate = learningRate ?? (forecasting ? 1e-3 : 3e-3)
+        training.optimizer = optimizer ?? (forecasting ? .adam : .adamw)
+        training.weightDecay = weightDecay ?? (forecasting ? 0 : 0.01)
+        training.clip = clip.flatMap { $0 > 0 ? $0 : nil }
+        training.patience = patience
+        training.seed = seed
+        training.threads = threads
+        training.tracksStepGradients = tracksStepGradients
+        var setup = ForecastSetup(targets: forecasting ? try resolvedTargets() : [])
+        setup.features = features
+        setup.lookback = lookback
+        setup.horizon = horizon
+        setup.stride = stride
+        setup.testFraction = testFraction
+        setup.valFraction = valFraction
+        setup.scaling = scaling
+        setup.difference = difference
+        setup.season = season
+        setup.categorical = categorical
+        var plan = TrainingPlan(request: self, forecast: setup, training: training)
+        plan.dropout = dropout ?? (text ? 0.5 : 0)
+        return plan
+    }
+
+    /// The targets to forecast: those given, else a column named `value`, else the only numeric column.
+    func resolvedTargets() throws -> [String] {
+        if !targets.isEmpty { return targets }
+        var options = table
+        options.inferTextColumns = true
+        options.missing = .keep
+        let probe = try Table.load(path: dataPath, options: options)
+        if probe.names.contains("value") { return ["value"] }
+        let numeric = zip(probe.names, probe.columns).compactMap { name, column -> String? in
+            if case .numeric = column { return name } else { return nil }
+        }
+        guard numeric.count == 1 else {
+            throw DataError.unusable(source: dataPath, reason: numeric.isEmpty
+                ? "no numeric column to forecast; name one with --target"
+                : "name the column to forecast with --target; the numeric columns are \(numeric.joined(separator: ", "))")
+        }
+        return numeric
+    }
+}
+
+/// The four kinds of input Tidal trains on; each has its own pipeline.
+public enum TaskInput: String, Sendable {
+    /// Windows of rows forecasting the next values (`ForecastSpec`).
+    case forecast
+    /// Whole samples, UCR or long layout, classified or regressed (`SampleSpec`).
+    case samples
+    /// Windows of a labelled series, classified (`SeriesWindowSpec`).
+    case windows
+    /// Text documents, classified (`TextSpec`).
+    case text
+}
+
+/// A request with every default resolved: what the pipelines read.
+public struct TrainingPlan: Sendable {
+    /// The request as the caller gave it.
+    public var request: TrainingRequest
+    /// Forecasting and window settings (the split fractions serve every task).
+    public var forecast: ForecastSetup
+    /// Optimisation settings. `batchSize` 0: the pipeline picks it for its set size.
+    public var training: TrainingConfiguration
+    /// Dropout between stacked layers and on token embeddings.
+    public var dropout: Float = 0
+
+    public var task: TaskKind { request.task }
+    public var cell: CellKind { request.cell }
+
+    /// A freshly initialised network (PyTorch's initialisation), then the gate-bias shift for `steps`.
+    func makeNetwork(_ architecture: ModelArchitecture, steps: Int) -> SequenceModel {
+        let network = SequenceModel(architecture, seed: training.seed)
+        var generator = SeededGenerator(seed: training.seed ^ 0xC4_0000)
+        request.gateInitialization.apply(to: network, steps: steps, generator: &generator)
+        return network
+    }
+
+    /// The network shape for `inputSize` numeric features per step and `outputSize` outputs.
+    func architecture(inputSize: Int, outputSize: Int, skipSteps: Int = 0, vocabularySize: Int = 0,
+                      categorical: [CategoricalColumn] = []) -> ModelArchitecture {
+        var a = ModelArchitecture(cell: request.cell, inputSize: inputSize, hiddenSize: request.hidden, layers: request.layers,
+                                  dropout: dropout, outputSize: outputSize, skipSteps: skipSteps, vocabularySize: vocabularySize)
+        a.categoricalVocabularies = categorical.map(\.values.count)
+        a.categoricalDimensions = categorical.map(\.dimension)
+        return a
+    }
+}
