@@ -159,9 +159,10 @@ final class CLITests: XCTestCase {
         let replay = try tidal(["replay", "--model", model], stdin: rows)
         XCTAssertEqual(replay.status, 0, replay.stderr)
         let lines = replay.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.first, "row,time,label,p_fault,p_ok")
+        XCTAssertEqual(lines.first, "row,time,label,p_fault,p_ok,gap")
         XCTAssertEqual(lines.count, 1 + 20 - 6 + 1)
         XCTAssertTrue(lines[1].hasPrefix("6,2024-01-01T05:00:00,"), String(lines[1]))
+        XCTAssertTrue(lines.dropFirst().allSatisfy { $0.hasSuffix(",0") }, "no gap without a rejected row")
         XCTAssertEqual(replay.stderr, "replay: 20 rows read, 15 predictions written, 0 rejected, 5 warming up\n")
     }
 

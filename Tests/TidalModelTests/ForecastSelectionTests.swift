@@ -6,26 +6,30 @@ import XCTest
 
 /// The automatic choice of forecast scaling, differencing, skip and weight decay.
 final class ForecastSelectionTests: XCTestCase {
-    func testDefaultsFollowTheDifferencing() {
+    func testDefaultsFollowTheDifferencing() throws {
         var request = TrainingRequest(dataPath: "s")
-        XCTAssertEqual(TrainingSession.forecastDefaults(difference: 0, request).skip, true)
-        XCTAssertEqual(TrainingSession.forecastDefaults(difference: 0, request).weightDecay, 0)
-        XCTAssertEqual(TrainingSession.forecastDefaults(difference: 12, request).skip, false)
-        XCTAssertEqual(TrainingSession.forecastDefaults(difference: 1, request).weightDecay, 0.03)
+        request.targets = ["v"]
+        var plan = try request.resolved()
+        XCTAssertEqual(ForecastPipeline.defaults(difference: 0, plan).skip, true)
+        XCTAssertEqual(ForecastPipeline.defaults(difference: 0, plan).weightDecay, 0)
+        XCTAssertEqual(ForecastPipeline.defaults(difference: 12, plan).skip, false)
+        XCTAssertEqual(ForecastPipeline.defaults(difference: 1, plan).weightDecay, 0.03)
         // What the user set is kept whatever the differencing.
-        request.skip = true
-        request.weightDecay = 0.5
-        XCTAssertEqual(TrainingSession.forecastDefaults(difference: 12, request).skip, true)
-        XCTAssertEqual(TrainingSession.forecastDefaults(difference: 0, request).weightDecay, 0.5)
+        plan.request.skip = true
+        plan.request.weightDecay = 0.5
+        XCTAssertEqual(ForecastPipeline.defaults(difference: 12, plan).skip, true)
+        XCTAssertEqual(ForecastPipeline.defaults(difference: 0, plan).weightDecay, 0.5)
     }
 
-    func testCandidatesAreNarrowedByTheFlagsGiven() {
-        let request = TrainingRequest(dataPath: "s")
+    func testCandidatesAreNarrowedByTheFlagsGiven() throws {
+        var request = TrainingRequest(dataPath: "s")
+        request.targets = ["v"]
+        let plan = try request.resolved()
         var setup = ForecastSetup(targets: ["v"])
         setup.season = 12
-        func names() -> [String] { TrainingSession.forecastCandidates(setup, request).map(\.name) }
+        func names() -> [String] { ForecastSettingSearch.candidates(setup, plan).map(\.name) }
         XCTAssertEqual(names(), ["window/d0", "zscore/d12"])
-        XCTAssertEqual(TrainingSession.forecastCandidates(setup, request).map(\.skip), [true, false])
+        XCTAssertEqual(ForecastSettingSearch.candidates(setup, plan).map(\.skip), [true, false])
         setup.difference = 1
         XCTAssertEqual(names(), ["window/d1", "zscore/d1"])
         setup.scaling = .minmax
@@ -49,13 +53,20 @@ final class ForecastSelectionTests: XCTestCase {
 
     func request(_ path: String) -> TrainingRequest {
         var request = TrainingRequest(dataPath: path)
-        request.forecast = ForecastSetup(targets: ["value"])
-        request.forecast.lookback = 24
-        request.forecast.season = 12
+        request.targets = ["value"]
+        request.lookback = 24
+        request.season = 12
         request.hidden = 4
-        request.training.epochs = 3
-        request.training.batchSize = 16
+        request.epochs = 3
+        request.batchSize = 16
         return request
+    }
+
+    func select(_ path: String, _ request: TrainingRequest) throws -> ForecastSelection? {
+        var options = TableOptions()
+        options.numericColumns = ["value"]
+        let plan = try request.resolved()
+        return try ForecastSettingSearch(table: Table.load(path: path, options: options), setup: plan.forecast, plan: plan, observer: nil).run()
     }
 
     func testSmallTrainingPartsAreBacktestedWithoutLookingAtTheTestPart() throws {
@@ -63,18 +74,16 @@ final class ForecastSelectionTests: XCTestCase {
         // 120 rows: training rows 0 ..< 96. The second file's test part is wild; the choice must not change.
         let tame = try writeSeries(dir, rows: 120, clean: 120, name: "tame.csv")
         let wild = try writeSeries(dir, rows: 120, clean: 96, name: "wild.csv")
-        var options = TableOptions()
-        options.numericColumns = ["value"]
         let r = request(tame)
-        let a = try XCTUnwrap(TrainingSession.selectForecastSettings(table: Table.load(path: tame, options: options), setup: r.forecast, request: r, observer: nil))
-        let b = try XCTUnwrap(TrainingSession.selectForecastSettings(table: Table.load(path: wild, options: options), setup: r.forecast, request: r, observer: nil))
+        let a = try XCTUnwrap(select(tame, r))
+        let b = try XCTUnwrap(select(wild, r))
         XCTAssertTrue(a.note.contains("rolling-origin evaluation on 3 folds"), a.note)
         XCTAssertTrue(a.note.contains("window/d0: ") && a.note.contains("zscore/d12: "), a.note)
         XCTAssertEqual(a.note, b.note)
         XCTAssertEqual(a.candidate, b.candidate)
         XCTAssertTrue((1 ... 3).contains(a.epochs))
         // Same seed, same choice.
-        XCTAssertEqual(try TrainingSession.selectForecastSettings(table: Table.load(path: tame, options: options), setup: r.forecast, request: r, observer: nil)?.note, a.note)
+        XCTAssertEqual(try select(tame, r)?.note, a.note)
     }
 
     func testAFoldSeesOnlyItsRows() throws {
@@ -83,7 +92,7 @@ final class ForecastSelectionTests: XCTestCase {
         var options = TableOptions()
         options.numericColumns = ["value"]
         let table = try Table.load(path: path, options: options)
-        var setup = request(path).forecast
+        var setup = try request(path).resolved().forecast
         setup.rowLimit = 60
         setup.scaling = .zscore
         setup.difference = 0
@@ -97,14 +106,12 @@ final class ForecastSelectionTests: XCTestCase {
 
     func testLargeTrainingPartsUseOneValidationTail() throws {
         let dir = try TestPaths.temporaryDirectory(self)
-        let rows = TrainingSession.foldedSelectionWindowLimit + 400
+        let rows = ForecastSettingSearch.foldedWindowLimit + 400
         let path = try writeSeries(dir, rows: rows, clean: rows, name: "long.csv")
         var r = request(path)
-        r.training.epochs = 1
-        r.training.batchSize = 256
-        var options = TableOptions()
-        options.numericColumns = ["value"]
-        let choice = try XCTUnwrap(TrainingSession.selectForecastSettings(table: Table.load(path: path, options: options), setup: r.forecast, request: r, observer: nil))
+        r.epochs = 1
+        r.batchSize = 256
+        let choice = try XCTUnwrap(select(path, r))
         XCTAssertTrue(choice.note.hasPrefix("chosen on a validation tail of the training part (MAE window/d0: "), choice.note)
         XCTAssertTrue(choice.note.hasSuffix("refitted for 1 epochs"), choice.note)
     }

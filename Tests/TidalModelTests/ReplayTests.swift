@@ -8,7 +8,7 @@ final class ReplayTests: XCTestCase {
     func replay(_ text: String, chunkSize: Int, strict: Bool = false) throws -> (lines: [String], warnings: [String], counts: ReplayCounts) {
         let model = try SmallModel.forecaster()
         var lines: [String] = [], warnings: [String] = []
-        let engine = ReplayEngine(model: model, strict: strict, write: { lines.append($0) }, warn: { warnings.append($0) })
+        let engine = try ReplayEngine(model: model, strict: strict, write: { lines.append($0) }, warn: { warnings.append($0) })
         try engine.run(source: MemoryByteSource(text, name: "<stdin>", chunkSize: chunkSize))
         return (lines, warnings, engine.counts)
     }
@@ -16,7 +16,7 @@ final class ReplayTests: XCTestCase {
     func testReplayEqualsForecastAllForEveryChunkSize() throws {
         let text = try String(contentsOfFile: SmallModel.airline, encoding: .utf8)
         let model = try SmallModel.forecaster()
-        let forecaster = Forecaster(model)
+        let forecaster = try model.forecaster()
         let table = try Table.load(path: SmallModel.airline, options: { var o = TableOptions(); o.numericColumns = ["value"]; return o }())
         let expected = forecaster.predictAll(raw: try forecaster.rawRows(table)) // origins lookback … n, as forecast --all
         var generator = testGenerator(11)
@@ -39,14 +39,14 @@ final class ReplayTests: XCTestCase {
         var rows = try String(contentsOfFile: SmallModel.airline, encoding: .utf8).split(separator: "\n").map(String.init)
         rows.insert("1955-13,notanumber", at: 40)
         let (lines, warnings, counts) = try replay(rows.joined(separator: "\n") + "\n", chunkSize: 100)
-        XCTAssertEqual(warnings, ["<stdin>:41: row rejected: column \"value\": expected a number, found \"notanumber\""])
+        XCTAssertEqual(warnings, ["<stdin>:41:2: row rejected: column \"value\": expected a number, found \"notanumber\""])
         XCTAssertEqual(counts.read, counts.predicted + counts.warming + counts.rejected)
         XCTAssertEqual(counts.rejected, 1)
         // The 11 predictions whose 12-row window still reaches back past the bad row say so.
         let gaps = lines.dropFirst().map { $0.hasSuffix(",1\n") }
         XCTAssertEqual(gaps.filter { $0 }.count, 11)
         XCTAssertThrowsError(try replay(rows.joined(separator: "\n") + "\n", chunkSize: 100, strict: true)) { error in
-            XCTAssertEqual("\(error)", "<stdin>:41: row rejected: column \"value\": expected a number, found \"notanumber\"")
+            XCTAssertEqual("\(error)", "<stdin>:41:2: row rejected: column \"value\": expected a number, found \"notanumber\"")
         }
     }
 

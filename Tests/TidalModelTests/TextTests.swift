@@ -34,15 +34,16 @@ final class TextTests: XCTestCase {
         request.labelColumn = "label"
         request.hidden = 8
         request.embeddingDimension = 8
-        request.training.epochs = 3
-        request.training.batchSize = 8
-        let outcome = try TrainingSession.run(request, observer: nil)
+        request.epochs = 3
+        request.batchSize = 8
+        let outcome = try Training.run(request)
         let back = try ModelFile.decode(try ModelFile.encode(outcome.model), path: "t.tidal")
-        XCTAssertEqual(back.text, outcome.model.text)
-        XCTAssertEqual(back.text?.vocabulary.tokens.prefix(2), ["<pad>", "<unk>"])
+        XCTAssertEqual(back.schema, outcome.model.schema)
+        guard case let .text(spec) = back.schema else { return XCTFail("not a text model: \(back.schema)") }
+        XCTAssertEqual(spec.vocabulary.tokens.prefix(2), ["<pad>", "<unk>"])
         XCTAssertEqual(back.weights.first?.name, "embedding.weight")
         var lines: [String] = []
-        let engine = ReplayEngine(model: back, write: { lines.append($0) }, warn: { _ in })
+        let engine = try ReplayEngine(model: back, write: { lines.append($0) }, warn: { _ in })
         try engine.run(source: MemoryByteSource("text,label\n\"good film\",x\nbad\n", name: "<stdin>"))
         XCTAssertEqual(lines.first, "row,label,p_fresh,p_rotten\n")
         XCTAssertEqual(lines.count, 3)

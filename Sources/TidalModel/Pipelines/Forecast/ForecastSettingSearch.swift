@@ -61,7 +61,7 @@ struct ForecastSettingSearch {
 
     /// The settings to compare: per-window scaling on the level and z-scoring on seasonal (or
     /// lag-1) differences, narrowed by whatever the user fixed.
-    var candidates: [ForecastCandidate] {
+    static func candidates(_ setup: ForecastSetup, _ plan: TrainingPlan) -> [ForecastCandidate] {
         let season = max(1, setup.season)
         let pairs: [(Scaling, Int)]
         switch (setup.scaling, setup.difference) {
@@ -78,7 +78,7 @@ struct ForecastSettingSearch {
 
     /// - Returns: the winner, or nil when no candidate could be tried.
     func run() throws -> ForecastSelection? {
-        let candidates = self.candidates
+        let candidates = Self.candidates(setup, plan)
         let trainEnd = ChronologicalSplit(rowCount: table.rowCount, testFraction: setup.testFraction, valFraction: 0).trainEnd
         let folded = candidates.count > 1 && trainEnd - setup.resolvedLookback - setup.horizon + 1 <= Self.foldedWindowLimit
         var best: (score: Double, candidate: ForecastCandidate, epochs: Int?)?

@@ -57,17 +57,26 @@ struct PatchSearch {
             let (accuracy, loss) = try crossValidate(patch: patch, fold: fold)
             scores.append((patch, accuracy, loss))
         }
-        let best = scores.min { a, b in a.accuracy != b.accuracy ? a.accuracy > b.accuracy : a.loss < b.loss }!
-        // A conservative standard-error rule: the default stays unless another candidate beats it by
-        // more than two standard errors of the default's cross-validated accuracy. Folds this small
-        // are noisy, and their estimates are correlated (each pair of training sets shares half its samples).
+        let (chosen, standardError) = Self.decide(scores, sampleCount: set.count)
         let standard = scores[0]
-        let n = Double(set.count)
-        let standardError = max((standard.accuracy * (1 - standard.accuracy) / n).squareRoot(), 1 / n)
-        let chosen = best.accuracy - standard.accuracy > 2 * standardError ? best : standard
         let listed = scores.map { String(format: "patch %d: accuracy %.3f", $0.patch, $0.accuracy) }.joined(separator: ", ")
         return (chosen.patch, "patch chosen by \(Self.folds)-fold cross-validation on the training samples (\(listed); "
                 + String(format: "the default %d is kept unless beaten by more than two standard errors, 2 × %.3f)", standard.patch, standardError))
+    }
+
+    /// The winner among cross-validated `scores` (the default first), and the standard error used.
+    ///
+    /// A conservative standard-error rule: the default stays unless another candidate beats it by
+    /// more than two standard errors of the default's cross-validated accuracy. Folds this small
+    /// are noisy, and their estimates are correlated (each pair of training sets shares half its
+    /// samples). Among the others the highest accuracy wins, ties to the lower loss.
+    static func decide(_ scores: [(patch: Int, accuracy: Double, loss: Double)], sampleCount: Int)
+        -> (chosen: (patch: Int, accuracy: Double, loss: Double), standardError: Double) {
+        let best = scores.min { a, b in a.accuracy != b.accuracy ? a.accuracy > b.accuracy : a.loss < b.loss }!
+        let standard = scores[0]
+        let n = Double(sampleCount)
+        let standardError = max((standard.accuracy * (1 - standard.accuracy) / n).squareRoot(), 1 / n)
+        return (best.accuracy - standard.accuracy > 2 * standardError ? best : standard, standardError)
     }
 
     /// Accuracy and loss of `patch` on the held-out folds, pooled over every sample.
