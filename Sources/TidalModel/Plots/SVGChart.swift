@@ -53,7 +53,9 @@ public struct LineChart {
         func py(_ y: Double) -> Double { top + (1 - (transform(y) - yMin) / (yMax - yMin)) * plotH }
         func pyRaw(_ t: Double) -> Double { top + (1 - (t - yMin) / (yMax - yMin)) * plotH }
 
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        var s =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) "
+            + "\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         s += "<text x=\"\(width / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(escape(title))</text>\n"
         // grid and y ticks
@@ -73,7 +75,9 @@ public struct LineChart {
         }
         s += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"black\"/>\n"
         s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
-        s += "<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel + (logY ? " (log scale)" : "")))</text>\n"
+        s +=
+            "<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" "
+            + "text-anchor=\"middle\">\(escape(yLabel + (logY ? " (log scale)" : "")))</text>\n"
         // lines
         for (k, line) in series.enumerated() {
             let color = Self.palette[k % Self.palette.count]
@@ -94,7 +98,9 @@ public struct LineChart {
         for (k, line) in series.enumerated() {
             let y = top + 10 + Double(k) * 16
             let color = Self.palette[k % Self.palette.count]
-            s += "<line x1=\"\(f(left + plotW - 150))\" y1=\"\(f(y))\" x2=\"\(f(left + plotW - 128))\" y2=\"\(f(y))\" stroke=\"\(color)\" stroke-width=\"\(line.faint ? 1 : 2)\"/>\n"
+            s +=
+                "<line x1=\"\(f(left + plotW - 150))\" y1=\"\(f(y))\" x2=\"\(f(left + plotW - 128))\" y2=\"\(f(y))\" "
+                + "stroke=\"\(color)\" stroke-width=\"\(line.faint ? 1 : 2)\"/>\n"
             s += "<text x=\"\(f(left + plotW - 122))\" y=\"\(f(y + 4))\">\(escape(line.name))</text>\n"
         }
         s += "</svg>\n"
@@ -111,22 +117,32 @@ public func confusionSVG(_ matrix: [[Int]], classes: [String], title: String) ->
     let left = 110.0, top = 70.0
     let width = left + cell * Double(n) + 30, height = top + cell * Double(n) + 50
     let maxCount = max(1, matrix.flatMap { $0 }.max() ?? 1)
-    var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+    var s =
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" "
+        + "font-size=\"12\">\n"
     s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     s += "<text x=\"\(width / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(escape(title))</text>\n"
     s += "<text x=\"\(left + cell * Double(n) / 2)\" y=\"48\" text-anchor=\"middle\">predicted</text>\n"
     s += "<text transform=\"translate(16 \(top + cell * Double(n) / 2)) rotate(-90)\" text-anchor=\"middle\">actual</text>\n"
     for (j, name) in classes.enumerated() {
-        s += "<text x=\"\(left + cell * (Double(j) + 0.5))\" y=\"\(top - 6)\" text-anchor=\"middle\">\(escape(String(name.prefix(10))))</text>\n"
-        s += "<text x=\"\(left - 6)\" y=\"\(top + cell * (Double(j) + 0.5) + 4)\" text-anchor=\"end\">\(escape(String(name.prefix(14))))</text>\n"
+        s +=
+            "<text x=\"\(left + cell * (Double(j) + 0.5))\" y=\"\(top - 6)\" "
+            + "text-anchor=\"middle\">\(escape(String(name.prefix(10))))</text>\n"
+        s +=
+            "<text x=\"\(left - 6)\" y=\"\(top + cell * (Double(j) + 0.5) + 4)\" "
+            + "text-anchor=\"end\">\(escape(String(name.prefix(14))))</text>\n"
     }
     for i in 0 ..< n {
         for j in 0 ..< n {
             let v = matrix[i][j]
             let intensity = Double(v) / Double(maxCount)
             let shade = Int(255 - 200 * intensity)
-            s += "<rect x=\"\(left + cell * Double(j))\" y=\"\(top + cell * Double(i))\" width=\"\(cell)\" height=\"\(cell)\" fill=\"rgb(\(shade),\(shade),255)\" stroke=\"white\"/>\n"
-            s += "<text x=\"\(left + cell * (Double(j) + 0.5))\" y=\"\(top + cell * (Double(i) + 0.5) + 4)\" text-anchor=\"middle\" fill=\"\(intensity > 0.6 ? "white" : "black")\">\(v)</text>\n"
+            s +=
+                "<rect x=\"\(left + cell * Double(j))\" y=\"\(top + cell * Double(i))\" width=\"\(cell)\" height=\"\(cell)\" "
+                + "fill=\"rgb(\(shade),\(shade),255)\" stroke=\"white\"/>\n"
+            s +=
+                "<text x=\"\(left + cell * (Double(j) + 0.5))\" y=\"\(top + cell * (Double(i) + 0.5) + 4)\" text-anchor=\"middle\" "
+                + "fill=\"\(intensity > 0.6 ? "white" : "black")\">\(v)</text>\n"
         }
     }
     s += "</svg>\n"
@@ -134,7 +150,8 @@ public func confusionSVG(_ matrix: [[Int]], classes: [String], title: String) ->
 }
 
 func escape(_ text: String) -> String {
-    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+        of: ">", with: "&gt;")
 }
 
 /// Round tick positions ("nice numbers", Heckbert 1990).
@@ -150,8 +167,11 @@ enum NiceScale {
         guard x > 0 else { return 1 }
         let exponent = floor(log10(x)), fraction = x / pow(10, exponent)
         let niceFraction: Double
-        if round { niceFraction = fraction < 1.5 ? 1 : fraction < 3 ? 2 : fraction < 7 ? 5 : 10 }
-        else { niceFraction = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10 }
+        if round {
+            niceFraction = fraction < 1.5 ? 1 : fraction < 3 ? 2 : fraction < 7 ? 5 : 10
+        } else {
+            niceFraction = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10
+        }
         return niceFraction * pow(10, exponent)
     }
 

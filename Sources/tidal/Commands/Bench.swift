@@ -10,14 +10,14 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: training throughput, CSV ingest, replay latency.",
         discussion: """
-        Build with `swift build -c release` first: debug builds are 10–50× slower.
+            Build with `swift build -c release` first: debug builds are 10–50× slower.
 
-        Examples:
-          tidal bench train --config A --cell lstm --threads 2
-          tidal bench ingest --megabytes 200
-          tidal bench replay
-          tidal bench all --json
-        """,
+            Examples:
+              tidal bench train --config A --cell lstm --threads 2
+              tidal bench ingest --megabytes 200
+              tidal bench replay
+              tidal bench all --json
+            """,
         subcommands: [BenchTrain.self, BenchIngest.self, BenchReplay.self, BenchText.self, BenchAll.self]
     )
 }
@@ -62,9 +62,13 @@ func sgemmGigaflops(threads: Int) -> Double {
     var best = Double.infinity
     for _ in 0 ..< 5 {
         let start = monotonicSeconds()
-        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-            BLAS.gemm(m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
-        } } }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    BLAS.gemm(m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+                }
+            }
+        }
         best = min(best, monotonicSeconds() - start)
     }
     return 2 * Double(n * n * n) / best / 1e9
@@ -77,7 +81,8 @@ func printJSON(_ object: Any) {
 }
 
 struct BenchTrain: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train",
+    static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Windows per second of forward + backward + Adam step on generated data, achieved GFLOP/s and peak memory.")
 
     @Option(help: "A (I1 H64 L1 T48 B64), B (I8 H128 L2 T96 B32) or C (I1 H32 L1 T24 B256).")
@@ -93,10 +98,14 @@ struct BenchTrain: ParsableCommand {
 
     func run() throws {
         let result = BenchTrain.measure(config: config, cell: cell, threads: threads, seconds: seconds)
-        if json { printJSON(result) } else {
-            print(String(format: "train %@ %@, %d thread(s): %.0f windows/s, %.1f GFLOP/s, peak RSS %.1f MB; sgemm 1024³ %.1f GFLOP/s",
-                         config.rawValue, cell.rawValue, threads, result["windows_per_s"] as! Double, result["gflops"] as! Double,
-                         result["peak_rss_mb"] as! Double, result["sgemm_gflops"] as! Double))
+        if json {
+            printJSON(result)
+        } else {
+            print(
+                String(
+                    format: "train %@ %@, %d thread(s): %.0f windows/s, %.1f GFLOP/s, peak RSS %.1f MB; sgemm 1024³ %.1f GFLOP/s",
+                    config.rawValue, cell.rawValue, threads, result["windows_per_s"] as! Double, result["gflops"] as! Double,
+                    result["peak_rss_mb"] as! Double, result["sgemm_gflops"] as! Double))
         }
     }
 
@@ -112,20 +121,22 @@ struct BenchTrain: ParsableCommand {
         let ys = (0 ..< 8).map { _ in (0 ..< B).map { _ in Float(g.normal()) } }
         var gradient = [Float](repeating: 0, count: B)
         func step(_ i: Int) {
-            xs[i % 8].withUnsafeBufferPointer { x in ys[i % 8].withUnsafeBufferPointer { y in
-                if let parallel {
-                    _ = parallel.forwardBackward(x.baseAddress!, steps: T, batch: B, mask: nil, training: true) { out, d in
-                        RegressionLoss.mse.evaluate(prediction: out, target: y.baseAddress!, count: B, gradient: d)
-                    }
-                } else {
-                    gradient.withUnsafeMutableBufferPointer { d in
-                        model.zeroGradients()
-                        let out = model.forward(x.baseAddress!, steps: T, batch: B, training: true)
-                        _ = RegressionLoss.mse.evaluate(prediction: out, target: y.baseAddress!, count: B, gradient: d.baseAddress!)
-                        model.backward(d.baseAddress!)
+            xs[i % 8].withUnsafeBufferPointer { x in
+                ys[i % 8].withUnsafeBufferPointer { y in
+                    if let parallel {
+                        _ = parallel.forwardBackward(x.baseAddress!, steps: T, batch: B, mask: nil, training: true) { out, d in
+                            RegressionLoss.mse.evaluate(prediction: out, target: y.baseAddress!, count: B, gradient: d)
+                        }
+                    } else {
+                        gradient.withUnsafeMutableBufferPointer { d in
+                            model.zeroGradients()
+                            let out = model.forward(x.baseAddress!, steps: T, batch: B, training: true)
+                            _ = RegressionLoss.mse.evaluate(prediction: out, target: y.baseAddress!, count: B, gradient: d.baseAddress!)
+                            model.backward(d.baseAddress!)
+                        }
                     }
                 }
-            } }
+            }
             adam.step()
         }
         for i in 0 ..< 5 { step(i) }
@@ -140,13 +151,16 @@ struct BenchTrain: ParsableCommand {
         var forwardFlops = 0.0
         for l in 0 ..< L { forwardFlops += Double(T) * 2 * Double(cell.gateCount * H) * Double((l == 0 ? I : H) + H) }
         let gflops = rate * 3 * forwardFlops / 1e9
-        return ["config": config.rawValue, "cell": cell.rawValue, "threads": threads, "windows_per_s": rate, "gflops": gflops,
-                "peak_rss_mb": peakResidentMegabytes(), "sgemm_gflops": sgemmGigaflops(threads: threads)]
+        return [
+            "config": config.rawValue, "cell": cell.rawValue, "threads": threads, "windows_per_s": rate, "gflops": gflops,
+            "peak_rss_mb": peakResidentMegabytes(), "sgemm_gflops": sgemmGigaflops(threads: threads),
+        ]
     }
 }
 
 struct BenchIngest: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ingest",
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
         abstract: "MB/s and peak memory of reading a CSV of a time column and 8 numeric columns (generated, or --file).")
 
     @Option(help: "Size of the generated file in MB.")
@@ -158,10 +172,14 @@ struct BenchIngest: ParsableCommand {
 
     func run() throws {
         let result = try BenchIngest.measure(megabytes: megabytes, file: file)
-        if json { printJSON(result) } else {
-            print(String(format: "ingest %@: %.1f MB in %.2f s = %.1f MB/s, %d rows, peak RSS %.1f MB",
-                         result["file"] as! String, result["megabytes"] as! Double, result["seconds"] as! Double,
-                         result["mb_per_s"] as! Double, result["rows"] as! Int, result["peak_rss_mb"] as! Double))
+        if json {
+            printJSON(result)
+        } else {
+            print(
+                String(
+                    format: "ingest %@: %.1f MB in %.2f s = %.1f MB/s, %d rows, peak RSS %.1f MB",
+                    result["file"] as! String, result["megabytes"] as! Double, result["seconds"] as! Double,
+                    result["mb_per_s"] as! Double, result["rows"] as! Int, result["peak_rss_mb"] as! Double))
         }
     }
 
@@ -176,8 +194,10 @@ struct BenchIngest: ParsableCommand {
         let start = monotonicSeconds()
         let table = try Table.load(path: path)
         let elapsed = monotonicSeconds() - start
-        return ["file": file ?? "generated", "megabytes": size, "seconds": elapsed, "mb_per_s": size / elapsed,
-                "rows": table.rowCount, "columns": table.names.count, "peak_rss_mb": peakResidentMegabytes()]
+        return [
+            "file": file ?? "generated", "megabytes": size, "seconds": elapsed, "mb_per_s": size / elapsed,
+            "rows": table.rowCount, "columns": table.names.count, "peak_rss_mb": peakResidentMegabytes(),
+        ]
     }
 
     /// Writes `timestamp,c0..c7` rows of random decimals until the file holds `bytes` bytes.
@@ -210,7 +230,8 @@ struct BenchIngest: ParsableCommand {
 }
 
 struct BenchReplay: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "replay",
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
         abstract: "Rows per second and p50/p99 latency per row of replay (parse, scale, forward, format, write) for two LSTM shapes.")
 
     @Option(help: "Rows replayed per shape.")
@@ -222,11 +243,15 @@ struct BenchReplay: ParsableCommand {
 
     func run() throws {
         let results = try BenchReplay.measure(rows: rows, threads: threads)
-        if json { printJSON(results) } else {
+        if json {
+            printJSON(results)
+        } else {
             for r in results {
-                print(String(format: "replay lookback %d hidden %d × %d: %.0f rows/s, latency p50 %.1f µs, p99 %.1f µs",
-                             r["lookback"] as! Int, r["hidden"] as! Int, r["layers"] as! Int, r["rows_per_s"] as! Double,
-                             r["p50_us"] as! Double, r["p99_us"] as! Double))
+                print(
+                    String(
+                        format: "replay lookback %d hidden %d × %d: %.0f rows/s, latency p50 %.1f µs, p99 %.1f µs",
+                        r["lookback"] as! Int, r["hidden"] as! Int, r["layers"] as! Int, r["rows_per_s"] as! Double,
+                        r["p50_us"] as! Double, r["p99_us"] as! Double))
             }
         }
     }
@@ -235,18 +260,23 @@ struct BenchReplay: ParsableCommand {
         BLAS.setThreads(threads)
         var results: [[String: Any]] = []
         for (lookback, hidden, layers) in [(48, 64, 1), (96, 128, 2)] {
-            let spec = ForecastSpec(features: ["value"], targets: ["value"], timeColumn: "timestamp", lookback: lookback, horizon: 1,
-                                    difference: 0, scaling: .zscore, normalizer: Normalizer(kind: .zscore, shift: [0], scale: [1]), season: 1)
+            let spec = ForecastSpec(
+                features: ["value"], targets: ["value"], timeColumn: "timestamp", lookback: lookback, horizon: 1,
+                difference: 0, scaling: .zscore, normalizer: Normalizer(kind: .zscore, shift: [0], scale: [1]), season: 1)
             let architecture = ModelArchitecture(cell: .lstm, inputSize: 1, hiddenSize: hidden, layers: layers, outputSize: 1)
-            let model = TrainedModel(schema: .forecast(spec), architecture: architecture, network: SequenceModel(architecture, seed: 1),
-                                     metadata: TrainingMetadata(createdAt: "", dataFile: "", dataSHA256: "", seed: 1, epochs: 0, finalMetrics: [:], tidalVersion: TidalVersion.string))
+            let model = TrainedModel(
+                schema: .forecast(spec), architecture: architecture, network: SequenceModel(architecture, seed: 1),
+                metadata: TrainingMetadata(
+                    createdAt: "", dataFile: "", dataSHA256: "", seed: 1, epochs: 0, finalMetrics: [:], tidalVersion: TidalVersion.string))
             var text = "timestamp,value\n"
             for r in 0 ..< rows { text += "\(r),\(String(format: "%.4f", sin(Double(r) / 10)))\n" }
             let devNull = open("/dev/null", O_WRONLY)
             defer { close(devNull) }
-            let engine = try ReplayEngine(model: model, write: { line in
-                line.utf8CString.withUnsafeBufferPointer { _ = Foundation.write(devNull, $0.baseAddress, $0.count - 1) }
-            }, warn: { _ in })
+            let engine = try ReplayEngine(
+                model: model,
+                write: { line in
+                    line.utf8CString.withUnsafeBufferPointer { _ = Foundation.write(devNull, $0.baseAddress, $0.count - 1) }
+                }, warn: { _ in })
             var latencies: [Double] = []
             latencies.reserveCapacity(rows)
             // One chunk per row, as on a pipe: each row's time runs from its bytes arriving to its line written.
@@ -260,15 +290,18 @@ struct BenchReplay: ParsableCommand {
             let total = monotonicSeconds() - start
             latencies.sort()
             let p50 = latencies[latencies.count / 2] * 1e6, p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1e6
-            results.append(["lookback": lookback, "hidden": hidden, "layers": layers, "rows_per_s": Double(rows) / total,
-                            "p50_us": p50, "p99_us": p99, "threads": threads])
+            results.append([
+                "lookback": lookback, "hidden": hidden, "layers": layers, "rows_per_s": Double(rows) / total,
+                "p50_us": p50, "p99_us": p99, "threads": threads,
+            ])
         }
         return results
     }
 }
 
 struct BenchText: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "text",
+    static let configuration = CommandConfiguration(
+        commandName: "text",
         abstract: "Tokens per second of text classification: training (Embedding 64 → LSTM 64 → Linear, batch 32) and replay of raw lines.")
 
     @Option(help: "Threads.")
@@ -278,10 +311,14 @@ struct BenchText: ParsableCommand {
 
     func run() throws {
         let r = try BenchText.measure(threads: threads)
-        if json { printJSON(r) } else {
-            print(String(format: "text: training %.0f tokens/s (%.0f documents/s); replay %.0f tokens/s (%.0f lines/s)",
-                         r["train_tokens_per_s"] as! Double, r["train_documents_per_s"] as! Double,
-                         r["replay_tokens_per_s"] as! Double, r["replay_lines_per_s"] as! Double))
+        if json {
+            printJSON(r)
+        } else {
+            print(
+                String(
+                    format: "text: training %.0f tokens/s (%.0f documents/s); replay %.0f tokens/s (%.0f lines/s)",
+                    r["train_tokens_per_s"] as! Double, r["train_documents_per_s"] as! Double,
+                    r["replay_tokens_per_s"] as! Double, r["replay_lines_per_s"] as! Double))
         }
     }
 
@@ -314,15 +351,19 @@ struct BenchText: ParsableCommand {
         let trainTokens = Double(tokens) * 0.9 * Double(outcome.result.epochsRun)
         let devNull = open("/dev/null", O_WRONLY)
         defer { close(devNull) }
-        let engine = try ReplayEngine(model: outcome.model, write: { line in
-            line.utf8CString.withUnsafeBufferPointer { _ = Foundation.write(devNull, $0.baseAddress, $0.count - 1) }
-        }, warn: { _ in })
+        let engine = try ReplayEngine(
+            model: outcome.model,
+            write: { line in
+                line.utf8CString.withUnsafeBufferPointer { _ = Foundation.write(devNull, $0.baseAddress, $0.count - 1) }
+            }, warn: { _ in })
         let start = monotonicSeconds()
         try engine.run(source: MemoryByteSource(csv, name: "bench"))
         let replaySeconds = monotonicSeconds() - start
-        return ["threads": threads, "train_tokens_per_s": trainTokens / outcome.result.seconds,
-                "train_documents_per_s": trainedDocuments / outcome.result.seconds,
-                "replay_tokens_per_s": Double(tokens) / replaySeconds, "replay_lines_per_s": Double(lines.count) / replaySeconds]
+        return [
+            "threads": threads, "train_tokens_per_s": trainTokens / outcome.result.seconds,
+            "train_documents_per_s": trainedDocuments / outcome.result.seconds,
+            "replay_tokens_per_s": Double(tokens) / replaySeconds, "replay_lines_per_s": Double(lines.count) / replaySeconds,
+        ]
     }
 }
 
@@ -341,15 +382,28 @@ struct BenchAll: ParsableCommand {
         for (config, cell) in [(BenchConfig.A, CellKind.lstm), (.B, .lstm), (.C, .lstm), (.A, .gru), (.A, .rnn)] {
             let r = BenchTrain.measure(config: config, cell: cell, threads: threads, seconds: 2)
             train.append(r)
-            if !json { print(String(format: "train %@ %@: %.0f windows/s, %.1f GFLOP/s", config.rawValue, cell.rawValue, r["windows_per_s"] as! Double, r["gflops"] as! Double)) }
+            if !json {
+                print(
+                    String(
+                        format: "train %@ %@: %.0f windows/s, %.1f GFLOP/s", config.rawValue, cell.rawValue, r["windows_per_s"] as! Double,
+                        r["gflops"] as! Double))
+            }
         }
         let replay = try BenchReplay.measure(rows: 5000, threads: threads)
         let text = try BenchText.measure(threads: threads)
         let ingest = try BenchIngest.measure(megabytes: megabytes, file: nil)
         if json {
-            printJSON(["train": train, "replay": replay, "text": text, "ingest": ingest, "threads": threads, "sgemm_gflops": sgemmGigaflops(threads: threads)])
+            printJSON([
+                "train": train, "replay": replay, "text": text, "ingest": ingest, "threads": threads,
+                "sgemm_gflops": sgemmGigaflops(threads: threads),
+            ])
         } else {
-            for r in replay { print(String(format: "replay lookback %d: p50 %.1f µs, p99 %.1f µs", r["lookback"] as! Int, r["p50_us"] as! Double, r["p99_us"] as! Double)) }
+            for r in replay {
+                print(
+                    String(
+                        format: "replay lookback %d: p50 %.1f µs, p99 %.1f µs", r["lookback"] as! Int, r["p50_us"] as! Double,
+                        r["p99_us"] as! Double))
+            }
             print(String(format: "ingest: %.1f MB/s, peak RSS %.1f MB", ingest["mb_per_s"] as! Double, ingest["peak_rss_mb"] as! Double))
         }
     }

@@ -10,20 +10,20 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train several cell types on identical splits, seed and budget; print their test metrics side by side.",
         discussion: """
-        Every cell reads the same input. For whole samples without --patch that is the default patch (at most 64
-        network steps per sample): the cross-validation over patch lengths that train runs is skipped here, because
-        it would hand each cell a different input (a vanilla RNN given 8 time steps per network step no longer needs
-        long memory), and the comparison is between the cells.
+            Every cell reads the same input. For whole samples without --patch that is the default patch (at most 64
+            network steps per sample): the cross-validation over patch lengths that train runs is skipped here, because
+            it would hand each cell a different input (a vanilla RNN given 8 time steps per network step no longer needs
+            long memory), and the comparison is between the cells.
 
-        With --plots: compare_loss.svg (every cell's training loss per epoch) and compare_gradients.svg (for each cell,
-        the norm of the gradient reaching each time step of the first layer, averaged over the last epoch: the picture
-        of vanishing gradients).
+            With --plots: compare_loss.svg (every cell's training loss per epoch) and compare_gradients.svg (for each cell,
+            the norm of the gradient reaching each time step of the first layer, averaged over the last epoch: the picture
+            of vanishing gradients).
 
-        Examples:
-          tidal synth recall --length 60 --lag 50 --samples 1200 --seed 7 > train.csv
-          tidal synth recall --length 60 --lag 50 --samples 400 --seed 8 > test.csv
-          tidal compare --cells rnn,gru,lstm --task classify --data train.csv --test test.csv --plots plots/
-        """
+            Examples:
+              tidal synth recall --length 60 --lag 50 --samples 1200 --seed 7 > train.csv
+              tidal synth recall --length 60 --lag 50 --samples 400 --seed 8 > test.csv
+              tidal compare --cells rnn,gru,lstm --task classify --data train.csv --test test.csv --plots plots/
+            """
     )
 
     @Option(help: "Comma-separated cells: lstm, gru, rnn, rnn-relu.")
@@ -64,38 +64,34 @@ struct Compare: ParsableCommand {
             }
             print(table(outcomes), terminator: "")
             if let metrics {
-                let results: [[String: Any]] = outcomes.map { cell, o in
-                    var test: [String: Any] = [:]
-                    if let t = o.report.test {
-                        for (k, v) in [("mae", t.mae), ("rmse", t.rmse), ("smape", t.smape), ("mase", t.mase), ("accuracy", t.accuracy), ("macro_f1", t.macroF1)] {
-                            if let v, v.isFinite { test[k] = v }
-                        }
-                    }
-                    return ["cell": cell.rawValue, "test": test, "train_seconds": o.result.seconds, "parameters": o.report.parameters,
-                            "epochs_run": o.result.epochsRun]
-                }
-                let data = try JSONSerialization.data(withJSONObject: ["results": results], options: [.prettyPrinted, .sortedKeys])
-                try data.write(to: URL(fileURLWithPath: metrics))
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(CompareReport(outcomes)).write(to: URL(fileURLWithPath: metrics))
             }
             if let plots { try writePlots(outcomes, to: plots) }
         }
     }
 
     func table(_ outcomes: [(CellKind, TrainingOutcome)]) -> String {
-        let classify = flags.task == .classify
-        var rows = [["cell", classify ? "test accuracy" : "test MAE", classify ? "macro-F1" : "test RMSE", "parameters", "epochs", "train s"]]
+        let classify = outcomes.contains { $0.1.report.test?.accuracy != nil }
+        var rows = [
+            ["cell", classify ? "test accuracy" : "test MAE", classify ? "macro-F1" : "test RMSE", "parameters", "epochs", "train s"]
+        ]
         for (cell, o) in outcomes {
             let t = o.report.test
-            rows.append([cell.rawValue, SummaryTable.format(classify ? t?.accuracy : t?.mae), SummaryTable.format(classify ? t?.macroF1 : t?.rmse),
-                         "\(o.report.parameters)", "\(o.result.epochsRun)", String(format: "%.1f", o.result.seconds)])
+            rows.append([
+                cell.rawValue, SummaryTable.format(classify ? t?.accuracy : t?.mae), SummaryTable.format(classify ? t?.macroF1 : t?.rmse),
+                "\(o.report.parameters)", "\(o.result.epochsRun)", String(format: "%.1f", o.result.seconds),
+            ])
         }
         return TextTable.render(rows)
     }
 
     func writePlots(_ outcomes: [(CellKind, TrainingOutcome)], to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let loss = LineChart(title: "Training loss per epoch", xLabel: "epoch", yLabel: "training loss",
-                             series: outcomes.map { .init(name: $0.0.rawValue, values: $0.1.result.history.map(\.trainLoss)) })
+        let loss = LineChart(
+            title: "Training loss per epoch", xLabel: "epoch", yLabel: "training loss",
+            series: outcomes.map { .init(name: $0.0.rawValue, values: $0.1.result.history.map(\.trainLoss)) })
         try loss.svg().write(toFile: directory + "/compare_loss.svg", atomically: true, encoding: .utf8)
         var series: [LineChart.Series] = []
         var longest = 0
@@ -104,10 +100,41 @@ struct Compare: ParsableCommand {
             longest = max(longest, norms.count)
             series.append(.init(name: cell.rawValue, values: norms))
         }
-        var chart = LineChart(title: "Gradient reaching each time step (last epoch)", xLabel: "steps before the end of the sequence",
-                              yLabel: "‖dLoss/dh_t‖", series: series)
+        var chart = LineChart(
+            title: "Gradient reaching each time step (last epoch)", xLabel: "steps before the end of the sequence",
+            yLabel: "‖dLoss/dh_t‖", series: series)
         chart.xValues = (0 ..< longest).map(Double.init)
         chart.logY = true
         try chart.svg().write(toFile: directory + "/compare_gradients.svg", atomically: true, encoding: .utf8)
+    }
+}
+
+/// `compare --metrics`: every cell's test scores, training time, size and epochs.
+struct CompareReport: Encodable {
+    struct Cell: Encodable {
+        var cell: String
+        /// The finite test metrics by name (`mae`, `rmse`, `smape`, `mase`, `accuracy`, `macro_f1`).
+        var test: [String: Double]
+        var trainSeconds: Double
+        var parameters: Int
+        var epochsRun: Int
+
+        enum CodingKeys: String, CodingKey {
+            case cell, test, trainSeconds = "train_seconds", parameters, epochsRun = "epochs_run"
+        }
+    }
+
+    var results: [Cell]
+
+    init(_ outcomes: [(CellKind, TrainingOutcome)]) {
+        results = outcomes.map { cell, o in
+            var test: [String: Double] = [:]
+            if let t = o.report.test {
+                let figures = [("mae", t.mae), ("rmse", t.rmse), ("smape", t.smape), ("mase", t.mase), ("accuracy", t.accuracy), ("macro_f1", t.macroF1)]
+                for case let (name, value?) in figures where value.isFinite { test[name] = value }
+            }
+            return Cell(cell: cell.rawValue, test: test, trainSeconds: o.result.seconds, parameters: o.report.parameters,
+                        epochsRun: o.result.epochsRun)
+        }
     }
 }

@@ -7,14 +7,14 @@ struct Describe: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print per-column statistics of a CSV file and how many windows a split gives.",
         discussion: """
-        Numeric columns: count, missing, min, max, mean, std (sample, n − 1). Text columns: count,
-        missing (empty cells) and distinct values. The time column is checked for increasing order.
+            Numeric columns: count, missing, min, max, mean, std (sample, n − 1). Text columns: count,
+            missing (empty cells) and distinct values. The time column is checked for increasing order.
 
-        Examples:
-          tidal describe SampleSeries/airline.csv
-          tidal describe SampleSeries/airline.csv --lookback 24 --horizon 12
-          tail -n 500 sensor.csv | tidal describe -
-        """
+            Examples:
+              tidal describe SampleSeries/airline.csv
+              tidal describe SampleSeries/airline.csv --lookback 24 --horizon 12
+              tail -n 500 sensor.csv | tidal describe -
+            """
     )
 
     @Argument(help: "CSV file, or - for standard input.")
@@ -49,9 +49,11 @@ struct DescribeReport {
                 var stats = RunningStatistics()
                 v.withUnsafeBufferPointer { stats.add(contentsOf: $0) }
                 let missing = v.count - stats.count
-                rows.append([name, "numeric", "\(stats.count)", "\(missing)",
-                             stats.count > 0 ? format(stats.minimum) : "-", stats.count > 0 ? format(stats.maximum) : "-",
-                             stats.count > 0 ? format(stats.mean) : "-", stats.count > 1 ? format(stats.sampleVariance.squareRoot()) : "-"])
+                rows.append([
+                    name, "numeric", "\(stats.count)", "\(missing)",
+                    stats.count > 0 ? format(stats.minimum) : "-", stats.count > 0 ? format(stats.maximum) : "-",
+                    stats.count > 0 ? format(stats.mean) : "-", stats.count > 1 ? format(stats.sampleVariance.squareRoot()) : "-",
+                ])
             case let .text(v):
                 let missing = v.filter(\.isEmpty).count
                 rows.append([name, "text (\(Set(v).count) distinct)", "\(v.count - missing)", "\(missing)", "-", "-", "-", "-"])
@@ -60,11 +62,15 @@ struct DescribeReport {
         out += TextTable.render(rows)
         let n = table.rowCount
         let split = ChronologicalSplit(rowCount: n, testFraction: windows.testFraction, valFraction: windows.valFraction)
-        out += "split: train rows 0..<\(split.trainEnd), validation rows \(split.trainEnd)..<\(split.testStart), test rows \(split.testStart)..<\(n)\n"
+        out +=
+            "split: train rows 0..<\(split.trainEnd), validation rows \(split.trainEnd)..<\(split.testStart), "
+            + "test rows \(split.testStart)..<\(n)\n"
         if let lookback = windows.lookback {
             let spec = WindowSpec(lookback: lookback, horizon: windows.horizon, stride: windows.stride)
             let origins = WindowOrigins(split: split, spec: spec)
-            out += "windows (lookback \(lookback), horizon \(windows.horizon), stride \(windows.stride)): train \(origins.train.count), validation \(origins.validation.count), test \(origins.test.count)\n"
+            out +=
+                "windows (lookback \(lookback), horizon \(windows.horizon), stride \(windows.stride)): train \(origins.train.count), "
+                + "validation \(origins.validation.count), test \(origins.test.count)\n"
         }
         return out
     }

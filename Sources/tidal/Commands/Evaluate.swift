@@ -9,10 +9,10 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score a trained model on new data (every complete window, or every sample) beside the baselines.",
         discussion: """
-        Examples:
-          tidal evaluate --model airline.tidal --data SampleSeries/airline.csv
-          tidal evaluate --model italy.tidal --data SampleSeries/ItalyPowerDemand_TEST.csv --metrics eval.json
-        """
+            Examples:
+              tidal evaluate --model airline.tidal --data SampleSeries/airline.csv
+              tidal evaluate --model italy.tidal --data SampleSeries/ItalyPowerDemand_TEST.csv --metrics eval.json
+            """
     )
 
     @Option(help: "A model file written by `tidal train --out`.")
@@ -34,8 +34,9 @@ struct Evaluate: ParsableCommand {
             let trained = try ModelFile.read(model)
             let scoring = try trained.evaluate(dataPath: data, options: csv.tableOptions())
             let report = MetricsReport(evaluating: trained, scoring: scoring)
-            let outcome = TrainingOutcome(model: trained, result: TrainingResult(history: [], bestEpoch: 0, seconds: 0), report: report,
-                                          forecastCurves: scoring.curves, testTimes: nil)
+            let outcome = TrainingOutcome(
+                model: trained, result: TrainingResult(history: [], bestEpoch: 0, seconds: 0), report: report,
+                forecastCurves: scoring.curves, testTimes: nil)
             print(SummaryTable.render(outcome), terminator: "")
             if let metrics { try report.json().write(to: URL(fileURLWithPath: metrics)) }
             if let plots { try PlotWriter.write(outcome, to: plots) }

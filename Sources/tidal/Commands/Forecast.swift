@@ -9,13 +9,13 @@ struct Forecast: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast the next values after the last row of a CSV file (or after every complete window with --all).",
         discussion: """
-        Output: a header `row,time,<target>_h1,…,<target>_hH` (`row` = the 1-based data row the window ends at;
-        `time` = that row's time value, when the file has a time column), then one line per window.
+            Output: a header `row,time,<target>_h1,…,<target>_hH` (`row` = the 1-based data row the window ends at;
+            `time` = that row's time value, when the file has a time column), then one line per window.
 
-        Examples:
-          tidal forecast --model airline.tidal --data SampleSeries/airline.csv
-          tidal forecast --model airline.tidal --data SampleSeries/airline.csv --all > predictions.csv
-        """
+            Examples:
+              tidal forecast --model airline.tidal --data SampleSeries/airline.csv
+              tidal forecast --model airline.tidal --data SampleSeries/airline.csv --all > predictions.csv
+            """
     )
 
     @Option(help: "A model file written by `tidal train --out`.")
@@ -40,7 +40,8 @@ struct Forecast: ParsableCommand {
             if !all { results = [results.last!] }
             var out = output == .csv ? PredictionWriter.forecastHeader(spec: forecaster.spec, time: table.time != nil) : ""
             for (origin, values) in results {
-                out += PredictionWriter.line(output, forecaster.columns, row: origin, time: table.time?[origin - 1], values: values, gap: nil)
+                out += PredictionWriter.line(
+                    output, forecaster.columns, row: origin, time: table.time?[origin - 1], values: values, gap: nil)
             }
             FileHandle.standardOutput.write(Data(out.utf8))
         }

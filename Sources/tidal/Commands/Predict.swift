@@ -7,14 +7,15 @@ import TidalModel
 /// `tidal predict`: a class (and every class probability) for each row of a file.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Classify every row of a CSV file with a text or UCR-row classifier: `row,label,p_<class>…` on stdout.",
+        abstract: "Predict every row of a CSV file: `row,label,p_<class>…` for classifiers, `row,prediction` for regressors.",
         discussion: """
-        The same arithmetic as `tidal replay`, on a whole file. For forecasting models use `tidal forecast --all`.
+            The same reader, rules and arithmetic as `tidal replay`, on a whole file (a forecasting model gives replay's columns;
+            `tidal forecast --all` is the usual way there). Bad rows are reported on stderr and the exit status is then 1.
 
-        Examples:
-          tidal predict --model sentiment.tidal --data reviews.csv
-          tidal predict --model italy.tidal --data SampleSeries/ItalyPowerDemand_TEST.csv --output jsonl
-        """
+            Examples:
+              tidal predict --model sentiment.tidal --data reviews.csv
+              tidal predict --model italy.tidal --data SampleSeries/ItalyPowerDemand_TEST.csv --output jsonl
+            """
     )
 
     @Option(help: "A classification model file.")
@@ -32,12 +33,10 @@ struct Predict: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let trained = try ModelFile.read(model)
-            guard trained.task != .forecast else {
-                throw ModelUseError.wrongTask(model: model, task: trained.task, needed: "a classifier or regressor", instead: "`tidal forecast --all`")
-            }
             let out = BufferedOutput()
-            let engine = try ReplayEngine(model: trained, format: output, hasHeader: !noHeader,
-                                      write: out.write, warn: { writeAll(2, "tidal: " + $0 + "\n") })
+            let engine = try ReplayEngine(
+                model: trained, format: output, hasHeader: !noHeader,
+                write: out.write, warn: { writeAll(2, "tidal: " + $0 + "\n") })
             try engine.run(source: FileByteSource(path: data))
             out.flush()
             if engine.counts.rejected > 0 { throw ExitCode(1) }

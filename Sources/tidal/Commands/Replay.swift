@@ -9,16 +9,16 @@ struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stream CSV rows from standard input through a model; each row's prediction is written (and flushed) at once.",
         discussion: """
-        Forecasting models keep a rolling window of the last --lookback rows and, from the lookback-th row on, print
-        `row,time,<target>_h1,…,gap` — the columns of `tidal forecast --all`, plus `gap` = 1 when the window spans a
-        rejected row. Classification models print `row,label,p_<class>…` for each UCR row.
-        A bad row is reported on stderr with its line and left out (or stops replay with --strict). At the end, or on
-        SIGINT/SIGTERM, one summary line on stderr accounts for every row: read = predicted + warming up + rejected.
+            Forecasting models keep a rolling window of the last --lookback rows and, from the lookback-th row on, print
+            `row,time,<target>_h1,…,gap` — the columns of `tidal forecast --all`, plus `gap` = 1 when the window spans a
+            rejected row. Classification models print `row,label,p_<class>…` for each UCR row.
+            A bad row is reported on stderr with its line and left out (or stops replay with --strict). At the end, or on
+            SIGINT/SIGTERM, one summary line on stderr accounts for every row: read = predicted + warming up + rejected.
 
-        Examples:
-          tidal replay --model airline.tidal < SampleSeries/airline.csv
-          tail -f /var/log/sensor.csv | tidal replay --model sensor.tidal --output jsonl
-        """
+            Examples:
+              tidal replay --model airline.tidal < SampleSeries/airline.csv
+              tail -f /var/log/sensor.csv | tidal replay --model sensor.tidal --output jsonl
+            """
     )
 
     @Option(help: "A model file written by `tidal train --out`.")
@@ -30,7 +30,9 @@ struct Replay: ParsableCommand {
     @Flag(help: "Stop with a non-zero exit at the first bad row.")
     var strict = false
 
-    @Flag(name: .customLong("no-header"), help: "Rows carry no header: columns in the model's order (time column first if the model has one).")
+    @Flag(
+        name: .customLong("no-header"), help: "Rows carry no header: columns in the model's order (time column first if the model has one)."
+    )
     var noHeader = false
 
     @Option(help: "Read rows from this file instead of standard input (- = stdin).")
@@ -39,8 +41,9 @@ struct Replay: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let trained = try ModelFile.read(model)
-            let engine = try ReplayEngine(model: trained, format: output, strict: strict, hasHeader: !noHeader,
-                                      write: { line in writeAll(1, line) }, warn: { line in writeAll(2, "tidal: " + line + "\n") })
+            let engine = try ReplayEngine(
+                model: trained, format: output, strict: strict, hasHeader: !noHeader,
+                write: { line in writeAll(1, line) }, warn: { line in writeAll(2, "tidal: " + line + "\n") })
             ReplaySignals.install()
             do {
                 try engine.run(source: FileByteSource(path: input)) { ReplaySignals.publish($0) }
@@ -89,7 +92,8 @@ enum ReplaySignals {
                 while k > 0 && n < 255 { k -= 1; buffer[n] = digits[k]; n += 1 }
             }
             put("tidal: replay: "); put(ReplaySignals.read); put(" rows read, "); put(ReplaySignals.predicted)
-            put(" predictions written, "); put(ReplaySignals.rejected); put(" rejected, "); put(ReplaySignals.warming); put(" warming up (interrupted)\n")
+            put(" predictions written, "); put(ReplaySignals.rejected); put(" rejected, "); put(ReplaySignals.warming);
+            put(" warming up (interrupted)\n")
             buffer.withUnsafeBytes { _ = Foundation.write(2, $0.baseAddress, n) }
             _exit(128 + signal)
         }

@@ -8,16 +8,17 @@ struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate standard synthetic tasks (seeded) as CSV on stdout.",
         discussion: """
-        Examples:
-          tidal synth recall --length 60 --lag 50 --samples 1200 --classes 2 --seed 7 > recall_train.csv
-          tidal synth adding --length 50 --samples 2000 --seed 1 > adding.csv
-          tidal synth sensor --rows 2000 --seed 3 > sensor.csv
-        """,
+            Examples:
+              tidal synth recall --length 60 --lag 50 --samples 1200 --classes 2 --seed 7 > recall_train.csv
+              tidal synth adding --length 50 --samples 2000 --seed 1 > adding.csv
+              tidal synth sensor --rows 2000 --seed 3 > sensor.csv
+            """,
         subcommands: [Recall.self, Adding.self, Sensor.self]
     )
 
     struct Recall: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Long-memory classification (UCR wide format): a class-coding marker --lag steps before the end of noise.")
+        static let configuration = CommandConfiguration(
+            abstract: "Long-memory classification (UCR wide format): a class-coding marker --lag steps before the end of noise.")
         @Option(help: "Steps per sample.") var length: Int = 60
         @Option(help: "Steps from the marker to the end (1 … length).") var lag: Int = 50
         @Option(help: "Number of samples.") var samples: Int = 1000
@@ -37,7 +38,8 @@ struct Synth: ParsableCommand {
     }
 
     struct Adding: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The adding problem (long format sample,label,t,ch0,ch1) for --task regress --format long.")
+        static let configuration = CommandConfiguration(
+            abstract: "The adding problem (long format sample,label,t,ch0,ch1) for --task regress --format long.")
         @Option(help: "Steps per sample.") var length: Int = 50
         @Option(help: "Number of samples.") var samples: Int = 1000
         @Option(help: "Random seed.") var seed: UInt64 = 0
@@ -52,7 +54,8 @@ struct Synth: ParsableCommand {
     }
 
     struct Sensor: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A sensor-like hourly series: temperature, humidity, load, and a state column (ok/fault).")
+        static let configuration = CommandConfiguration(
+            abstract: "A sensor-like hourly series: temperature, humidity, load, and a state column (ok/fault).")
         @Option(help: "Number of rows (hours).") var rows: Int = 2000
         @Option(help: "Random seed.") var seed: UInt64 = 0
 

@@ -10,16 +10,16 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a recurrent model on a CSV file and report test metrics beside simple baselines.",
         discussion: """
-        Forecasting (default): windows of --lookback rows predict the next --horizon values of --target.
-        Classification: whole samples in UCR (label,t0,…) or long (sample,label,t,ch0,…) layout, windows of a
-        series labelled by --label, or text documents (--text with --label). Regression: one number per sample.
+            Forecasting (default): windows of --lookback rows predict the next --horizon values of --target.
+            Classification: whole samples in UCR (label,t0,…) or long (sample,label,t,ch0,…) layout, windows of a
+            series labelled by --label, or text documents (--text with --label). Regression: one number per sample.
 
-        Examples:
-          tidal train --data SampleSeries/airline.csv --target value --lookback 24 --season 12 --out airline.tidal
-          tidal train --task classify --data SampleSeries/ItalyPowerDemand_TRAIN.csv --test SampleSeries/ItalyPowerDemand_TEST.csv
-          tidal train --task classify --label state --lookback 12 --data SampleSeries/sensor.csv --out fault.tidal
-          tidal train --task classify --text text --label label --data reviews.csv --out sentiment.tidal
-        """
+            Examples:
+              tidal train --data SampleSeries/airline.csv --target value --lookback 24 --season 12 --out airline.tidal
+              tidal train --task classify --data SampleSeries/ItalyPowerDemand_TRAIN.csv --test SampleSeries/ItalyPowerDemand_TEST.csv
+              tidal train --task classify --label state --lookback 12 --data SampleSeries/sensor.csv --out fault.tidal
+              tidal train --task classify --text text --label label --data reviews.csv --out sentiment.tidal
+            """
     )
 
     @OptionGroup var flags: TrainingFlags
@@ -81,7 +81,7 @@ final class ConsoleObserver: TrainingObserver {
         if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         epochStart = Date()
         guard !quiet else { return }
-        print(EpochLine.render(r, of: total, task: task))
+        print(EpochLine.render(r, of: total))
         fflush(nil)
     }
 
@@ -95,7 +95,8 @@ final class ConsoleObserver: TrainingObserver {
         let eta = Double(count - index) / max(rate, 1e-9)
         let width = 30, filled = width * index / max(count, 1)
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(Data(String(format: "\r\u{1B}[Kepoch %d [%@] %d/%d  %.0f batches/s  ETA %.1fs", epoch, bar, index, count, rate, eta).utf8))
+        FileHandle.standardError.write(
+            Data(String(format: "\r\u{1B}[Kepoch %d [%@] %d/%d  %.0f batches/s  ETA %.1fs", epoch, bar, index, count, rate, eta).utf8))
     }
 
     func finish() {
@@ -103,53 +104,49 @@ final class ConsoleObserver: TrainingObserver {
     }
 }
 
-/// The textbook's epoch line.
+/// The textbook's epoch line: the figures the epoch record holds (accuracies for classifiers, the test MAE
+/// for forecasters and regressors).
 enum EpochLine {
-    static func render(_ r: EpochRecord, of total: Int, task: TaskKind) -> String {
+    static func render(_ r: EpochRecord, of total: Int) -> String {
         var parts = ["Epoch [\(r.epoch)/\(total)]", String(format: "Train Loss: %.4f", r.trainLoss)]
-        if task == .classify {
-            if let a = r.trainAccuracy { parts.append(String(format: "Train Acc: %.1f%%", 100 * a)) }
-            if let v = r.validation {
-                parts.append(String(format: "Val Loss: %.4f", v.loss))
-                if let a = v.accuracy { parts.append(String(format: "Val Acc: %.1f%%", 100 * a)) }
-            }
-            if let a = r.test?.accuracy { parts.append(String(format: "Test Acc: %.1f%%", 100 * a)) }
-        } else {
-            if let v = r.validation { parts.append(String(format: "Val Loss: %.4f", v.loss)) }
-            if let m = r.test?.mae { parts.append("Test MAE: \(formatMetric(m))") }
+        if let a = r.trainAccuracy { parts.append(String(format: "Train Acc: %.1f%%", 100 * a)) }
+        if let v = r.validation {
+            parts.append(String(format: "Val Loss: %.4f", v.loss))
+            if let a = v.accuracy { parts.append(String(format: "Val Acc: %.1f%%", 100 * a)) }
         }
+        if let a = r.test?.accuracy { parts.append(String(format: "Test Acc: %.1f%%", 100 * a)) }
+        if let m = r.test?.mae { parts.append("Test MAE: \(formatMetric(m))") }
         return parts.joined(separator: ", ")
     }
 }
 
-/// The model's test metrics beside the baselines on the same test samples.
+/// The model's test metrics beside the baselines on the same test samples: a column for every
+/// metric the scores hold, then a classifier's confusion matrix and per-class precision and recall.
 enum SummaryTable {
+    static let metrics: [(name: String, value: KeyPath<MetricsReport.Scores, Double?> & Sendable)] = [
+        ("accuracy", \.accuracy), ("macro-F1", \.macroF1), ("MAE", \.mae), ("RMSE", \.rmse), ("sMAPE %", \.smape), ("MASE", \.mase),
+    ]
+
     static func render(_ outcome: TrainingOutcome) -> String {
         let report = outcome.report
         guard let test = report.test else { return "no test part: nothing to score" }
-        var rows: [[String]]
-        if report.task == TaskKind.classify.rawValue {
-            rows = [["model", "accuracy", "macro-F1"]]
-            rows.append(["\(report.cell) (test)", format(test.accuracy), format(test.macroF1)])
-            for (name, b) in report.baselines.sorted(by: { $0.key < $1.key }) { rows.append([name, format(b.accuracy), format(b.macroF1)]) }
-            var out = TextTable.render(rows)
-            if let confusion = test.confusion, let classes = test.classes {
-                out += "\nconfusion (rows: actual, columns: predicted)\n"
-                var c = [[""] + classes]
-                for (i, row) in confusion.enumerated() { c.append([classes[i]] + row.map(String.init)) }
-                out += TextTable.render(c)
-                out += "\n" + TextTable.render([["class", "precision", "recall"]] + classes.indices.map { [classes[$0], format(test.precision?[$0]), format(test.recall?[$0])] })
-            }
-            return out
+        let baselines = report.baselines.sorted { $0.key < $1.key }
+        let shown = metrics.filter { metric in ([test] + baselines.map(\.value)).contains { $0[keyPath: metric.value] != nil } }
+        var rows = [["model"] + shown.map(\.name), ["\(report.cell) (test)"] + shown.map { format(test[keyPath: $0.value]) }]
+        for (name, b) in baselines { rows.append([name] + shown.map { format(b[keyPath: $0.value]) }) }
+        var out = TextTable.render(rows)
+        if let confusion = test.confusion, let classes = test.classes {
+            out += "\nconfusion (rows: actual, columns: predicted)\n"
+            var c = [[""] + classes]
+            for (i, row) in confusion.enumerated() { c.append([classes[i]] + row.map(String.init)) }
+            out += TextTable.render(c)
+            out +=
+                "\n"
+                + TextTable.render(
+                    [["class", "precision", "recall"]]
+                        + classes.indices.map { [classes[$0], format(test.precision?[$0]), format(test.recall?[$0])] })
         }
-        if report.task == TaskKind.regress.rawValue {
-            rows = [["model", "MAE", "RMSE"], ["\(report.cell) (test)", format(test.mae), format(test.rmse)]]
-            for (name, b) in report.baselines.sorted(by: { $0.key < $1.key }) { rows.append([name, format(b.mae), format(b.rmse)]) }
-            return TextTable.render(rows)
-        }
-        rows = [["model", "MAE", "RMSE", "sMAPE %", "MASE"], ["\(report.cell) (test)", format(test.mae), format(test.rmse), format(test.smape), format(test.mase)]]
-        for (name, b) in report.baselines.sorted(by: { $0.key < $1.key }) { rows.append([name, format(b.mae), format(b.rmse), format(b.smape), format(b.mase)]) }
-        return TextTable.render(rows)
+        return out
     }
 
     static func format(_ x: Double?) -> String { x.map(formatMetric) ?? "-" }

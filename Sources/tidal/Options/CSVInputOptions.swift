@@ -10,7 +10,9 @@ struct CSVInputOptions: ParsableArguments {
     @Option(help: "Field delimiter: ',' (default), ';' or 'tab'.")
     var delimiter: String = ","
 
-    @Option(name: .customLong("time-column"), help: "The time column (name or 0-based index). Default: a column named timestamp, time, date or ds.")
+    @Option(
+        name: .customLong("time-column"),
+        help: "The time column (name or 0-based index). Default: a column named timestamp, time, date or ds.")
     var timeColumn: String?
 
     @Option(help: "Missing values: error (default), ffill, linear or drop.")

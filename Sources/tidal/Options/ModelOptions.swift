@@ -26,13 +26,25 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Input column (repeatable). Default: the targets.")
     var features: [String] = []
 
-    @Option(help: "A text (or integer) column used as a categorical covariate (repeatable; forecasting and series-window classification): its values get a vocabulary from the training rows and an embedding joining the numeric features at every step.")
+    @Option(
+        help:
+            """
+            A text (or integer) column used as a categorical covariate (repeatable; forecasting and series-window classification): \
+            its values get a vocabulary from the training rows and an embedding joining the numeric features at every step.
+            """
+    )
     var categorical: [String] = []
 
     @Option(help: "Text classification: the column holding each document (with --task classify and --label).")
     var text: String?
 
-    @Option(help: "Classification: the class column — of text documents (with --text), or of a series whose windows of --lookback rows are classified by the label at their last row.")
+    @Option(
+        help:
+            """
+            Classification: the class column — of text documents (with --text), or of a series whose windows of --lookback rows are \
+            classified by the label at their last row.
+            """
+    )
     var label: String?
 
     @Option(name: .customLong("vocab-size"), help: "Text: the most frequent training tokens kept (ids 0 and 1 are <pad> and <unk>).")
@@ -74,13 +86,32 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Learning rate. Default: 1e-3 for forecasting, 3e-3 for whole samples.")
     var lr: Float?
 
-    @Option(name: .customLong("weight-decay"), help: "Weight decay (L2 for adam/sgd, decoupled for adamw). Default: 0 for forecasting (0.03 on differenced series), 0.01 for whole samples.")
+    @Option(
+        name: .customLong("weight-decay"),
+        help:
+            """
+            Weight decay (L2 for adam/sgd, decoupled for adamw). Default: 0 for forecasting (0.03 on differenced series), 0.01 for \
+            whole samples.
+            """
+    )
     var weightDecay: Float?
 
-    @Option(help: "Batch size. Default: 32 (forecasting); for whole samples 32, or an eighth of the training samples when that is smaller (at least 8).")
+    @Option(
+        help:
+            """
+            Batch size. Default: 32 (forecasting); for whole samples 32, or an eighth of the training samples when that is smaller \
+            (at least 8).
+            """
+    )
     var batch: Int?
 
-    @Option(help: "Time steps grouped into one network step for classify/regress (default: keeps samples within 64 steps; a classifier with up to 200,000 training values compares that with 8 steps and one step by 4-fold cross-validation).")
+    @Option(
+        help:
+            """
+            Time steps grouped into one network step for classify/regress (default: keeps samples within 64 steps; a classifier with \
+            up to 200,000 training values compares that with 8 steps and one step by 4-fold cross-validation).
+            """
+    )
     var patch: Int?
 
     @Option(help: "Training epochs (fewer with --patience).")
@@ -101,10 +132,18 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Train on differences of this lag (0, 1 or the season); forecasts are integrated back.")
     var difference: Int?
 
-    @Option(help: "Linear autoregressive skip from the window to the forecast (on or off; forecasting, default on, off on differenced series).")
+    @Option(
+        help: "Linear autoregressive skip from the window to the forecast (on or off; forecasting, default on, off on differenced series).")
     var skip: OnOff?
 
-    @Option(name: .customLong("gate-init"), help: "Memory-gate initialisation: auto (default: chrono above 32 steps), chrono (per-unit forget/update-gate biases spread over the sequence's time scales), pytorch (unchanged), or a number added to those biases.")
+    @Option(
+        name: .customLong("gate-init"),
+        help:
+            """
+            Memory-gate initialisation: auto (default: chrono above 32 steps), chrono (per-unit forget/update-gate biases spread \
+            over the sequence's time scales), pytorch (unchanged), or a number added to those biases.
+            """
+    )
     var gateInit: String = "auto"
 
     @Option(help: "Random seed (weights, shuffling, dropout).")
@@ -117,29 +156,41 @@ struct TrainingFlags: ParsableArguments {
     @OptionGroup var windows: WindowOptions
 
     func validate() throws {
-        if hidden < 1 || layers < 1 || (batch ?? 1) < 1 || (patch ?? 1) < 1 { throw ValidationError("--hidden, --layers and --batch must be at least 1") }
+        if hidden < 1 || layers < 1 || (batch ?? 1) < 1 || (patch ?? 1) < 1 {
+            throw ValidationError("--hidden, --layers and --batch must be at least 1")
+        }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let dropout, !(0 ..< 1).contains(dropout) { throw ValidationError("--dropout must lie in [0, 1)") }
-        if (dropout ?? 0) > 0 && layers == 1 && text == nil { throw ValidationError("--dropout acts between stacked layers (and on text embeddings); use --layers 2 or more") }
+        if (dropout ?? 0) > 0 && layers == 1 && text == nil {
+            throw ValidationError("--dropout acts between stacked layers (and on text embeddings); use --layers 2 or more")
+        }
         if let lr, lr <= 0 { throw ValidationError("--lr must be positive") }
         if season < 1 { throw ValidationError("--season must be at least 1") }
-        if patience != nil && windows.valFraction == 0 { throw ValidationError("--patience needs a validation part: add --val-fraction (e.g. 0.1)") }
-        if task == .forecast && test != nil { throw ValidationError("--test is for classify and regress; forecasting splits the series with --test-fraction") }
+        if patience != nil && windows.valFraction == 0 {
+            throw ValidationError("--patience needs a validation part: add --val-fraction (e.g. 0.1)")
+        }
+        if task == .forecast && test != nil {
+            throw ValidationError("--test is for classify and regress; forecasting splits the series with --test-fraction")
+        }
         if task != .forecast && (!target.isEmpty || (windows.lookback != nil && label == nil)) && text == nil {
-            throw ValidationError("--target and --lookback are for --task forecast; classify and regress read whole samples (--format ucr|long)")
+            throw ValidationError(
+                "--target and --lookback are for --task forecast; classify and regress read whole samples (--format ucr|long)")
         }
         if text != nil && task != .classify { throw ValidationError("--text needs --task classify") }
         if text != nil && label == nil { throw ValidationError("--text needs --label COL, the column holding each document's class") }
         if label != nil && task != .classify { throw ValidationError("--label needs --task classify") }
         if !categorical.isEmpty && !(task == .forecast || (task == .classify && label != nil && text == nil)) {
-            throw ValidationError("--categorical works with --task forecast and with classification of series windows (--task classify --label COL)")
+            throw ValidationError(
+                "--categorical works with --task forecast and with classification of series windows (--task classify --label COL)")
         }
         if vocabSize < 3 || minCount < 1 || maxLength < 1 || embeddingDim < 1 {
             throw ValidationError("--vocab-size must be ≥ 3, and --min-count, --max-length, --embedding-dim ≥ 1")
         }
         if let difference, difference < 0 { throw ValidationError("--difference must be 0, 1 or a seasonal lag") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if GateInitialization(argument: gateInit) == nil { throw ValidationError("--gate-init must be chrono, pytorch or a number, not '\(gateInit)'") }
+        if GateInitialization(argument: gateInit) == nil {
+            throw ValidationError("--gate-init must be chrono, pytorch or a number, not '\(gateInit)'")
+        }
     }
 
     /// The data path to read: standard input (`-`) is copied once into a temporary file, because

@@ -13,28 +13,48 @@ enum PlotWriter {
             try svg.write(toFile: (directory as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         var lossSeries = [LineChart.Series(name: "train loss", values: h.map(\.trainLoss))]
-        if h.contains(where: { $0.valLoss != nil }) { lossSeries.append(.init(name: "validation loss", values: h.map { $0.valLoss ?? .nan })) }
-        let classify = report.task == "classify"
-        try save("loss.svg", LineChart(title: "Loss per epoch (\(report.cell))", xLabel: "epoch",
-                                       yLabel: classify ? "cross-entropy" : "loss (scaled units)", series: lossSeries).svg())
+        if h.contains(where: { $0.valLoss != nil }) {
+            lossSeries.append(.init(name: "validation loss", values: h.map { $0.valLoss ?? .nan }))
+        }
+        let classify = h.contains { $0.trainAcc != nil }
+        try save(
+            "loss.svg",
+            LineChart(
+                title: "Loss per epoch (\(report.cell))", xLabel: "epoch",
+                yLabel: classify ? "cross-entropy" : "loss (scaled units)", series: lossSeries
+            ).svg())
         if !classify, h.contains(where: { $0.testMae != nil }) {
-            try save("test_mae.svg", LineChart(title: "Test MAE per epoch (original units)", xLabel: "epoch", yLabel: "MAE",
-                                               series: [.init(name: "test MAE", values: h.map { $0.testMae ?? .nan })]).svg())
+            try save(
+                "test_mae.svg",
+                LineChart(
+                    title: "Test MAE per epoch (original units)", xLabel: "epoch", yLabel: "MAE",
+                    series: [.init(name: "test MAE", values: h.map { $0.testMae ?? .nan })]
+                ).svg())
         }
         if classify {
             var acc = [LineChart.Series(name: "train accuracy", values: h.map { 100 * ($0.trainAcc ?? .nan) })]
-            if h.contains(where: { $0.valAcc != nil }) { acc.append(.init(name: "validation accuracy", values: h.map { 100 * ($0.valAcc ?? .nan) })) }
-            if h.contains(where: { $0.testAcc != nil }) { acc.append(.init(name: "test accuracy", values: h.map { 100 * ($0.testAcc ?? .nan) })) }
-            try save("accuracy.svg", LineChart(title: "Accuracy per epoch (\(report.cell))", xLabel: "epoch", yLabel: "accuracy %", series: acc).svg())
+            if h.contains(where: { $0.valAcc != nil }) {
+                acc.append(.init(name: "validation accuracy", values: h.map { 100 * ($0.valAcc ?? .nan) }))
+            }
+            if h.contains(where: { $0.testAcc != nil }) {
+                acc.append(.init(name: "test accuracy", values: h.map { 100 * ($0.testAcc ?? .nan) }))
+            }
+            try save(
+                "accuracy.svg",
+                LineChart(title: "Accuracy per epoch (\(report.cell))", xLabel: "epoch", yLabel: "accuracy %", series: acc).svg())
             if let confusion = report.test?.confusion, let classes = report.test?.classes {
                 try save("confusion.svg", confusionSVG(confusion, classes: classes, title: "Test confusion matrix"))
             }
         }
         let curves = outcome.forecastCurves
         if let actual = curves["actual"], let model = curves["model"] {
-            var series = [LineChart.Series(name: "actual", values: actual), LineChart.Series(name: "\(report.cell) one-step", values: model)]
+            var series = [
+                LineChart.Series(name: "actual", values: actual), LineChart.Series(name: "\(report.cell) one-step", values: model),
+            ]
             for name in ["naive", "seasonal naive"] { if let c = curves[name] { series.append(.init(name: name, values: c, faint: true)) } }
-            var chart = LineChart(title: "Test part: actual vs one-step forecast", xLabel: outcome.testTimes == nil ? "test window" : "time", yLabel: "value", series: series)
+            var chart = LineChart(
+                title: "Test part: actual vs one-step forecast", xLabel: outcome.testTimes == nil ? "test window" : "time", yLabel: "value",
+                series: series)
             chart.xTickLabels = outcome.testTimes
             try save("forecast.svg", chart.svg())
         }
