@@ -112,7 +112,7 @@ final class ModelFileTests: XCTestCase {
         var other = try SmallModel.forecaster()
         other.architecture.hiddenSize += 1
         XCTAssertThrowsError(try ModelFile.decode(try ModelFile.encode(other), path: "m.tidal")) { error in
-            XCTAssertTrue("\(error)".contains("has shape"), "\(error)")
+            XCTAssertTrue("\(error)".contains("inconsistent"), "\(error)")
         }
     }
 

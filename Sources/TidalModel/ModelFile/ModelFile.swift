@@ -131,12 +131,19 @@ public enum ModelFile {
         let document = Document(format: formatVersion, model: model, tensors: entries)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let json = Array(try encoder.encode(document))
+        var weights: [UInt8] = []
+        weights.reserveCapacity(offset)
+        for t in model.weights { for v in t.values { appendLE(v.bitPattern, to: &weights) } }
+        return try pack(description: Array(try encoder.encode(document)), weights: weights)
+    }
+
+    /// A file's bytes from its JSON description and weight bytes: payload, zstd frame, header.
+    static func pack(description json: [UInt8], weights: [UInt8]) throws -> [UInt8] {
         var payload: [UInt8] = []
-        payload.reserveCapacity(4 + json.count + offset)
+        payload.reserveCapacity(4 + json.count + weights.count)
         appendLE(UInt32(json.count), to: &payload)
         payload += json
-        for t in model.weights { for v in t.values { appendLE(v.bitPattern, to: &payload) } }
+        payload += weights
         let compressed = try ZstdCompressor().compress(payload)
         var header = magic
         appendLE(UInt16(formatVersion), to: &header)
@@ -152,79 +159,128 @@ public enum ModelFile {
         try decodeWithSizes(bytes, path: path).model
     }
 
-    /// Decodes, also returning the compressed and uncompressed payload sizes.
-    public static func decodeWithSizes(_ bytes: [UInt8], path: String) throws -> (model: TrainedModel, compressed: Int, uncompressed: Int) {
-        guard bytes.count >= magic.count, Array(bytes[0 ..< 8]) == magic else {
-            if bytes.count < magic.count, bytes == Array(magic.prefix(bytes.count)), !bytes.isEmpty {
-                throw ModelFileError.truncated(path: path, expected: headerSize, found: bytes.count)
+    /// What the 32-byte header says, checked against the file's size.
+    struct Header {
+        var version: Int
+        var payloadSize: Int
+        var compressedSize: Int
+
+        /// Checks magic, version, CRC, flags and sizes; `prefix` holds at least the file's first
+        /// bytes (all of them when the file is shorter than the header).
+        init(_ prefix: [UInt8], fileSize: Int, path: String) throws {
+            guard prefix.count >= magic.count, Array(prefix[0 ..< 8]) == magic else {
+                if prefix.count < magic.count, prefix == Array(magic.prefix(prefix.count)), !prefix.isEmpty {
+                    throw ModelFileError.truncated(path: path, expected: headerSize, found: fileSize)
+                }
+                throw ModelFileError.notAModel(path: path)
             }
-            throw ModelFileError.notAModel(path: path)
+            guard prefix.count >= 10 else { throw ModelFileError.truncated(path: path, expected: headerSize, found: fileSize) }
+            version = Int(readLE(prefix, 8, as: UInt16.self))
+            if version > formatVersion { throw ModelFileError.newerVersion(path: path, found: version, supported: formatVersion) }
+            guard prefix.count >= headerSize else { throw ModelFileError.truncated(path: path, expected: headerSize, found: fileSize) }
+            guard CRC32.checksum(prefix[0 ..< 28]) == readLE(prefix, 28, as: UInt32.self) else {
+                throw ModelFileError.damaged(path: path, reason: "header checksum mismatch")
+            }
+            guard version >= 1 else { throw ModelFileError.damaged(path: path, reason: "format version 0") }
+            let flags = readLE(prefix, 10, as: UInt16.self)
+            guard flags == 0 else { throw ModelFileError.damaged(path: path, reason: "header flags \(flags), this tidal knows none") }
+            // Sizes are compared as unsigned 64-bit values before any arithmetic, so no field can overflow.
+            let payload = readLE(prefix, 12, as: UInt64.self), compressed = readLE(prefix, 20, as: UInt64.self)
+            let available = UInt64(fileSize - headerSize)
+            if compressed > available {
+                throw ModelFileError.truncated(path: path, expected: compressed > UInt64(Int.max - headerSize) ? Int.max : headerSize + Int(compressed),
+                                               found: fileSize)
+            }
+            if compressed < available { throw ModelFileError.damaged(path: path, reason: "\(available - compressed) unexpected bytes after the payload") }
+            guard payload <= UInt64(maximumPayload) else {
+                throw ModelFileError.damaged(path: path, reason: "a payload of \(payload) bytes, more than the \(maximumPayload) a model can hold")
+            }
+            payloadSize = Int(payload)
+            compressedSize = Int(compressed)
         }
-        guard bytes.count >= 10 else { throw ModelFileError.truncated(path: path, expected: headerSize, found: bytes.count) }
-        let version = Int(readLE(bytes, 8, as: UInt16.self))
-        if version > formatVersion { throw ModelFileError.newerVersion(path: path, found: version, supported: formatVersion) }
-        guard bytes.count >= headerSize else { throw ModelFileError.truncated(path: path, expected: headerSize, found: bytes.count) }
-        guard CRC32.checksum(bytes[0 ..< 28]) == readLE(bytes, 28, as: UInt32.self) else {
-            throw ModelFileError.damaged(path: path, reason: "header checksum mismatch")
-        }
-        guard version >= 1 else { throw ModelFileError.damaged(path: path, reason: "format version 0") }
-        let payloadSize = Int(clamping: readLE(bytes, 12, as: UInt64.self))
-        let compressedSize = Int(clamping: readLE(bytes, 20, as: UInt64.self))
-        let expected = headerSize + compressedSize
-        if bytes.count < expected { throw ModelFileError.truncated(path: path, expected: expected, found: bytes.count) }
-        if bytes.count > expected { throw ModelFileError.damaged(path: path, reason: "\(bytes.count - expected) unexpected bytes after the payload") }
-        guard payloadSize < 1 << 34 else { throw ModelFileError.damaged(path: path, reason: "implausible payload size") }
+    }
+
+    /// The largest payload a model within `ModelLimits` has: its weights and description.
+    static let maximumPayload = 4 + ModelLimits.descriptionBytes + 4 * ModelLimits.parameters
+
+    /// Decodes, also returning the compressed and uncompressed payload sizes.
+    ///
+    /// Checks run from the cheapest to the costliest, and everything a size could make the
+    /// loader allocate is checked before it allocates: the header and its sizes, then the zstd
+    /// frame's own content size, the checksum, the description against `ModelLimits`, the schema
+    /// against the architecture, and the tensor directory (which must tile the weights exactly).
+    public static func decodeWithSizes(_ bytes: [UInt8], path: String) throws -> (model: TrainedModel, compressed: Int, uncompressed: Int) {
+        let header = try Header(bytes, fileSize: bytes.count, path: path)
+        let frame = bytes[headerSize...]
         let payload: [UInt8]
         do {
-            payload = try ZstdDecompressor().decompress(bytes[headerSize ..< expected], expectedSize: payloadSize)
+            let decompressor = try ZstdDecompressor()
+            if let size = try decompressor.contentSize(frame), size != header.payloadSize {
+                throw ModelFileError.damaged(path: path, reason: "the zstd frame holds \(size) bytes, the header says \(header.payloadSize)")
+            }
+            payload = try decompressor.decompress(frame, expectedSize: header.payloadSize)
         } catch let error as ZstdError {
             throw ModelFileError.damaged(path: path, reason: "payload does not decompress: \(error.name)")
         }
         guard payload.count >= 4 else { throw ModelFileError.damaged(path: path, reason: "empty payload") }
         let jsonLength = Int(readLE(payload, 0, as: UInt32.self))
-        guard 4 + jsonLength <= payload.count else { throw ModelFileError.inconsistent(path: path, reason: "description runs past the payload") }
+        guard jsonLength <= payload.count - 4 else { throw ModelFileError.inconsistent(path: path, reason: "description runs past the payload") }
         let document: Document
         do {
             document = try JSONDecoder().decode(Document.self, from: Data(payload[4 ..< 4 + jsonLength]))
         } catch {
             throw ModelFileError.inconsistent(path: path, reason: "the description does not parse: \(error)")
         }
-        let tensorBase = 4 + jsonLength
-        let tensorBytes = payload.count - tensorBase
+        let weights = try checkedWeights(document, payload: payload, tensorBase: 4 + jsonLength, path: path)
+        let model = TrainedModel(schema: document.schema!, architecture: document.architecture, weights: weights, metadata: document.metadata)
+        return (model, bytes.count - headerSize, payload.count)
+    }
+
+    /// The description checked in full, then the weights it points at.
+    private static func checkedWeights(_ document: Document, payload: [UInt8], tensorBase: Int, path: String) throws -> [NamedTensor] {
+        func inconsistent(_ reason: String) -> ModelFileError { .inconsistent(path: path, reason: reason) }
+        guard document.format == formatVersion else { throw inconsistent("description format \(document.format); this tidal reads \(formatVersion)") }
+        if let problem = ModelLimits.problem(with: document.architecture) { throw inconsistent("architecture: \(problem)") }
         // The schema must fit the architecture before any network is made from it.
         guard let schema = document.schema else {
-            throw ModelFileError.inconsistent(path: path, reason: "the description holds no schema, several, or one of another task than \(document.task.rawValue)")
+            throw inconsistent("the description holds no schema, several, or one of another task than \(document.task.rawValue)")
         }
-        if let reason = schema.mismatch(with: document.architecture) { throw ModelFileError.inconsistent(path: path, reason: reason) }
-        // Every tensor the architecture needs, in its shape, inside the payload.
+        if let reason = schema.mismatch(with: document.architecture) { throw inconsistent(reason) }
+        let tensorBytes = payload.count - tensorBase
+        guard let parameterCount = document.architecture.parameterCountIfValid, 4 * parameterCount == tensorBytes else {
+            throw inconsistent("\(tensorBytes) bytes of weights, the architecture has \(document.architecture.parameterCountIfValid ?? -1) parameters")
+        }
+        // Every tensor the architecture needs, in its shape; together they tile the weights exactly.
         let expectedShapes = SequenceModel(document.architecture, seed: 0).parameters.map { ($0.name, $0.shape) }
         let byName = Dictionary(document.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        guard byName.count == document.tensors.count else { throw ModelFileError.inconsistent(path: path, reason: "a tensor name appears twice") }
+        guard byName.count == document.tensors.count else { throw inconsistent("a tensor name appears twice") }
         guard document.tensors.count == expectedShapes.count else {
-            throw ModelFileError.inconsistent(path: path, reason: "\(document.tensors.count) tensors, the architecture has \(expectedShapes.count)")
+            throw inconsistent("\(document.tensors.count) tensors, the architecture has \(expectedShapes.count)")
         }
+        var claimed: [(offset: Int, bytes: Int)] = []
         var weights: [NamedTensor] = []
-        var used = 0
         for (name, shape) in expectedShapes {
-            guard let entry = byName[name] else { throw ModelFileError.inconsistent(path: path, reason: "no tensor \(name)") }
-            guard entry.shape == shape else {
-                throw ModelFileError.inconsistent(path: path, reason: "\(name) has shape \(entry.shape), the architecture needs \(shape)")
-            }
+            guard let entry = byName[name] else { throw inconsistent("no tensor \(name)") }
+            guard entry.shape == shape else { throw inconsistent("\(name) has shape \(entry.shape), the architecture needs \(shape)") }
             let count = shape.reduce(1, *)
-            guard entry.offset >= 0, entry.offset % 4 == 0, entry.offset + 4 * count <= tensorBytes else {
-                throw ModelFileError.inconsistent(path: path, reason: "\(name) lies outside the payload")
+            guard entry.offset >= 0, entry.offset % 4 == 0, entry.offset <= tensorBytes - 4 * count else {
+                throw inconsistent("\(name) lies outside the payload")
             }
+            claimed.append((entry.offset, 4 * count))
             var values = [Float](repeating: 0, count: count)
             for i in 0 ..< count {
                 values[i] = Float(bitPattern: readLE(payload, tensorBase + entry.offset + 4 * i, as: UInt32.self))
             }
-            guard values.allSatisfy(\.isFinite) else { throw ModelFileError.inconsistent(path: path, reason: "\(name) holds NaN or infinite values") }
+            guard values.allSatisfy(\.isFinite) else { throw inconsistent("\(name) holds NaN or infinite values") }
             weights.append(NamedTensor(name: name, shape: shape, values: values))
-            used += 4 * count
         }
-        guard used == tensorBytes else { throw ModelFileError.inconsistent(path: path, reason: "\(tensorBytes - used) bytes of weights no tensor claims") }
-        let model = TrainedModel(schema: schema, architecture: document.architecture, weights: weights, metadata: document.metadata)
-        return (model, bytes.count - headerSize, payload.count)
+        var end = 0
+        for range in claimed.sorted(by: { $0.offset < $1.offset }) {
+            guard range.offset == end else { throw inconsistent(range.offset < end ? "two tensors overlap" : "bytes of weights no tensor claims") }
+            end += range.bytes
+        }
+        guard end == tensorBytes else { throw inconsistent("\(tensorBytes - end) bytes of weights no tensor claims") }
+        return weights
     }
 
     /// Reads and checks a model file.
@@ -232,13 +288,34 @@ public enum ModelFile {
         try decode(readBytes(path), path: path)
     }
 
-    /// A model file's bytes.
+    /// A model file's bytes: the header is read and checked first, so a large file that is no
+    /// model (or whose header names another size) is refused without reading it.
     public static func readBytes(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
-            throw ModelFileError.unreadable(path: path, reason: reason)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ModelFileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ModelFileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ModelFileError.unreadable(path: path, reason: "not a regular file") }
+        let size = Int(info.st_size)
+        var bytes = try readFully(fd, count: min(size, headerSize), path: path)
+        _ = try Header(bytes, fileSize: size, path: path)
+        bytes += try readFully(fd, count: size - bytes.count, path: path)
+        return bytes
+    }
+
+    /// `count` bytes from `fd` (fewer only if the file shrinks while it is read).
+    private static func readFully(_ fd: Int32, count: Int, path: String) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress! + done, count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw ModelFileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+            if n == 0 { break }
+            done += n
         }
-        return Array(data)
+        return Array(bytes[0 ..< done])
     }
 
     /// Writes atomically: a temporary file in the same directory, `fsync`, `rename`, `fsync` of
@@ -260,34 +337,43 @@ public enum ModelFile {
 
 /// Crash-safe file replacement.
 public enum AtomicFile {
+    /// Replaces `path` with `bytes`: a new private temporary file beside it (created with
+    /// `O_CREAT | O_EXCL | O_NOFOLLOW`, so a planted file or symlink is never written through),
+    /// written whole, `fsync`ed, renamed over `path`, then the directory `fsync`ed. A crash at
+    /// any point leaves the old file or the new one, whole, and at most a stale `.NAME.tmp-…`.
+    /// - Throws: `ModelFileError.unwritable` when `path` exists and is not a regular file, or any step fails.
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        func failure(_ reason: String) -> ModelFileError { .unwritable(path: path, reason: reason) }
+        var existing = stat()
+        if lstat(path, &existing) == 0, (existing.st_mode & S_IFMT) != S_IFREG, (existing.st_mode & S_IFMT) != S_IFLNK {
+            throw failure("it exists and is not a regular file; give a new name or a regular file")
+        }
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/.\(url.lastPathComponent).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw ModelFileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
-        var ok = true
+        var temporary = "", fd: Int32 = -1
+        for _ in 0 ..< 16 where fd < 0 {
+            temporary = directory + "/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if fd < 0 && errno != EEXIST { break }
+        }
+        guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
+        var error: Int32 = 0
         bytes.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
                 let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 { if errno == EINTR { continue }; ok = false; break }
+                if n < 0 { if errno == EINTR { continue }; error = errno; break }
                 done += n
             }
         }
-        let reason = String(cString: strerror(errno))
-        if !ok || fsync(fd) != 0 {
-            close(fd)
+        if error == 0 && (fchmod(fd, 0o644) != 0 || fsync(fd) != 0) { error = errno }
+        if close(fd) != 0 && error == 0 { error = errno }
+        guard error == 0, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(error != 0 ? error : errno))
             unlink(temporary)
-            throw ModelFileError.unwritable(path: path, reason: reason)
+            throw failure(reason)
         }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw ModelFileError.unwritable(path: path, reason: reason)
-        }
-        let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY)
+        let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 }

@@ -53,6 +53,15 @@ final class ZstdDecompressor {
 
     deinit { ZSTD_freeDCtx(context) }
 
+    /// The content size a frame's header declares, or nil when it declares none.
+    /// - Throws: `ZstdError` when the bytes do not start a zstd frame.
+    func contentSize(_ input: ArraySlice<UInt8>) throws -> Int? {
+        let size = input.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
+        if size == ZSTD_CONTENTSIZE_ERROR { throw ZstdError(code: -3, name: "not a zstd frame") }
+        if size == ZSTD_CONTENTSIZE_UNKNOWN || size > UInt64(Int.max) { return nil }
+        return Int(size)
+    }
+
     /// Decompresses one frame that must expand to exactly `expectedSize` bytes.
     func decompress(_ input: ArraySlice<UInt8>, expectedSize: Int) throws -> [UInt8] {
         var output = [UInt8](repeating: 0, count: max(expectedSize, 1))

@@ -156,16 +156,24 @@ struct TrainingFlags: ParsableArguments {
     @OptionGroup var windows: WindowOptions
 
     func validate() throws {
-        if hidden < 1 || layers < 1 || (batch ?? 1) < 1 || (patch ?? 1) < 1 {
-            throw ValidationError("--hidden, --layers and --batch must be at least 1")
+        // Sizes within the limits every model file must respect, so `train` never writes what `replay` could not load.
+        let bounds: [(String, Int?, ClosedRange<Int>)] = [
+            ("--hidden", hidden, 1 ... ModelLimits.hiddenSize), ("--layers", layers, 1 ... ModelLimits.layers),
+            ("--batch", batch, 1 ... 1 << 20), ("--patch", patch, 1 ... ModelLimits.lookback), ("--epochs", epochs, 1 ... 1_000_000),
+            ("--season", season, 1 ... ModelLimits.lookback), ("--lookback", windows.lookback, 1 ... ModelLimits.lookback),
+            ("--horizon", windows.horizon, 1 ... ModelLimits.horizon), ("--stride", windows.stride, 1 ... ModelLimits.lookback),
+            ("--vocab-size", vocabSize, 3 ... ModelLimits.vocabularySize), ("--min-count", minCount, 1 ... Int.max),
+            ("--max-length", maxLength, 1 ... ModelLimits.lookback), ("--embedding-dim", embeddingDim, 1 ... ModelLimits.embeddingDimension),
+            ("--threads", threads, 1 ... 1024), ("--difference", difference, 0 ... ModelLimits.lookback - 1),
+        ]
+        for case let (flag, value?, range) in bounds where !range.contains(value) {
+            throw ValidationError("\(flag) must lie in \(range.lowerBound)...\(range.upperBound), not \(value)")
         }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let dropout, !(0 ..< 1).contains(dropout) { throw ValidationError("--dropout must lie in [0, 1)") }
         if (dropout ?? 0) > 0 && layers == 1 && text == nil {
             throw ValidationError("--dropout acts between stacked layers (and on text embeddings); use --layers 2 or more")
         }
         if let lr, lr <= 0 { throw ValidationError("--lr must be positive") }
-        if season < 1 { throw ValidationError("--season must be at least 1") }
         if patience != nil && windows.valFraction == 0 {
             throw ValidationError("--patience needs a validation part: add --val-fraction (e.g. 0.1)")
         }
@@ -183,11 +191,6 @@ struct TrainingFlags: ParsableArguments {
             throw ValidationError(
                 "--categorical works with --task forecast and with classification of series windows (--task classify --label COL)")
         }
-        if vocabSize < 3 || minCount < 1 || maxLength < 1 || embeddingDim < 1 {
-            throw ValidationError("--vocab-size must be ≥ 3, and --min-count, --max-length, --embedding-dim ≥ 1")
-        }
-        if let difference, difference < 0 { throw ValidationError("--difference must be 0, 1 or a seasonal lag") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if GateInitialization(argument: gateInit) == nil {
             throw ValidationError("--gate-init must be chrono, pytorch or a number, not '\(gateInit)'")
         }

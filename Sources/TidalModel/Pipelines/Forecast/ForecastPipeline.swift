@@ -97,12 +97,20 @@ struct ForecastPipeline: TaskPipeline {
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
-        let fits = spec.outputCount == a.outputSize && spec.featureCount == a.inputSize && spec.lookback > spec.difference
-            && spec.normalizer.columnCount == spec.columns.count && a.vocabularySize == 0
+        let fits = spec.outputCount == a.outputSize && spec.featureCount == a.inputSize && a.vocabularySize == 0
             && spec.categorical.map(\.values.count) == a.categoricalVocabularies
             && spec.categorical.map(\.dimension) == a.categoricalDimensions
             && (a.skipSteps == 0 || a.skipSteps == spec.steps)
-        return fits ? nil : "the forecasting schema does not fit the architecture"
+        return SchemaCheck.first(
+            SchemaCheck.unique(spec.features, "features"), SchemaCheck.unique(spec.targets, "targets"),
+            SchemaCheck.unique(spec.columns + spec.categorical.map(\.name), "input columns"),
+            SchemaCheck.within("lookback", spec.lookback, 1 ... ModelLimits.lookback),
+            SchemaCheck.within("horizon", spec.horizon, 1 ... ModelLimits.horizon),
+            SchemaCheck.within("difference", spec.difference, 0 ... max(0, spec.lookback - 1)),
+            SchemaCheck.within("season", spec.season, 1 ... ModelLimits.lookback),
+            SchemaCheck.normalizer(spec.normalizer, columns: spec.columns.count),
+            SchemaCheck.categorical(spec.categorical),
+            fits ? nil : "the forecasting schema does not fit the architecture (inputs, outputs, embeddings or skip width)")
     }
 
     var summary: SchemaSummary {

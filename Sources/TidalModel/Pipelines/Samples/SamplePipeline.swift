@@ -126,10 +126,21 @@ struct SamplePipeline: TaskPipeline {
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
-        let fits = spec.layout != .window && spec.patch >= 1 && spec.stepFeatures == a.inputSize && a.vocabularySize == 0
-            && a.categoricalVocabularies.isEmpty && spec.outputCount == a.outputSize && spec.normalizer.columnCount == spec.channels
-            && a.skipSteps == 0
-        return fits ? nil : "the sample schema does not fit the architecture"
+        let fits = spec.layout != .window && spec.stepFeatures == a.inputSize && a.vocabularySize == 0
+            && a.categoricalVocabularies.isEmpty && spec.outputCount == a.outputSize && a.skipSteps == 0
+        return SchemaCheck.first(Self.problem(spec), fits ? nil : "the sample schema does not fit the architecture")
+    }
+
+    /// Why a sample spec cannot be used whatever the network: sizes, scaling, classes.
+    static func problem(_ spec: SampleSpec) -> String? {
+        SchemaCheck.first(
+            SchemaCheck.within("channels", spec.channels, 1 ... ModelLimits.inputSize),
+            SchemaCheck.within("maxLength", spec.maxLength, 1 ... ModelLimits.lookback),
+            SchemaCheck.within("patch", spec.patch, 1 ... ModelLimits.lookback),
+            SchemaCheck.unique(spec.classes, "classes", allowEmpty: true),
+            spec.classes.count == 1 ? "a classifier needs at least two classes" : nil,
+            SchemaCheck.normalizer(spec.normalizer, columns: spec.channels),
+            spec.targetShift.isFinite && spec.targetScale.isFinite && spec.targetScale > 0 ? nil : "the target scaling is not finite and positive")
     }
 
     var summary: SchemaSummary { Self.summary(spec) }

@@ -100,12 +100,14 @@ struct WindowPipeline: TaskPipeline {
 
     func mismatch(with a: ModelArchitecture) -> String? {
         let s = spec.sample
-        let fits = s.layout == .window && s.patch >= 1 && s.stepFeatures == a.inputSize && a.vocabularySize == 0 && a.skipSteps == 0
-            && spec.columns.count == s.channels && spec.lookback >= 1 && s.maxLength == spec.lookback && !s.isRegression
-            && s.classes.count == a.outputSize && s.normalizer.columnCount == s.channels
+        let fits = s.layout == .window && s.stepFeatures == a.inputSize && a.vocabularySize == 0 && a.skipSteps == 0
+            && spec.columns.count == s.channels && s.maxLength == spec.lookback && !s.isRegression && s.classes.count == a.outputSize
             && spec.categorical.map(\.values.count) == a.categoricalVocabularies
             && spec.categorical.map(\.dimension) == a.categoricalDimensions
-        return fits ? nil : "the series-window schema does not fit the architecture"
+        return SchemaCheck.first(
+            SamplePipeline.problem(s), SchemaCheck.unique(spec.columns + spec.categorical.map(\.name) + [spec.labelColumn], "input columns"),
+            SchemaCheck.categorical(spec.categorical),
+            fits ? nil : "the series-window schema does not fit the architecture")
     }
 
     var summary: SchemaSummary {

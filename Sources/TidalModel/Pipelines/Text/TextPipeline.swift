@@ -70,9 +70,14 @@ struct TextPipeline: TaskPipeline {
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
-        let fits = spec.vocabulary.count == a.vocabularySize && spec.vocabulary.count >= 2 && spec.classes.count == a.outputSize
-            && spec.maxLength >= 1 && a.categoricalVocabularies.isEmpty && a.skipSteps == 0
-        return fits ? nil : "the text schema does not fit the architecture"
+        let fits = spec.vocabulary.count == a.vocabularySize && spec.classes.count == a.outputSize
+            && a.categoricalVocabularies.isEmpty && a.skipSteps == 0
+        return SchemaCheck.first(
+            SchemaCheck.within("vocabulary size", spec.vocabulary.count, 2 ... ModelLimits.vocabularySize),
+            SchemaCheck.unique(spec.vocabulary.tokens, "vocabulary tokens"),
+            SchemaCheck.within("maxLength", spec.maxLength, 1 ... ModelLimits.lookback),
+            SchemaCheck.unique(spec.classes, "classes"), spec.classes.count >= 2 ? nil : "a classifier needs at least two classes",
+            fits ? nil : "the text schema does not fit the architecture")
     }
 
     var summary: SchemaSummary {
