@@ -244,6 +244,21 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: FileManager.default.temporaryDirectory.appendingPathComponent(spooled).path))
     }
 
+    /// `bench ingest --json` runs and prints one object with today's keys (BenchJSONTests covers every benchmark's JSON).
+    func testBenchIngestPrintsJSON() throws {
+        let run = try tidal(["bench", "ingest", "--megabytes", "1", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let ingest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(Set(ingest.keys), ["file", "megabytes", "seconds", "mb_per_s", "rows", "columns", "peak_rss_mb"])
+        XCTAssertEqual(ingest["file"] as? String, "generated")
+        XCTAssertEqual(ingest["columns"] as? Int, 8)
+        XCTAssertGreaterThan(ingest["rows"] as? Int ?? 0, 10000)
+        XCTAssertGreaterThan(ingest["mb_per_s"] as? Double ?? 0, 0)
+        let text = try tidal(["bench", "ingest", "--megabytes", "1"])
+        XCTAssertNotNil(text.stdout.range(of: #"^ingest generated: 1\.0 MB in \d+\.\d\d s = \d+\.\d MB/s, \d+ rows, peak RSS \d+\.\d MB\n$"#,
+                                          options: .regularExpression), text.stdout)
+    }
+
     func testCompareWritesResultsAndPlots() throws {
         let dir = try TestPaths.temporaryDirectory(self)
         let metrics = dir.appendingPathComponent("cmp.json").path
