@@ -196,10 +196,67 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("5 validation/test windows of classes absent from training left out of scoring"), run.stdout)
     }
 
+    /// `--data -` trains on standard input exactly as on the file: the same epoch lines and table, the same metrics
+    /// JSON (but the time taken), a model that forecasts the same values and records the same data digest.
     func testTrainReadsStandardInput() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
         let csv = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("airline.csv").path, encoding: .utf8)
-        let run = try tidal(["train", "--data", "-", "--lookback", "12", "--hidden", "4", "--epochs", "1", "--quiet"], stdin: csv)
+        func train(_ data: String, _ name: String, stdin: String?) throws -> (stdout: [Substring], metrics: [String: Any], model: String) {
+            let model = dir.appendingPathComponent("\(name).tidal").path, metrics = dir.appendingPathComponent("\(name).json").path
+            let run = try tidal(["train", "--data", data, "--lookback", "12", "--hidden", "4", "--epochs", "2", "--seed", "3",
+                                 "--metrics", metrics, "--out", model], stdin: stdin)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertEqual(run.stderr, "")
+            XCTAssertTrue(run.stdout.hasSuffix("model written to \(model)\n"), run.stdout)
+            var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as? [String: Any])
+            XCTAssertNotNil(json.removeValue(forKey: "train_seconds"))
+            return (run.stdout.split(separator: "\n").dropLast(), json, model)
+        }
+        let piped = try train("-", "stdin", stdin: csv)
+        let file = try train(airline, "file", stdin: nil)
+        XCTAssertEqual(piped.stdout, file.stdout)
+        XCTAssertTrue(piped.stdout.contains { $0.hasPrefix("Epoch [2/2], Train Loss: ") }, "\(piped.stdout)")
+        XCTAssertEqual(piped.metrics["task"] as? String, "forecast")
+        XCTAssertEqual((piped.metrics["history"] as? [Any])?.count, 2)
+        XCTAssertNotNil((piped.metrics["test"] as? [String: Any])?["mae"])
+        XCTAssertEqual(NSDictionary(dictionary: piped.metrics), NSDictionary(dictionary: file.metrics))
+
+        let forecasts = try [piped.model, file.model].map { model -> String in
+            let run = try tidal(["forecast", "--model", model, "--data", airline, "--all"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return run.stdout
+        }
+        XCTAssertEqual(forecasts[0].split(separator: "\n").count, 1 + 144 - 12 + 1)
+        XCTAssertEqual(forecasts[0], forecasts[1])
+
+        let metadata = try [piped.model, file.model].map { model -> [String: Any] in
+            let run = try tidal(["inspect", model, "--json"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            return try XCTUnwrap(json["metadata"] as? [String: Any])
+        }
+        XCTAssertEqual(metadata[0]["data_sha256"] as? String, metadata[1]["data_sha256"] as? String)
+        XCTAssertEqual(metadata[0]["seed"] as? Int, 3)
+        XCTAssertEqual(metadata[1]["data_file"] as? String, "airline.csv")
+        // Standard input was spooled to a temporary file, removed when training ended.
+        let spooled = try XCTUnwrap(metadata[0]["data_file"] as? String)
+        XCTAssertTrue(spooled.hasPrefix("tidal-stdin-"), spooled)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: FileManager.default.temporaryDirectory.appendingPathComponent(spooled).path))
+    }
+
+    /// `bench ingest --json` runs and prints one object with today's keys (BenchJSONTests covers every benchmark's JSON).
+    func testBenchIngestPrintsJSON() throws {
+        let run = try tidal(["bench", "ingest", "--megabytes", "1", "--json"])
         XCTAssertEqual(run.status, 0, run.stderr)
+        let ingest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(Set(ingest.keys), ["file", "megabytes", "seconds", "mb_per_s", "rows", "columns", "peak_rss_mb"])
+        XCTAssertEqual(ingest["file"] as? String, "generated")
+        XCTAssertEqual(ingest["columns"] as? Int, 8)
+        XCTAssertGreaterThan(ingest["rows"] as? Int ?? 0, 10000)
+        XCTAssertGreaterThan(ingest["mb_per_s"] as? Double ?? 0, 0)
+        let text = try tidal(["bench", "ingest", "--megabytes", "1"])
+        XCTAssertNotNil(text.stdout.range(of: #"^ingest generated: 1\.0 MB in \d+\.\d\d s = \d+\.\d MB/s, \d+ rows, peak RSS \d+\.\d MB\n$"#,
+                                          options: .regularExpression), text.stdout)
     }
 
     func testCompareWritesResultsAndPlots() throws {

@@ -62,17 +62,15 @@ struct RowReader {
         for (k, field) in textFields.enumerated() { texts[k] = record.string(field) }
     }
 
-    /// A UCR row: every field but the label is a value; empty fields are skipped.
+    /// A UCR row: every field but the label is a value. Trailing missing fields shorten the
+    /// sample; a missing value before the last one is an error, as when training reads the file.
     private mutating func readSample(_ record: CSVRecord) throws {
         sample.removeAll(keepingCapacity: true)
-        for field in 0 ..< record.count where field != labelField {
-            switch record.number(field) {
-            case let .value(v): sample.append(Float(v))
-            case .missing: continue
-            case .invalid:
-                let name = field < header.count ? header[field] : "field \(field + 1)"
-                throw DataError.notANumber(record.location(ofField: field, source: source), column: name, text: record.string(field))
-            }
+        var last = record.count - 1
+        while last >= 0, last == labelField || record.number(last) == .missing { last -= 1 }
+        for field in 0 ..< last + 1 where field != labelField {
+            let name = field < header.count ? header[field] : "field \(field + 1)"
+            sample.append(try record.requireNumber(field, source: source, column: name))
         }
         if sample.isEmpty { throw DataError.layout(SourceLocation(source: source, line: record.line), reason: "no values") }
     }

@@ -74,9 +74,93 @@ func sgemmGigaflops(threads: Int) -> Double {
     return 2 * Double(n * n * n) / best / 1e9
 }
 
-func printJSON(_ object: Any) {
-    if let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) {
-        print(String(decoding: data, as: UTF8.self))
+/// A benchmark result as pretty JSON with sorted keys; a figure that could not be measured (NaN) is "nan".
+func benchJSON(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+func printJSON(_ value: some Encodable) throws { print(try benchJSON(value)) }
+
+/// `tidal bench train`: one configuration's training throughput.
+struct TrainBenchResult: Codable, Equatable {
+    var config: String
+    var cell: String
+    var threads: Int
+    /// Training windows (samples) per second: forward, backward and Adam step, median of three runs.
+    var windowsPerSecond: Double
+    /// Achieved GFLOP/s: 3 × the forward pass's multiply-adds at that rate.
+    var gflops: Double
+    var peakRSSMegabytes: Double
+    /// One 1024³ SGEMM with the same threads, for scale.
+    var sgemmGflops: Double
+
+    enum CodingKeys: String, CodingKey {
+        case config, cell, threads, windowsPerSecond = "windows_per_s", gflops, peakRSSMegabytes = "peak_rss_mb", sgemmGflops =
+            "sgemm_gflops"
+    }
+}
+
+/// `tidal bench ingest`: reading one CSV file into a table.
+struct IngestBenchResult: Codable, Equatable {
+    /// The file read, or "generated".
+    var file: String
+    /// Its size in MB (10⁶ bytes).
+    var megabytes: Double
+    var seconds: Double
+    var megabytesPerSecond: Double
+    var rows: Int
+    var columns: Int
+    var peakRSSMegabytes: Double
+
+    enum CodingKeys: String, CodingKey {
+        case file, megabytes, seconds, megabytesPerSecond = "mb_per_s", rows, columns, peakRSSMegabytes = "peak_rss_mb"
+    }
+}
+
+/// `tidal bench replay`: one forecasting LSTM shape streamed row by row.
+struct ReplayBenchResult: Codable, Equatable {
+    var lookback: Int
+    var hidden: Int
+    var layers: Int
+    var rowsPerSecond: Double
+    /// Median and 99th percentile of one row's time, bytes in to line written, in µs.
+    var p50Microseconds: Double
+    var p99Microseconds: Double
+    var threads: Int
+
+    enum CodingKeys: String, CodingKey {
+        case lookback, hidden, layers, rowsPerSecond = "rows_per_s", p50Microseconds = "p50_us", p99Microseconds = "p99_us", threads
+    }
+}
+
+/// `tidal bench text`: text classification, training and replay.
+struct TextBenchResult: Codable, Equatable {
+    var threads: Int
+    var trainTokensPerSecond: Double
+    var trainDocumentsPerSecond: Double
+    var replayTokensPerSecond: Double
+    var replayLinesPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case threads, trainTokensPerSecond = "train_tokens_per_s", trainDocumentsPerSecond = "train_documents_per_s"
+        case replayTokensPerSecond = "replay_tokens_per_s", replayLinesPerSecond = "replay_lines_per_s"
+    }
+}
+
+/// `tidal bench all --json`: every benchmark in one document.
+struct BenchSummary: Codable, Equatable {
+    var train: [TrainBenchResult]
+    var replay: [ReplayBenchResult]
+    var text: TextBenchResult
+    var ingest: IngestBenchResult
+    var threads: Int
+    var sgemmGflops: Double
+
+    enum CodingKeys: String, CodingKey {
+        case train, replay, text, ingest, threads, sgemmGflops = "sgemm_gflops"
     }
 }
 
@@ -99,17 +183,17 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         let result = BenchTrain.measure(config: config, cell: cell, threads: threads, seconds: seconds)
         if json {
-            printJSON(result)
+            try printJSON(result)
         } else {
             print(
                 String(
                     format: "train %@ %@, %d thread(s): %.0f windows/s, %.1f GFLOP/s, peak RSS %.1f MB; sgemm 1024³ %.1f GFLOP/s",
-                    config.rawValue, cell.rawValue, threads, result["windows_per_s"] as! Double, result["gflops"] as! Double,
-                    result["peak_rss_mb"] as! Double, result["sgemm_gflops"] as! Double))
+                    config.rawValue, cell.rawValue, threads, result.windowsPerSecond, result.gflops,
+                    result.peakRSSMegabytes, result.sgemmGflops))
         }
     }
 
-    static func measure(config: BenchConfig, cell: CellKind, threads: Int, seconds: Double) -> [String: Any] {
+    static func measure(config: BenchConfig, cell: CellKind, threads: Int, seconds: Double) -> TrainBenchResult {
         let (I, H, L, T, B) = config.shape
         let model = SequenceModel(ModelArchitecture(cell: cell, inputSize: I, hiddenSize: H, layers: L, outputSize: 1), seed: 0)
         let adam = Adam(parameters: model.parameters, learningRate: 1e-3)
@@ -151,10 +235,9 @@ struct BenchTrain: ParsableCommand {
         var forwardFlops = 0.0
         for l in 0 ..< L { forwardFlops += Double(T) * 2 * Double(cell.gateCount * H) * Double((l == 0 ? I : H) + H) }
         let gflops = rate * 3 * forwardFlops / 1e9
-        return [
-            "config": config.rawValue, "cell": cell.rawValue, "threads": threads, "windows_per_s": rate, "gflops": gflops,
-            "peak_rss_mb": peakResidentMegabytes(), "sgemm_gflops": sgemmGigaflops(threads: threads),
-        ]
+        return TrainBenchResult(
+            config: config.rawValue, cell: cell.rawValue, threads: threads, windowsPerSecond: rate, gflops: gflops,
+            peakRSSMegabytes: peakResidentMegabytes(), sgemmGflops: sgemmGigaflops(threads: threads))
     }
 }
 
@@ -173,17 +256,16 @@ struct BenchIngest: ParsableCommand {
     func run() throws {
         let result = try BenchIngest.measure(megabytes: megabytes, file: file)
         if json {
-            printJSON(result)
+            try printJSON(result)
         } else {
             print(
                 String(
                     format: "ingest %@: %.1f MB in %.2f s = %.1f MB/s, %d rows, peak RSS %.1f MB",
-                    result["file"] as! String, result["megabytes"] as! Double, result["seconds"] as! Double,
-                    result["mb_per_s"] as! Double, result["rows"] as! Int, result["peak_rss_mb"] as! Double))
+                    result.file, result.megabytes, result.seconds, result.megabytesPerSecond, result.rows, result.peakRSSMegabytes))
         }
     }
 
-    static func measure(megabytes: Int, file: String?) throws -> [String: Any] {
+    static func measure(megabytes: Int, file: String?) throws -> IngestBenchResult {
         var path = file ?? ""
         if file == nil {
             path = FileManager.default.temporaryDirectory.appendingPathComponent("tidal-ingest-\(getpid()).csv").path
@@ -194,10 +276,9 @@ struct BenchIngest: ParsableCommand {
         let start = monotonicSeconds()
         let table = try Table.load(path: path)
         let elapsed = monotonicSeconds() - start
-        return [
-            "file": file ?? "generated", "megabytes": size, "seconds": elapsed, "mb_per_s": size / elapsed,
-            "rows": table.rowCount, "columns": table.names.count, "peak_rss_mb": peakResidentMegabytes(),
-        ]
+        return IngestBenchResult(
+            file: file ?? "generated", megabytes: size, seconds: elapsed, megabytesPerSecond: size / elapsed,
+            rows: table.rowCount, columns: table.names.count, peakRSSMegabytes: peakResidentMegabytes())
     }
 
     /// Writes `timestamp,c0..c7` rows of random decimals until the file holds `bytes` bytes.
@@ -244,21 +325,20 @@ struct BenchReplay: ParsableCommand {
     func run() throws {
         let results = try BenchReplay.measure(rows: rows, threads: threads)
         if json {
-            printJSON(results)
+            try printJSON(results)
         } else {
             for r in results {
                 print(
                     String(
                         format: "replay lookback %d hidden %d × %d: %.0f rows/s, latency p50 %.1f µs, p99 %.1f µs",
-                        r["lookback"] as! Int, r["hidden"] as! Int, r["layers"] as! Int, r["rows_per_s"] as! Double,
-                        r["p50_us"] as! Double, r["p99_us"] as! Double))
+                        r.lookback, r.hidden, r.layers, r.rowsPerSecond, r.p50Microseconds, r.p99Microseconds))
             }
         }
     }
 
-    static func measure(rows: Int, threads: Int) throws -> [[String: Any]] {
+    static func measure(rows: Int, threads: Int) throws -> [ReplayBenchResult] {
         BLAS.setThreads(threads)
-        var results: [[String: Any]] = []
+        var results: [ReplayBenchResult] = []
         for (lookback, hidden, layers) in [(48, 64, 1), (96, 128, 2)] {
             let spec = ForecastSpec(
                 features: ["value"], targets: ["value"], timeColumn: "timestamp", lookback: lookback, horizon: 1,
@@ -290,10 +370,10 @@ struct BenchReplay: ParsableCommand {
             let total = monotonicSeconds() - start
             latencies.sort()
             let p50 = latencies[latencies.count / 2] * 1e6, p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1e6
-            results.append([
-                "lookback": lookback, "hidden": hidden, "layers": layers, "rows_per_s": Double(rows) / total,
-                "p50_us": p50, "p99_us": p99, "threads": threads,
-            ])
+            results.append(
+                ReplayBenchResult(
+                    lookback: lookback, hidden: hidden, layers: layers, rowsPerSecond: Double(rows) / total,
+                    p50Microseconds: p50, p99Microseconds: p99, threads: threads))
         }
         return results
     }
@@ -312,17 +392,16 @@ struct BenchText: ParsableCommand {
     func run() throws {
         let r = try BenchText.measure(threads: threads)
         if json {
-            printJSON(r)
+            try printJSON(r)
         } else {
             print(
                 String(
                     format: "text: training %.0f tokens/s (%.0f documents/s); replay %.0f tokens/s (%.0f lines/s)",
-                    r["train_tokens_per_s"] as! Double, r["train_documents_per_s"] as! Double,
-                    r["replay_tokens_per_s"] as! Double, r["replay_lines_per_s"] as! Double))
+                    r.trainTokensPerSecond, r.trainDocumentsPerSecond, r.replayTokensPerSecond, r.replayLinesPerSecond))
         }
     }
 
-    static func measure(threads: Int) throws -> [String: Any] {
+    static func measure(threads: Int) throws -> TextBenchResult {
         BLAS.setThreads(threads)
         var g = SeededGenerator(seed: 5)
         let words = (0 ..< 5000).map { "w\($0)" }
@@ -359,11 +438,10 @@ struct BenchText: ParsableCommand {
         let start = monotonicSeconds()
         try engine.run(source: MemoryByteSource(csv, name: "bench"))
         let replaySeconds = monotonicSeconds() - start
-        return [
-            "threads": threads, "train_tokens_per_s": trainTokens / outcome.result.seconds,
-            "train_documents_per_s": trainedDocuments / outcome.result.seconds,
-            "replay_tokens_per_s": Double(tokens) / replaySeconds, "replay_lines_per_s": Double(lines.count) / replaySeconds,
-        ]
+        return TextBenchResult(
+            threads: threads, trainTokensPerSecond: trainTokens / outcome.result.seconds,
+            trainDocumentsPerSecond: trainedDocuments / outcome.result.seconds,
+            replayTokensPerSecond: Double(tokens) / replaySeconds, replayLinesPerSecond: Double(lines.count) / replaySeconds)
     }
 }
 
@@ -378,33 +456,29 @@ struct BenchAll: ParsableCommand {
     var json = false
 
     func run() throws {
-        var train: [[String: Any]] = []
+        var train: [TrainBenchResult] = []
         for (config, cell) in [(BenchConfig.A, CellKind.lstm), (.B, .lstm), (.C, .lstm), (.A, .gru), (.A, .rnn)] {
             let r = BenchTrain.measure(config: config, cell: cell, threads: threads, seconds: 2)
             train.append(r)
             if !json {
                 print(
                     String(
-                        format: "train %@ %@: %.0f windows/s, %.1f GFLOP/s", config.rawValue, cell.rawValue, r["windows_per_s"] as! Double,
-                        r["gflops"] as! Double))
+                        format: "train %@ %@: %.0f windows/s, %.1f GFLOP/s", config.rawValue, cell.rawValue, r.windowsPerSecond, r.gflops))
             }
         }
         let replay = try BenchReplay.measure(rows: 5000, threads: threads)
         let text = try BenchText.measure(threads: threads)
         let ingest = try BenchIngest.measure(megabytes: megabytes, file: nil)
         if json {
-            printJSON([
-                "train": train, "replay": replay, "text": text, "ingest": ingest, "threads": threads,
-                "sgemm_gflops": sgemmGigaflops(threads: threads),
-            ])
+            try printJSON(
+                BenchSummary(
+                    train: train, replay: replay, text: text, ingest: ingest, threads: threads,
+                    sgemmGflops: sgemmGigaflops(threads: threads)))
         } else {
             for r in replay {
-                print(
-                    String(
-                        format: "replay lookback %d: p50 %.1f µs, p99 %.1f µs", r["lookback"] as! Int, r["p50_us"] as! Double,
-                        r["p99_us"] as! Double))
+                print(String(format: "replay lookback %d: p50 %.1f µs, p99 %.1f µs", r.lookback, r.p50Microseconds, r.p99Microseconds))
             }
-            print(String(format: "ingest: %.1f MB/s, peak RSS %.1f MB", ingest["mb_per_s"] as! Double, ingest["peak_rss_mb"] as! Double))
+            print(String(format: "ingest: %.1f MB/s, peak RSS %.1f MB", ingest.megabytesPerSecond, ingest.peakRSSMegabytes))
         }
     }
 }
