@@ -12,6 +12,7 @@
 // re-exports TidalCore, TidalData, TidalNet and TidalModel, and its DocC catalog
 // (Sources/Tidal/Tidal.docc) is the API reference's landing page. The per-module products stay for
 // programs that need one layer only (TidalData's CSV ingest without the network and its BLAS).
+// `tidal-library-example` is the program of Docs/library.md; a test runs it.
 // swift-docc-plugin adds `swift package generate-documentation`; plain builds never run it.
 import PackageDescription
 
@@ -66,11 +67,13 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(name: "tidal-library-example", dependencies: ["Tidal"]),
+
         .target(name: "TidalTestSupport", dependencies: ["TidalCore"], path: "Tests/TidalTestSupport"),
         .testTarget(name: "TidalDataTests", dependencies: ["TidalData", "TidalTestSupport"]),
         .testTarget(name: "TidalNetTests", dependencies: ["TidalNet", "TidalTestSupport"]),
         .testTarget(name: "TidalModelTests", dependencies: ["TidalModel", "TidalTestSupport"]),
-        .testTarget(name: "TidalCLITests", dependencies: ["tidal", "TidalTestSupport"]),
+        .testTarget(name: "TidalCLITests", dependencies: ["tidal", "tidal-library-example", "TidalTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
