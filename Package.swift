@@ -7,6 +7,13 @@
 //     → TidalNet   (recurrent layers, heads, losses, optimizers)
 //     → TidalModel (training, metrics, model file, replay)
 //     → tidal      (the command-line tool)
+//
+// Products: `tidal` (the tool) and `Tidal`, the library for Swift programs: one `import Tidal`
+// re-exports TidalCore, TidalData, TidalNet and TidalModel, and its DocC catalog
+// (Sources/Tidal/Tidal.docc) is the API reference's landing page. The per-module products stay for
+// programs that need one layer only (TidalData's CSV ingest without the network and its BLAS).
+// `tidal-library-example` is the program of Docs/library.md; a test runs it.
+// swift-docc-plugin adds `swift package generate-documentation`; plain builds never run it.
 import PackageDescription
 
 // Release builds of the numeric modules: no overflow/bounds traps in the hot loops, and on x86-64
@@ -21,12 +28,14 @@ let package = Package(
     name: "Tidal",
     products: [
         .executable(name: "tidal", targets: ["tidal"]),
+        .library(name: "Tidal", targets: ["Tidal"]),
         .library(name: "TidalData", targets: ["TidalData"]),
         .library(name: "TidalNet", targets: ["TidalNet"]),
         .library(name: "TidalModel", targets: ["TidalModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // libcsv ships no pkg-config file, so CCSV names none.
@@ -49,6 +58,7 @@ let package = Package(
             name: "TidalModel",
             dependencies: ["TidalCore", "TidalData", "TidalNet", "CZstd", "CBLAS"]
         ),
+        .target(name: "Tidal", dependencies: ["TidalCore", "TidalData", "TidalNet", "TidalModel"]),
         .executableTarget(
             name: "tidal",
             dependencies: [
@@ -57,11 +67,13 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(name: "tidal-library-example", dependencies: ["Tidal"]),
+
         .target(name: "TidalTestSupport", dependencies: ["TidalCore"], path: "Tests/TidalTestSupport"),
         .testTarget(name: "TidalDataTests", dependencies: ["TidalData", "TidalTestSupport"]),
         .testTarget(name: "TidalNetTests", dependencies: ["TidalNet", "TidalTestSupport"]),
         .testTarget(name: "TidalModelTests", dependencies: ["TidalModel", "TidalTestSupport"]),
-        .testTarget(name: "TidalCLITests", dependencies: ["tidal", "TidalTestSupport"]),
+        .testTarget(name: "TidalCLITests", dependencies: ["tidal", "tidal-library-example", "TidalTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

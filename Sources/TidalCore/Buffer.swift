@@ -3,9 +3,12 @@
 ///
 /// The pointer stays valid until the next `reserve` that grows the buffer, or the buffer's end.
 public final class Buffer<Element: BitwiseCopyable & ExpressibleByIntegerLiteral> {
+    /// The first value; valid until a `reserve` that grows the buffer.
     public private(set) var pointer: UnsafeMutablePointer<Element>
+    /// How many values fit without growing (at least 1).
     public private(set) var capacity: Int
 
+    /// A buffer of `capacity` zeros (at least one).
     public init(capacity: Int = 0) {
         self.capacity = max(capacity, 1)
         pointer = .allocate(capacity: self.capacity)

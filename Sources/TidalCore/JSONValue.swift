@@ -9,6 +9,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// Decodes `null`, a Boolean, an integer, a number, a string, an array or an object, tried in that order.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
@@ -20,6 +21,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
+    /// Encodes the value; a non-finite number is written as `null`, as JSON has no NaN or infinity.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
@@ -36,11 +38,17 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    /// A `.string`.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An `.int`.
     public init(integerLiteral value: Int) { self = .int(value) }
+    /// A `.number`.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// A `.bool`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An `.array`.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// An `.object`; a key given twice keeps its last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }

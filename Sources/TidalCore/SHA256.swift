@@ -19,8 +19,10 @@ public struct SHA256: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
+    /// A hasher that has read no bytes yet.
     public init() {}
 
+    /// Hashes `bytes` after those already read; any split of the input gives the same digest.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count)
         var input = bytes[...]
@@ -37,8 +39,10 @@ public struct SHA256: Sendable {
         pending.append(contentsOf: input)
     }
 
+    /// Hashes `bytes` after those already read.
     public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
 
+    /// The 32-byte digest of everything read. Call it once: it pads the message and ends the hash.
     public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
         var tail: [UInt8] = [0x80]
@@ -98,6 +102,7 @@ public struct SHA256: Sendable {
         return hasher.finalize().map { String($0, radix: 16).leftPadded(2) }.joined()
     }
 
+    /// A file that could not be read while hashing; `path` names it.
     public struct FileReadError: Error { public var path: String }
 }
 

@@ -20,6 +20,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s0 = splitMix(&x); s1 = splitMix(&x); s2 = splitMix(&x); s3 = splitMix(&x)
     }
 
+    /// The next 64 random bits (one xoshiro256** step).
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17

@@ -10,12 +10,14 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     /// 1-based column: the field number for CSV cells, the byte in the line for byte-level faults.
     public var column: Int?
 
+    /// A location in `source`; `column` nil when the problem concerns the whole line.
     public init(source: String, line: Int, column: Int? = nil) {
         self.source = source
         self.line = line
         self.column = column
     }
 
+    /// `source:line:column`, or `source:line` without a column.
     public var description: String {
         if let column { return "\(source):\(line):\(column)" }
         return "\(source):\(line)"

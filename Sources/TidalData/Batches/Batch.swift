@@ -9,6 +9,7 @@ public final class Batch {
     public let x = FloatBuffer()
     /// `[steps, size]`: 1 for real steps, 0 for left padding (used when `hasMask`).
     public let mask = FloatBuffer()
+    /// Whether `mask` holds a mask for this batch (samples of different lengths).
     public var hasMask = false
     /// Regression targets `[size, outputs]` (scaled as the network sees them).
     public let targets = FloatBuffer()
@@ -16,13 +17,18 @@ public final class Batch {
     public var labels: [Int32] = []
     /// Token ids `[steps, size]` for models with an embedding (when `hasTokens`).
     public let tokens = Buffer<Int32>()
+    /// Whether `tokens` holds token ids for this batch.
     public var hasTokens = false
     /// Categorical covariate ids `[steps, size, categoryCount]`; `categoryCount` is 0 without them.
     public let categories = Buffer<Int32>()
+    /// Categorical covariates per step and sample; 0 without them.
     public var categoryCount = 0
+    /// Time steps in this batch.
     public var steps = 0
+    /// Samples in this batch.
     public var size = 0
 
+    /// An empty batch; `start(steps:size:features:)` shapes it.
     public init() {}
 
     /// Sets the shape and clears the optional inputs; a dataset's `fill` starts here.

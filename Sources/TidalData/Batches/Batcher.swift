@@ -6,10 +6,14 @@ import TidalCore
 /// Batches themselves are filled time-major, `[T, B, F]`, the layout the recurrent core
 /// reads: the per-step matrix product then sees one contiguous `[B, F]` block.
 public struct SequenceBatcher: Sendable {
+    /// Samples to batch, indexed `0 ..< sampleCount`.
     public let sampleCount: Int
+    /// Samples per batch (the last one may hold fewer).
     public let batchSize: Int
     private var generator: SeededGenerator
 
+    /// A batcher whose shuffles are fixed by `seed`.
+    /// - Precondition: `batchSize >= 1`.
     public init(sampleCount: Int, batchSize: Int, seed: UInt64) {
         precondition(batchSize >= 1, "batch size must be at least 1")
         self.sampleCount = sampleCount

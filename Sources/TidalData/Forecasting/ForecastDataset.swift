@@ -2,15 +2,23 @@ import TidalCore
 
 /// Windows of one series, cut and scaled by a `ForecastSpec`.
 public struct ForecastDataset: SampleSource, Sendable {
+    /// How windows are cut, scaled and differenced.
     public let spec: ForecastSpec
     /// Raw values `[rows, columns]`, row-major over `spec.columns`.
     public let raw: [Float]
+    /// Rows in `raw`.
     public let rowCount: Int
     /// Window origins (first target row of each window).
     public let origins: [Int]
     /// Categorical ids `[rows, K]` (empty without categorical covariates).
     public let codes: [Int32]
 
+    /// Windows of `raw` at `origins`.
+    /// - Parameters:
+    ///   - spec: how windows are cut and scaled.
+    ///   - raw: `[rows, spec.columns.count]` raw values, row-major.
+    ///   - origins: the first target row of each window (at least `spec.lookback`).
+    ///   - codes: categorical ids `[rows, spec.categorical.count]`, or empty without categorical covariates.
     public init(spec: ForecastSpec, raw: [Float], origins: [Int], codes: [Int32] = []) {
         self.spec = spec
         self.raw = raw
@@ -19,8 +27,10 @@ public struct ForecastDataset: SampleSource, Sendable {
         self.codes = codes
     }
 
+    /// Number of windows.
     public var count: Int { origins.count }
 
+    /// Fills `batch` with the windows at `indices`: scaled inputs `[steps, size, features]` and scaled targets.
     public func fill(_ indices: [Int], into batch: Batch) {
         let B = indices.count, T = spec.steps, F = spec.featureCount, O = spec.outputCount, C = spec.columns.count
         let x = batch.start(steps: T, size: B, features: F), y = batch.targets.reserve(B * O)

@@ -19,12 +19,19 @@ public enum Scaling: String, Sendable, Codable, CaseIterable {
 /// `lookback − d` differences `x[t] − x[t − d]` inside it; predictions are integrated back
 /// (`ŷ[o + h] = ẑ[o + h] + y[o + h − d]`, using earlier predictions past the window).
 public struct ForecastSpec: Sendable, Codable, Equatable {
+    /// The input columns the network reads at every step.
     public var features: [String]
+    /// The columns forecast.
     public var targets: [String]
+    /// The time column, printed beside each forecast; nil when the input has none.
     public var timeColumn: String?
+    /// Raw rows per window.
     public var lookback: Int
+    /// Values forecast per target after each window (direct multi-step).
     public var horizon: Int
+    /// The differencing lag `d`; 0 for none.
     public var difference: Int
+    /// How values are scaled before the network sees them.
     public var scaling: Scaling
     /// Global scaling of `columns` (identity for `.window` and `.none`).
     public var normalizer: Normalizer
@@ -38,6 +45,7 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
         case features, targets, timeColumn, lookback, horizon, difference, scaling, normalizer, season, categorical
     }
 
+    /// Decodes a spec; files written before categorical covariates existed decode with none.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         features = try c.decode([String].self, forKey: .features)
@@ -59,6 +67,7 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
         for t in 0 ..< steps { (ids + t * stepStride).update(from: codes + (t + difference) * K, count: K) }
     }
 
+    /// A spec without categorical covariates; set `categorical` to add them.
     public init(features: [String], targets: [String], timeColumn: String?, lookback: Int, horizon: Int, difference: Int,
                 scaling: Scaling, normalizer: Normalizer, season: Int) {
         self.features = features
@@ -76,7 +85,9 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     public var columns: [String] { features + targets.filter { !features.contains($0) } }
     /// Network steps per window.
     public var steps: Int { lookback - difference }
+    /// Numeric inputs per network step.
     public var featureCount: Int { features.count }
+    /// Network outputs per window: `targets.count × horizon`, target-major.
     public var outputCount: Int { targets.count * horizon }
     var featureIndices: [Int] { features.map { columns.firstIndex(of: $0)! } }
     var targetIndices: [Int] { targets.map { columns.firstIndex(of: $0)! } }
@@ -86,7 +97,9 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
 
     /// Per-window statistics of every column, used to map predictions back.
     public struct WindowStatistics: Sendable {
+        /// Each column's mean in the window (of the values the network sees); 0 unless scaling is `.window`.
         public var mean: [Float]
+        /// Each column's standard deviation in the window (1 for a flat window); 1 unless scaling is `.window`.
         public var scale: [Float]
     }
 
@@ -103,6 +116,7 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     /// - Parameters:
     ///   - raw: the window's `lookback` raw rows, row-major over `columns`.
     ///   - x: where step 0 of this sample goes; step `t` is written at `x + t · stepStride`.
+    ///   - stepStride: values between the starts of successive steps in `x` (the batch's row width).
     /// - Returns: the window statistics per column (mean 0, scale 1 unless scaling is `.window`).
     public func prepareWindow(raw: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, stepStride: Int) -> WindowStatistics {
         let C = columns.count, T = steps, d = difference
@@ -144,7 +158,8 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     /// - Parameters:
     ///   - output: `outputCount` network outputs.
     ///   - raw: the window's `lookback` raw rows (the known history).
-    ///   - into: `outputCount` values in original units.
+    ///   - stats: the window's statistics from `prepareWindow`.
+    ///   - result: `outputCount` values in original units.
     public func invert(output: UnsafePointer<Float>, raw: UnsafePointer<Float>, stats: WindowStatistics, into result: UnsafeMutablePointer<Float>) {
         let C = columns.count, d = difference
         for (k, c) in targetIndices.enumerated() {

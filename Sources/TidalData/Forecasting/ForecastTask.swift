@@ -2,18 +2,25 @@ import TidalCore
 
 /// What the user asked for when training a forecaster.
 public struct ForecastSetup: Sendable {
+    /// The columns to forecast.
     public var targets: [String]
     /// Input columns; empty means the targets.
     public var features: [String] = []
+    /// Rows per window; nil: `resolvedLookback`'s default.
     public var lookback: Int?
+    /// Values forecast per window (direct multi-step).
     public var horizon = 1
+    /// Rows between successive window origins.
     public var stride = 1
+    /// The last fraction of rows is the test part.
     public var testFraction = 0.2
+    /// The last fraction of the rows before the test part is the validation part.
     public var valFraction = 0.0
     /// nil picks automatically (see `ForecastTask.chooseScaling`).
     public var scaling: Scaling?
     /// nil picks automatically.
     public var difference: Int?
+    /// Seasonal period for the seasonal-naive baseline and MASE (1 = none).
     public var season = 1
     /// Text columns used as categorical covariates (an embedding each).
     public var categorical: [String] = []
@@ -21,6 +28,7 @@ public struct ForecastSetup: Sendable {
     /// selection builds its rolling-origin folds this way.
     public var rowLimit: Int?
 
+    /// A setup forecasting `targets` with every other setting at its default.
     public init(targets: [String]) { self.targets = targets }
 
     /// `lookback`, or by default two seasons (24 rows without a season).
@@ -29,10 +37,15 @@ public struct ForecastSetup: Sendable {
 
 /// A forecasting problem ready to train: the frozen spec, the split and the three window sets.
 public struct ForecastTask: Sendable {
+    /// The frozen spec: columns, window, differencing and fitted scaling.
     public let spec: ForecastSpec
+    /// Where the training, validation and test rows begin and end.
     public let split: ChronologicalSplit
+    /// Training windows.
     public let train: ForecastDataset
+    /// Validation windows (empty without a validation part).
     public let validation: ForecastDataset
+    /// Test windows.
     public let test: ForecastDataset
     /// The time value of each row, when the data have a time column.
     public let time: [String]?

@@ -17,6 +17,7 @@ public protocol ByteSource {
 
 /// Reads a file or standard input through a file descriptor it owns.
 public final class FileByteSource: ByteSource {
+    /// The path, or `<stdin>` for `-`.
     public let name: String
     private let descriptor: Int32
     private let ownsDescriptor: Bool
@@ -48,6 +49,8 @@ public final class FileByteSource: ByteSource {
         if ownsDescriptor { close(descriptor) }
     }
 
+    /// Reads what `read(2)` gives, up to `buffer.count` bytes, retrying when a signal interrupts it; 0 at the end.
+    /// - Throws: `DataError.unreadable` naming the source and the system's reason.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try retryingInterrupted(name) { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
     }
@@ -92,11 +95,14 @@ private func retryingInterrupted(_ path: String, _ call: () -> Int) throws -> In
 /// Bytes already in memory, handed out in chunks of a fixed size (tests use this to
 /// check that chunk boundaries never change what is parsed).
 public struct MemoryByteSource: ByteSource {
+    /// The name used in error messages (`<memory>` unless given).
     public let name: String
     private let bytes: [UInt8]
     private let chunkSize: Int
     private var position = 0
 
+    /// Hands out `bytes` in chunks of at most `chunkSize`.
+    /// - Precondition: `chunkSize > 0`.
     public init(_ bytes: [UInt8], name: String = "<memory>", chunkSize: Int = 1 << 16) {
         precondition(chunkSize > 0, "chunkSize must be positive")
         self.bytes = bytes
@@ -104,10 +110,12 @@ public struct MemoryByteSource: ByteSource {
         self.chunkSize = chunkSize
     }
 
+    /// Hands out the UTF-8 bytes of `text` in chunks of at most `chunkSize`.
     public init(_ text: String, name: String = "<memory>", chunkSize: Int = 1 << 16) {
         self.init(Array(text.utf8), name: name, chunkSize: chunkSize)
     }
 
+    /// Copies the next chunk (at most `chunkSize` bytes and `buffer.count`); 0 at the end.
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = min(buffer.count, chunkSize, bytes.count - position)
         guard n > 0 else { return 0 }

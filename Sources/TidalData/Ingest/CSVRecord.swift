@@ -78,6 +78,7 @@ public struct CSVRecord: @unchecked Sendable {
 
     init(storage: RecordStorage) { self.storage = storage }
 
+    /// An empty record: no fields, line 1.
     public init() { storage = RecordStorage() }
 
     /// Builds a record from strings (for tests and for rows made in code).
@@ -120,10 +121,6 @@ public struct CSVRecord: @unchecked Sendable {
         SourceLocation(source: source, line: storage.lines[index], column: index + 1)
     }
 
-    /// Reads field `index` as a number: the value, a missing marker, or not a number.
-    ///
-    /// Missing: an empty cell, `nan`, `NA`, `N/A` or `null` (any case). Numbers: everything
-    /// `strtod` accepts (decimal, scientific, hexadecimal), whole field, finite.
     /// Field `index` as a number, or the typed error naming where and what: missing, or not a number.
     public func requireNumber(_ index: Int, source: String, column: String) throws -> Float {
         switch number(index) {
@@ -133,6 +130,10 @@ public struct CSVRecord: @unchecked Sendable {
         }
     }
 
+    /// Reads field `index` as a number: the value, a missing marker, or not a number.
+    ///
+    /// Missing: an empty cell, `nan`, `NA`, `N/A` or `null` (any case). Numbers: everything
+    /// `strtod` accepts (decimal, scientific, hexadecimal), whole field, finite.
     @inline(__always)
     public func number(_ index: Int) -> NumberCell {
         NumberParser.parse(storage.bytes + storage.starts[index], count: storage.lengths[index])

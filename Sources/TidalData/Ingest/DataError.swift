@@ -34,6 +34,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The data are too short or otherwise unusable for what was asked.
     case unusable(source: String, reason: String)
 
+    /// The message, one line: where (`file:line:column`), what was wrong, and what to do.
     public var description: String {
         switch self {
         case let .unreadable(path, reason):

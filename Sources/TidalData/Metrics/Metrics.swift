@@ -4,11 +4,21 @@
 /// denominator counts 0), `MASE = MAE / scale` with scale the training part's in-sample
 /// seasonal-naive MAE (lag `season`, or 1) — the protocol of `bench/baselines.md`.
 public struct ForecastMetrics: Sendable, Codable, Equatable {
+    /// Mean absolute error.
     public var mae: Double
+    /// Root mean squared error.
     public var rmse: Double
+    /// Symmetric mean absolute percentage error, in percent (0 … 200).
     public var smape: Double
+    /// Mean absolute scaled error; NaN when the scale is 0 or unknown.
     public var mase: Double
 
+    /// Scores `predicted` against `actual`.
+    /// - Parameters:
+    ///   - actual: the true values.
+    ///   - predicted: the forecasts, in the same order.
+    ///   - scale: the MASE denominator (`scale(_:end:season:)`).
+    /// - Precondition: both arrays have the same, non-zero length.
     public init(actual: [Double], predicted: [Double], scale: Double) {
         precondition(actual.count == predicted.count && !actual.isEmpty)
         var absSum = 0.0, sqSum = 0.0, smapeSum = 0.0
@@ -38,13 +48,18 @@ public struct ForecastMetrics: Sendable, Codable, Equatable {
 
 /// Classification scores: accuracy, macro-F1, per-class precision and recall, confusion matrix.
 public struct ClassificationMetrics: Sendable, Codable, Equatable {
+    /// Fraction of samples classified correctly; NaN for none.
     public var accuracy: Double
+    /// Mean F1 over the classes present in the labels or the predictions (scikit-learn's `f1_score(average="macro")`).
     public var macroF1: Double
+    /// Per class: correct predictions of the class over all predictions of it (0 when never predicted).
     public var precision: [Double]
+    /// Per class: correct predictions of the class over all its samples (0 when absent).
     public var recall: [Double]
     /// `confusion[actual][predicted]` counts.
     public var confusion: [[Int]]
 
+    /// Scores `predicted` class indices against `actual` ones, each in `0 ..< classes`.
     public init(actual: [Int], predicted: [Int], classes: Int) {
         var confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes)
         for (a, p) in zip(actual, predicted) { confusion[a][p] += 1 }

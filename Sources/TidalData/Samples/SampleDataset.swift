@@ -3,7 +3,9 @@ import TidalCore
 /// Whole samples (UCR rows or long-format samples) as a `SampleSource`; lengths may differ,
 /// in which case a batch is left-padded to its longest sample and masked.
 public struct SampleDataset: SampleSource, Sendable {
+    /// How samples become network steps: layout, patching, scaling, classes.
     public let spec: SampleSpec
+    /// The samples as read from the file.
     public let set: SampleSet
     /// Class index per sample (classification), else empty.
     public let labels: [Int32]
@@ -34,8 +36,10 @@ public struct SampleDataset: SampleSource, Sendable {
         }
     }
 
+    /// Number of samples.
     public var count: Int { self.set.count }
 
+    /// Fills `batch` with the samples at `indices`, left-padded to the longest and masked when lengths differ.
     public func fill(_ indices: [Int], into batch: Batch) {
         let B = indices.count, C = spec.channels, K = self.set.categoryCount
         let T = spec.networkSteps(length: indices.map(self.set.length).max() ?? 0)
@@ -68,13 +72,18 @@ extension SampleSpec {
     public struct Slot {
         /// The sample's place in the batch, `0 ..< size`.
         public var index: Int
+        /// Samples in the batch.
         public var size: Int
+        /// Network steps in the batch (the longest sample's).
         public var steps: Int
-        /// The batch's inputs `[steps, size, stepFeatures]`, mask `[steps, size]` and categorical ids `[steps, size, K]`.
+        /// The batch's inputs `[steps, size, stepFeatures]`.
         public var x: UnsafeMutablePointer<Float>
+        /// The batch's mask `[steps, size]`: 1 for real steps, 0 for left padding.
         public var mask: UnsafeMutablePointer<Float>
+        /// The batch's categorical ids `[steps, size, K]`; nil without categorical inputs.
         public var ids: UnsafeMutablePointer<Int32>?
 
+        /// A slot for sample `index` of a batch of `size`, `steps` long.
         public init(index: Int, of size: Int, steps: Int, x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>,
                     ids: UnsafeMutablePointer<Int32>?) {
             self.index = index

@@ -7,6 +7,7 @@ import TidalCore
 public struct SampleSet: Sendable {
     /// The file the samples came from.
     public var source: String
+    /// Values per time step.
     public var channels: Int
     /// Every sample's values, `[length, channels]` each, concatenated.
     public var values: [Float]
@@ -18,8 +19,10 @@ public struct SampleSet: Sendable {
     public var lines: [Int]
     /// Categorical ids per time step, `[steps, K]` parallel to `values` (empty without categorical inputs).
     public var codes: [Int32] = []
+    /// Categorical inputs per time step (`K`); 0 without them.
     public var categoryCount = 0
 
+    /// Samples from their parts: sample `i` is `values[offsets[i] · channels ..< offsets[i + 1] · channels]`.
     public init(source: String, channels: Int, values: [Float], offsets: [Int], labels: [String], lines: [Int]) {
         self.source = source
         self.channels = channels
@@ -29,8 +32,11 @@ public struct SampleSet: Sendable {
         self.lines = lines
     }
 
+    /// Number of samples.
     public var count: Int { labels.count }
+    /// Time steps of sample `i`.
     public func length(_ i: Int) -> Int { offsets[i + 1] - offsets[i] }
+    /// Time steps of the longest sample; 0 for an empty set.
     public var maxLength: Int { (0 ..< count).map(length).max() ?? 0 }
 
     /// The layouts `SampleSet` reads.
@@ -133,8 +139,10 @@ public struct SampleSet: Sendable {
 ///
 /// Order: numerically when every name is a number (`1, 2, 10`), else by text.
 public struct ClassLabels: Sendable, Equatable, Codable {
+    /// The class names; a class's index is its place here.
     public var names: [String]
 
+    /// Classes in the order given.
     public init(names: [String]) { self.names = names }
 
     /// The distinct labels of `labels`, ordered.
@@ -148,7 +156,9 @@ public struct ClassLabels: Sendable, Equatable, Codable {
         }
     }
 
+    /// Number of classes.
     public var count: Int { names.count }
+    /// The index of class `label`, or nil for a label not seen in training.
     public func index(of label: String) -> Int? { names.firstIndex(of: label) }
 }
 

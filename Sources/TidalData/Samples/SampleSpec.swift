@@ -11,7 +11,9 @@ public struct SampleSpec: Sendable, Codable, Equatable {
         case window
     }
 
+    /// UCR rows, long rows, or windows of a series.
     public var layout: Layout
+    /// Values per time step of a sample.
     public var channels: Int
     /// Classification: class names in output order. Empty for regression.
     public var classes: [String]
@@ -19,6 +21,7 @@ public struct SampleSpec: Sendable, Codable, Equatable {
     public var normalizer: Normalizer
     /// Regression: the target's scaling, `target = (value − targetShift) / targetScale`.
     public var targetShift: Double
+    /// Regression: the divisor of the target's scaling (see `targetShift`); 1 for classification.
     public var targetScale: Double
     /// Longest training sample (for information).
     public var maxLength: Int
@@ -26,8 +29,15 @@ public struct SampleSpec: Sendable, Codable, Equatable {
     /// `⌈length / patch⌉` steps of `patch × channels` features.
     public var patch: Int = 1
 
+    /// A spec from its parts.
     /// - Parameters:
+    ///   - layout: UCR rows, long rows, or windows of a series.
+    ///   - channels: values per time step.
     ///   - classes: class names in output order; empty for regression.
+    ///   - normalizer: per-channel scaling fitted on the training samples.
+    ///   - targetShift: regression: subtracted from the target before `targetScale` divides it.
+    ///   - targetScale: regression: divides the shifted target.
+    ///   - maxLength: the longest training sample's length.
     ///   - patch: time steps per network step (see `automaticPatch`).
     public init(layout: Layout, channels: Int, classes: [String], normalizer: Normalizer, targetShift: Double = 0,
                 targetScale: Double = 1, maxLength: Int, patch: Int) {
@@ -64,12 +74,16 @@ public struct SeriesWindowSpec: Sendable, Equatable {
     public var sample: SampleSpec
     /// The numeric feature columns, in channel order.
     public var columns: [String]
+    /// The column whose value at a window's last row is the window's class.
     public var labelColumn: String
+    /// Rows per window.
     public var lookback: Int
+    /// The time column, printed beside each prediction; nil when the input has none.
     public var timeColumn: String?
     /// Categorical covariates (vocabulary from the training rows, embedding size).
     public var categorical: [CategoricalColumn]
 
+    /// A window spec from its parts; `sample.layout` should be `.window` and `sample.maxLength` `lookback`.
     public init(sample: SampleSpec, columns: [String], labelColumn: String, lookback: Int, timeColumn: String?,
                 categorical: [CategoricalColumn] = []) {
         self.sample = sample
@@ -84,6 +98,7 @@ public struct SeriesWindowSpec: Sendable, Equatable {
 extension SeriesWindowSpec: Codable {
     enum WindowKeys: String, CodingKey { case columns, labelColumn, lookback, timeColumn, categorical }
 
+    /// Decodes the `samples` object: the sample fields and the window's beside them.
     public init(from decoder: any Decoder) throws {
         sample = try SampleSpec(from: decoder)
         let c = try decoder.container(keyedBy: WindowKeys.self)
@@ -94,6 +109,7 @@ extension SeriesWindowSpec: Codable {
         categorical = try c.decodeIfPresent([CategoricalColumn].self, forKey: .categorical) ?? []
     }
 
+    /// Encodes the sample fields and the window's into one object.
     public func encode(to encoder: any Encoder) throws {
         try sample.encode(to: encoder)
         var c = encoder.container(keyedBy: WindowKeys.self)

@@ -8,12 +8,18 @@ import Glibc
 /// so the statistics can be built chunk by chunk (or in parallel) and stay stable over
 /// 10^8 values. References: Welford (1962); Chan, Golub & LeVeque (1983).
 public struct RunningStatistics: Sendable, Equatable, Codable {
+    /// Values added (NaN skipped).
     public private(set) var count = 0
+    /// Mean of the values added; 0 before any.
     public private(set) var mean = 0.0
+    /// Σ (x − mean)², Welford's `M2`.
     public private(set) var sumOfSquaredDeviations = 0.0
+    /// Smallest value added; +∞ before any.
     public private(set) var minimum = Double.infinity
+    /// Largest value added; −∞ before any.
     public private(set) var maximum = -Double.infinity
 
+    /// Statistics of no values.
     public init() {}
 
     /// Adds one value; NaN (missing) is skipped.
@@ -57,14 +63,18 @@ public struct RunningStatistics: Sendable, Equatable, Codable {
 /// `none`: identity. A constant column gets scale 1 so nothing divides by zero.
 /// Invertible, so predictions go back to original units.
 public struct Normalizer: Sendable, Equatable, Codable {
+    /// The scaling formula: z-scores, min–max, or none.
     public enum Kind: String, Sendable, Codable, CaseIterable { case zscore, minmax, none }
 
+    /// Which formula `shift` and `scale` implement.
     public var kind: Kind
     /// Per column: subtracted first.
     public var shift: [Double]
     /// Per column: divided by after the shift.
     public var scale: [Double]
 
+    /// A normalizer from its parts.
+    /// - Precondition: `shift` and `scale` have one entry per column.
     public init(kind: Kind, shift: [Double], scale: [Double]) {
         precondition(shift.count == scale.count)
         self.kind = kind
@@ -98,12 +108,15 @@ public struct Normalizer: Sendable, Equatable, Codable {
         self.init(kind: kind, statistics: stats)
     }
 
+    /// Columns scaled.
     public var columnCount: Int { shift.count }
 
+    /// `(x − shift) / scale` for `column`, computed in `Double`.
     public func transform(_ x: Float, column: Int) -> Float {
         Float((Double(x) - shift[column]) / scale[column])
     }
 
+    /// `y · scale + shift` for `column`: the inverse of `transform`.
     public func inverse(_ y: Float, column: Int) -> Float {
         Float(Double(y) * scale[column] + shift[column])
     }

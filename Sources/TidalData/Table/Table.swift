@@ -33,6 +33,7 @@ public struct TableOptions: Sendable {
     /// column instead of an error.
     public var inferTextColumns = false
 
+    /// Options for a comma-separated file with a header and no missing values.
     public init() {}
 }
 
@@ -52,11 +53,13 @@ public struct Table: Sendable {
     public var header: [String]
     /// Kept columns, in the order they were asked for (or file order).
     public var names: [String]
+    /// The kept columns' values, parallel to `names`.
     public var columns: [Values]
     /// Missing cells seen per kept column before the missing-value policy was applied.
     public var missingCounts: [Int]
     /// The time column's name and its values, when there is one.
     public var timeName: String?
+    /// The time column's values, one per row.
     public var time: TextColumn?
     /// The input line of each row (for messages).
     public var lines: [Int]

@@ -4,15 +4,20 @@ public struct TextColumn: RandomAccessCollection, Sendable, Equatable {
     var bytes: [UInt8] = []
     var ends: [Int] = []
 
+    /// An empty column.
     public init() {}
 
+    /// A column holding `strings` in order.
     public init<S: Sequence>(_ strings: S) where S.Element == String {
         for s in strings { append(s) }
     }
 
+    /// 0.
     public var startIndex: Int { 0 }
+    /// The number of values.
     public var endIndex: Int { ends.count }
 
+    /// Value `position`, decoded from UTF-8.
     public subscript(position: Int) -> String {
         withBytes(position) { String(decoding: $0, as: UTF8.self) }
     }
@@ -23,6 +28,7 @@ public struct TextColumn: RandomAccessCollection, Sendable, Equatable {
         return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start ..< ends[i]])) }
     }
 
+    /// Adds `s` at the end.
     public mutating func append(_ s: String) {
         bytes.append(contentsOf: s.utf8)
         ends.append(bytes.count)

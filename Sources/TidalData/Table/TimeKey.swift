@@ -5,6 +5,7 @@
 /// ignored for ordering) — plus quarters `YYYYQn` and plain numbers. Anything else is a label
 /// and gets no ordering check.
 public enum TimeKey {
+    /// What a time value is: a calendar date or time, or a plain number.
     public enum Kind: Equatable, Sendable { case calendar, number }
 
     /// The sort key for `text` and what kind of value it is, or nil for a free label.

@@ -1,5 +1,6 @@
 /// Text documents of a CSV file: one per row, with their labels when the file has a label column.
 public struct Documents: Sendable {
+    /// Each document's text.
     public var texts: [String]
     /// Each document's label as written (nil when no label column was asked for).
     public var labels: [String]?
@@ -21,5 +22,6 @@ public struct Documents: Sendable {
         Documents(texts: Array(texts[range]), labels: labels.map { Array($0[range]) }, lines: Array(lines[range]))
     }
 
+    /// Number of documents.
     public var count: Int { texts.count }
 }

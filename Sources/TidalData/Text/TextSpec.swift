@@ -13,6 +13,7 @@ public struct TextSpec: Sendable, Codable, Equatable {
     /// Tokens kept per document (the first ones).
     public var maxLength: Int
 
+    /// A spec from its parts.
     public init(textColumn: String, labelColumn: String, classes: [String], vocabulary: Vocabulary, maxLength: Int) {
         self.textColumn = textColumn
         self.labelColumn = labelColumn
@@ -31,17 +32,23 @@ public struct TextSpec: Sendable, Codable, Equatable {
 
 /// Documents and labels as a `SampleSource`: token ids, left-padded with `<pad>` and masked.
 public struct TextDataset: SampleSource, Sendable {
+    /// Each document's token ids, at least one each.
     public let documents: [[Int32]]
+    /// Each document's class index.
     public let labels: [Int32]
 
+    /// A dataset of `documents` and their `labels`.
+    /// - Precondition: one label per document.
     public init(documents: [[Int32]], labels: [Int32]) {
         precondition(documents.count == labels.count)
         self.documents = documents
         self.labels = labels
     }
 
+    /// Number of documents.
     public var count: Int { documents.count }
 
+    /// Fills `batch` with the documents at `indices`: token ids `[steps, size]` left-padded with `<pad>`, and the mask.
     public func fill(_ indices: [Int], into batch: Batch) {
         let B = indices.count
         let T = indices.map { documents[$0].count }.max() ?? 1

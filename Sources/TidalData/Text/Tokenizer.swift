@@ -9,6 +9,7 @@
 /// Tokenizer.tokens("A three-hour cinema master class.")  // ["a", "three", "-", "hour", "cinema", "master", "class", "."]
 /// ```
 public enum Tokenizer {
+    /// The tokens of `text`, in order.
     public static func tokens(_ text: String) -> [String] {
         var out: [String] = []
         var word = String.UnicodeScalarView()
@@ -37,12 +38,17 @@ public enum Tokenizer {
 /// Token ↔ id, built from training text only: id 0 is `<pad>`, 1 is `<unk>`, then tokens by
 /// decreasing frequency (ties in code-point order), at most `maxSize` ids, each seen at least `minCount` times.
 public struct Vocabulary: Sendable, Equatable, Codable {
+    /// The padding token, id 0.
     public static let padding = "<pad>"
+    /// The token of every word not in the vocabulary, id 1.
     public static let unknown = "<unk>"
 
+    /// Every token, in id order.
     public private(set) var tokens: [String]
     private var ids: [String: Int32]
 
+    /// A vocabulary whose token `i` has id `i`.
+    /// - Precondition: no token appears twice.
     public init(tokens: [String]) {
         self.tokens = tokens
         ids = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { ($1, Int32($0)) })
@@ -56,15 +62,18 @@ public struct Vocabulary: Sendable, Equatable, Codable {
         self.init(tokens: [Self.padding, Self.unknown] + kept.prefix(max(0, maxSize - 2)).map(\.key))
     }
 
+    /// Number of ids.
     public var count: Int { tokens.count }
 
     /// The id of each token (`<unk>` = 1 for unknown ones).
     public func encode(_ tokens: [String]) -> [Int32] { tokens.map { ids[$0] ?? 1 } }
 
+    /// Decodes the token list (a JSON array of strings, in id order).
     public init(from decoder: any Decoder) throws {
         self.init(tokens: try decoder.singleValueContainer().decode([String].self))
     }
 
+    /// Encodes the token list as a JSON array of strings, in id order.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(tokens)

@@ -3,8 +3,12 @@ extension SampleSet {
     /// last row: the windows ending at rows `ends` (every `stride`-th from the first complete one).
     ///
     /// - Parameters:
+    ///   - table: the series, one row per time step.
     ///   - features: numeric columns of `table`, in channel order.
     ///   - label: a text or numeric column of `table` (numbers are written as `3`, or `2.5`).
+    ///   - lookback: rows per window.
+    ///   - stride: rows between the ends of successive windows.
+    ///   - ends: the rows a window may end at (a window ending before row `lookback − 1` is skipped).
     ///   - categorical: columns of `table` read as text; each row's ids join its window's codes.
     public static func windows(of table: Table, features: [String], label: String, lookback: Int, stride: Int = 1,
                                ends: Range<Int>, categorical: [CategoricalColumn] = []) -> SampleSet {

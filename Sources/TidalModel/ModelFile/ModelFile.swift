@@ -13,6 +13,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
     case inconsistent(path: String, reason: String)
     case unwritable(path: String, reason: String)
 
+    /// The message, one line: the file, what is wrong, and what to do.
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "\(path): cannot read the model file: \(reason)"
@@ -43,7 +44,9 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
 /// scaling, metadata, and a tensor directory with each weight's name, shape and byte offset),
 /// then every weight as Float32 little-endian. `Docs/model-format.md` documents it in full.
 public enum ModelFile {
+    /// The file's first 8 bytes, `TIDALMDL`.
     public static let magic: [UInt8] = Array("TIDALMDL".utf8)
+    /// The format version this build writes; it reads files of this version and older.
     public static let formatVersion = 1
     static let headerSize = 32
 

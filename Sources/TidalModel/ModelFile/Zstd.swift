@@ -2,8 +2,11 @@ internal import CZstd
 
 /// A zstd failure, with zstd's own error name.
 public struct ZstdError: Error, CustomStringConvertible, Equatable {
+    /// zstd's error code (`ZSTD_getErrorCode`), or -1 when no context could be made.
     public var code: Int
+    /// zstd's name for the error (`ZSTD_getErrorName`).
     public var name: String
+    /// `zstd: <name>`.
     public var description: String { "zstd: \(name)" }
 }
 

@@ -5,11 +5,15 @@ import Foundation
 /// A line chart rendered as a self-contained SVG: axes with "nice" ticks and labels, a legend
 /// and a title. Opens in any browser.
 public struct LineChart {
+    /// One line of the chart, with its legend entry.
     public struct Series {
+        /// The legend entry.
         public var name: String
+        /// The y value at each point; non-finite values leave a gap.
         public var values: [Double]
         /// Faint series are drawn thin and translucent (baselines).
         public var faint: Bool
+        /// A series; its colour comes from its place in `LineChart.series`.
         public init(name: String, values: [Double], faint: Bool = false) {
             self.name = name
             self.values = values
@@ -17,16 +21,22 @@ public struct LineChart {
         }
     }
 
+    /// The title above the plot.
     public var title: String
+    /// The x axis label.
     public var xLabel: String
+    /// The y axis label.
     public var yLabel: String
+    /// The lines, drawn in order.
     public var series: [Series]
     /// x value of each point index (default 1, 2, …).
     public var xValues: [Double]?
     /// Optional text labels for some x ticks (e.g. time stamps).
     public var xTickLabels: [String]?
+    /// Whether the y axis is logarithmic (base 10; values are clamped at 1e-12).
     public var logY = false
 
+    /// A chart with a linear y axis and x values 1, 2, ….
     public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
         self.title = title
         self.xLabel = xLabel
@@ -36,6 +46,7 @@ public struct LineChart {
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
+    /// The chart as an SVG document of `width` × `height` pixels.
     public func svg(width: Double = 760, height: Double = 420) -> String {
         let left = 72.0, right = 24.0, top = 40.0, bottom = 56.0
         let plotW = width - left - right, plotH = height - top - bottom

@@ -5,11 +5,16 @@ import TidalNet
 
 /// Counts that account for every input row: `read = predicted + warming + rejected`.
 public struct ReplayCounts: Sendable, Equatable {
+    /// Rows read, header excluded.
     public var read = 0
+    /// Rows that produced a prediction line.
     public var predicted = 0
+    /// Rows left out: too few fields, a missing value, or a cell that is not a number.
     public var rejected = 0
+    /// Accepted rows before the window first filled.
     public var warming = 0
 
+    /// Counts from their parts (all zero by default).
     public init(read: Int = 0, predicted: Int = 0, rejected: Int = 0, warming: Int = 0) {
         self.read = read
         self.predicted = predicted
@@ -30,6 +35,7 @@ public enum ReplayError: Error, CustomStringConvertible, Equatable {
     /// A bad row under `strict`: the row's rejection line.
     case badRow(String)
 
+    /// The message, one line: where, what was wrong.
     public var description: String {
         switch self {
         case let .missingColumns(source, missing, header):
@@ -53,16 +59,26 @@ public enum PredictionFormat: String, Sendable, CaseIterable { case csv, jsonl }
 /// Forecasts have the columns of `forecast --all` (`row,time,<target>_h1,…`); classifiers write
 /// `row[,time],label,p_<class>…`; regressors `row,prediction`.
 public final class ReplayEngine {
+    /// The model predicting.
     public let model: TrainedModel
+    /// CSV lines or JSON lines.
     public let format: PredictionFormat
+    /// Whether the first bad row stops replay (`ReplayError.badRow`) instead of being reported and left out.
     public let strict: Bool
+    /// Whether the input's first row names the columns; without it the columns are the model's, in its order.
     public let hasHeader: Bool
+    /// The counts so far.
     public private(set) var counts = ReplayCounts()
     let predictor: any RowPredictor
     let write: (String) -> Void
     let warn: (String) -> Void
 
+    /// An engine for `model`, ready to `run`.
     /// - Parameters:
+    ///   - model: the model predicting; it must read rows one at a time or as a rolling window.
+    ///   - format: CSV lines (with a header line) or JSON lines.
+    ///   - strict: stop at the first bad row instead of reporting it and leaving it out.
+    ///   - hasHeader: whether the input's first row names the columns.
     ///   - write: receives each output line (with its newline); it must flush.
     ///   - warn: receives each diagnostic line for stderr.
     /// - Throws: `ModelUseError.notReplayable` for a model whose input is not one row at a time.

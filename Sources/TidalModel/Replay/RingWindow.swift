@@ -6,7 +6,9 @@ import TidalCore
 /// window's size, so the window always reads as `length` consecutive rows starting at the
 /// oldest: no shifting on push, no copy on read.
 public final class RingWindow<Element: BitwiseCopyable & ExpressibleByIntegerLiteral> {
+    /// Rows the window holds when full.
     public let length: Int
+    /// Values per row.
     public let width: Int
     private let storage: Buffer<Element>
     /// The slot the next row goes to.
@@ -14,6 +16,8 @@ public final class RingWindow<Element: BitwiseCopyable & ExpressibleByIntegerLit
     /// Rows held, up to `length`.
     public private(set) var count = 0
 
+    /// An empty window.
+    /// - Precondition: `length >= 1`, `width >= 0`.
     public init(length: Int, width: Int) {
         precondition(length >= 1 && width >= 0, "a window holds at least one row")
         self.length = length

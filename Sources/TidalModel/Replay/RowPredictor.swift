@@ -18,6 +18,7 @@ public struct RowInput: Sendable, Equatable {
     /// sample whose length varies from row to row; trailing empty fields shorten it.
     public var wideSample: Bool
 
+    /// What a predictor reads; every part defaults to nothing, one row at a time.
     public init(numeric: [String] = [], categorical: [CategoricalColumn] = [], text: [String] = [], time: String? = nil,
                 window: Int = 1, wideSample: Bool = false) {
         self.numeric = numeric

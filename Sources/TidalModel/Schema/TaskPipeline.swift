@@ -57,13 +57,16 @@ struct PreparedTask<Pipeline: TaskPipeline> {
 
 /// Test scores of a model and its baselines on the same samples.
 public struct Scoring: Sendable {
+    /// The model's scores on the test part; nil when there is none.
     public var test: MetricsReport.Scores?
+    /// Each baseline's scores on the same samples, by name (`naive`, `seasonal_naive`, `majority`, …).
     public var baselines: [String: MetricsReport.Scores]
     /// The figures kept in the model file's metadata.
     public var final: [String: Double]
     /// Forecasting: one-step test predictions and actual values (model and baselines), for `forecast.svg`.
     public var curves: [String: [Double]]
 
+    /// Scores from their parts.
     public init(test: MetricsReport.Scores?, baselines: [String: MetricsReport.Scores] = [:], final: [String: Double] = [:],
                 curves: [String: [Double]] = [:]) {
         self.test = test

@@ -59,6 +59,7 @@ public struct SchemaSummary: Sendable, Equatable {
     /// The same facts as JSON members (`schema`, `normalizer`, `categorical`).
     public var fields: [String: JSONValue]
 
+    /// A summary from its parts.
     public init(lines: [String], fields: [String: JSONValue]) {
         self.lines = lines
         self.fields = fields

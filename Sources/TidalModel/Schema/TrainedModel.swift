@@ -5,14 +5,22 @@ import TidalNet
 
 /// Facts about how a model was trained; saved in the model file.
 public struct TrainingMetadata: Sendable, Codable, Equatable {
+    /// When training finished, ISO 8601.
     public var createdAt: String
+    /// The training file's name, without its directory.
     public var dataFile: String
+    /// The training file's SHA-256, hex; empty when it could not be read again.
     public var dataSHA256: String
+    /// The seed every random choice was drawn from.
     public var seed: UInt64
+    /// Epochs run (fewer than asked when early stopping ended the run).
     public var epochs: Int
+    /// The final test figures by name (`mae`, `rmse`, `accuracy`, `macro_f1`, …); non-finite ones are left out.
     public var finalMetrics: [String: Double]
+    /// The version of Tidal that trained the model.
     public var tidalVersion: String
 
+    /// Metadata from its parts; `tidalVersion` defaults to this build's.
     public init(createdAt: String, dataFile: String, dataSHA256: String, seed: UInt64, epochs: Int,
                 finalMetrics: [String: Double], tidalVersion: String = TidalVersion.string) {
         self.createdAt = createdAt
@@ -36,10 +44,14 @@ public struct TrainingMetadata: Sendable, Codable, Equatable {
 
 /// A named weight tensor with PyTorch's shape.
 public struct NamedTensor: Sendable, Equatable {
+    /// PyTorch's parameter name (`lstm.weight_ih_l0`, `head.bias`, …).
     public var name: String
+    /// PyTorch's shape, outermost first.
     public var shape: [Int]
+    /// The values, row-major.
     public var values: [Float]
 
+    /// A tensor from its parts; `values.count` should be the product of `shape`.
     public init(name: String, shape: [Int], values: [Float]) {
         self.name = name
         self.shape = shape
@@ -54,6 +66,7 @@ public enum ModelUseError: Error, CustomStringConvertible, Equatable {
     /// The model's input cannot be replayed row by row.
     case notReplayable(reason: String)
 
+    /// The message, one line: what the model is and what the command needed.
     public var description: String {
         switch self {
         case let .wrongTask(model, task, needed, instead):
@@ -68,9 +81,11 @@ public enum ModelUseError: Error, CustomStringConvertible, Equatable {
 public struct TrainedModel: Sendable, Equatable {
     /// How the model reads input and what it predicts.
     public var schema: TaskSchema
+    /// The network's shape: cell, sizes, layers, head.
     public var architecture: ModelArchitecture
     /// Every parameter, in the network's order.
     public var weights: [NamedTensor]
+    /// How, when and on what the model was trained.
     public var metadata: TrainingMetadata
 
     /// A model holding `network`'s current weights.

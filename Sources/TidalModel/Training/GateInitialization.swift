@@ -29,6 +29,7 @@ public enum GateInitialization: Sendable, Equatable {
     /// A constant added to every forget (LSTM) or update (GRU) gate bias.
     case constant(Float)
 
+    /// Parses a `--gate-init` value: `auto`, `chrono`, `pytorch` (or `none`), or a number; nil for anything else.
     public init?(argument: String) {
         switch argument {
         case "auto": self = .auto

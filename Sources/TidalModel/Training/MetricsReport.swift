@@ -6,14 +6,23 @@ import TidalNet
 
 /// The `--metrics` JSON document. Fields that do not apply are omitted, never faked.
 public struct MetricsReport: Sendable, Codable {
+    /// One entry of `history`: an epoch's losses and scores (JSON keys in snake case).
     public struct EpochEntry: Sendable, Codable {
+        /// The epoch's number, 1-based.
         public var epoch: Int
+        /// Mean training loss.
         public var trainLoss: Double
+        /// Validation loss; nil without a validation part.
         public var valLoss: Double?
+        /// Training accuracy (classification).
         public var trainAcc: Double?
+        /// Validation accuracy (classification with a validation part).
         public var valAcc: Double?
+        /// Test accuracy (classification).
         public var testAcc: Double?
+        /// Test MAE in original units (forecasting and regression).
         public var testMae: Double?
+        /// Mean global gradient norm over the epoch's steps, before clipping.
         public var gradientNorm: Double
 
         enum CodingKeys: String, CodingKey {
@@ -24,47 +33,71 @@ public struct MetricsReport: Sendable, Codable {
 
     /// Test scores: the forecast or regression errors, or the classification scores.
     public struct Scores: Sendable, Codable {
+        /// Mean absolute error (forecasting, regression).
         public var mae: Double?
+        /// Root mean squared error (forecasting, regression).
         public var rmse: Double?
+        /// Symmetric MAPE in percent (forecasting).
         public var smape: Double?
+        /// Mean absolute scaled error (forecasting); omitted when the scale is unknown.
         public var mase: Double?
+        /// Fraction classified correctly (classification).
         public var accuracy: Double?
+        /// Macro-averaged F1 (classification).
         public var macroF1: Double?
+        /// Per-class precision, in `classes` order (classification).
         public var precision: [Double]?
+        /// Per-class recall, in `classes` order (classification).
         public var recall: [Double]?
+        /// `confusion[actual][predicted]` counts (classification).
         public var confusion: [[Int]]?
+        /// Class names in output order (classification).
         public var classes: [String]?
 
         enum CodingKeys: String, CodingKey {
             case mae, rmse, smape, mase, accuracy, macroF1 = "macro_f1", precision, recall, confusion, classes
         }
 
+        /// Forecast scores; a NaN MASE is left out.
         public init(_ m: ForecastMetrics) {
             mae = m.mae; rmse = m.rmse; smape = m.smape; mase = m.mase.isNaN ? nil : m.mase
         }
 
+        /// Classification scores for `classes`.
         public init(_ m: ClassificationMetrics, classes: [String]) {
             accuracy = m.accuracy; macroF1 = m.macroF1; precision = m.precision; recall = m.recall; confusion = m.confusion
             self.classes = classes
         }
 
+        /// Regression scores.
         public init(mae: Double, rmse: Double) {
             self.mae = mae
             self.rmse = rmse
         }
     }
 
+    /// `forecast`, `classify` or `regress`.
     public var task: String
+    /// `rnn`, `gru` or `lstm`.
     public var cell: String
+    /// Epochs run.
     public var epochsRun: Int
+    /// The epoch whose weights the model keeps.
     public var bestEpoch: Int
+    /// Every epoch's figures, in order; empty when a saved model is evaluated.
     public var history: [EpochEntry]
+    /// The model's test scores; nil without a test part.
     public var test: Scores?
+    /// The baselines' scores on the same test samples, by name.
     public var baselines: [String: Scores]
+    /// Wall-clock training time.
     public var trainSeconds: Double
+    /// Learnable values in the network.
     public var parameters: Int
+    /// How the data-dependent settings were chosen; nil when none were.
     public var choices: String?
 
+    /// A report from its parts.
     public init(task: String, cell: String, epochsRun: Int, bestEpoch: Int, history: [EpochEntry], test: Scores?,
                 baselines: [String: Scores], trainSeconds: Double, parameters: Int, choices: String?) {
         self.task = task

@@ -5,31 +5,42 @@ import TidalNet
 
 /// Hyperparameters of a training run.
 public struct TrainingConfiguration: Sendable {
+    /// Passes over the training samples (fewer when early stopping ends the run).
     public var epochs = 100
     /// Samples per batch; 0 lets the session choose.
     public var batchSize = 32
+    /// The optimizer's base step size.
     public var learningRate: Float = 1e-3
+    /// Adam, AdamW or SGD.
     public var optimizer: OptimizerKind = .adam
+    /// L2 penalty (Adam, SGD) or decoupled weight decay (AdamW).
     public var weightDecay: Float = 0
     /// Global gradient-norm clip, or nil for none.
     public var clip: Float? = 1.0
     /// Stop after this many epochs without a better validation loss (best weights restored); nil = never.
     public var patience: Int?
+    /// The seed of the shuffles and dropout masks.
     public var seed: UInt64 = 0
+    /// How the learning rate changes from epoch to epoch.
     public var schedule: LearningRateSchedule = .constant
     /// Record, per epoch, the mean norm of the gradient reaching each time step of the first layer.
     public var tracksStepGradients = false
     /// Threads: with 2 or more, each batch is split across them (`DataParallel`, single-threaded BLAS in each).
     public var threads = 1
 
+    /// PyTorch-like defaults: 100 epochs of Adam at 1e-3, batches of 32, clipping at 1.
     public init() {}
 }
 
 /// Loss and accuracy or error of one part after an epoch.
 public struct Evaluation: Sendable {
+    /// Mean loss over the part's samples, on the network's (scaled) values.
     public var loss: Double
+    /// Classification: the fraction classified correctly.
     public var accuracy: Double?
+    /// Regression and forecasting: the mean absolute error in original units.
     public var mae: Double?
+    /// An evaluation from its parts.
     public init(loss: Double, accuracy: Double? = nil, mae: Double? = nil) {
         self.loss = loss
         self.accuracy = accuracy
@@ -39,10 +50,15 @@ public struct Evaluation: Sendable {
 
 /// One epoch's numbers.
 public struct EpochRecord: Sendable {
+    /// The epoch's number, 1-based.
     public var epoch: Int
+    /// Mean training loss over the epoch's batches.
     public var trainLoss: Double
+    /// Classification: the fraction of training samples classified correctly during the epoch.
     public var trainAccuracy: Double?
+    /// The validation part after the epoch; nil without one.
     public var validation: Evaluation?
+    /// The test part after the epoch; nil without one.
     public var test: Evaluation?
     /// Mean global gradient norm over the epoch's steps (before clipping).
     public var gradientNorm: Double
@@ -53,12 +69,16 @@ public struct EpochRecord: Sendable {
 
 /// A training run's outcome.
 public struct TrainingResult: Sendable {
+    /// Every epoch run, in order.
     public var history: [EpochRecord]
     /// The epoch whose weights the model holds at the end.
     public var bestEpoch: Int
+    /// Wall-clock time of the run.
     public var seconds: Double
+    /// Epochs run.
     public var epochsRun: Int { history.count }
 
+    /// A result from its parts.
     public init(history: [EpochRecord], bestEpoch: Int, seconds: Double) {
         self.history = history
         self.bestEpoch = bestEpoch
@@ -71,6 +91,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case diverged(epoch: Int)
     case noSamples(part: String, reason: String)
 
+    /// The message, one line, with what to try.
     public var description: String {
         switch self {
         case let .diverged(epoch):
@@ -87,9 +108,12 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
 /// backward, optional clipping and one optimizer step; then the evaluation hooks. With
 /// `patience`, the best validation-loss weights are restored at the end.
 public struct Trainer {
+    /// The hyperparameters.
     public let configuration: TrainingConfiguration
+    /// What the network is trained to do: regression with a loss, or classification.
     public let objective: Objective
 
+    /// A trainer for `objective` under `configuration`.
     public init(configuration: TrainingConfiguration, objective: Objective) {
         self.configuration = configuration
         self.objective = objective
@@ -97,6 +121,8 @@ public struct Trainer {
 
     /// Runs the training loop.
     /// - Parameters:
+    ///   - model: the network, trained in place (with `patience`, it ends holding the best validation epoch's weights).
+    ///   - samples: the training samples.
     ///   - validate: evaluates the validation part (drives early stopping), or nil.
     ///   - test: evaluates the test part after every epoch (printed only), or nil.
     ///   - onEpoch: called after every epoch (epoch lines).

@@ -16,7 +16,9 @@ import TidalNet
 public enum Training {
     /// Loads the data, splits it, chooses the data-dependent settings on the training part,
     /// trains, and scores the test part beside the baselines.
-    /// - Parameter observer: receives the description line, every epoch and batch, and status lines.
+    /// - Parameters:
+    ///   - request: what to train; `nil` fields get the library's defaults (`TrainingRequest.resolved()`).
+    ///   - observer: receives the description line, every epoch and batch, and status lines.
     /// - Throws: `DataError` for unreadable or unusable data, `TrainingError` when training fails.
     public static func run(_ request: TrainingRequest, observer: TrainingObserver? = nil) throws -> TrainingOutcome {
         let plan = try request.resolved()
@@ -38,14 +40,18 @@ extension TaskInput {
 
 /// What a training run produced.
 public struct TrainingOutcome: Sendable {
+    /// The trained model, ready for `ModelFile.write` or `forecaster()`.
     public var model: TrainedModel
+    /// The training history: every epoch's losses and scores, the best epoch, the time taken.
     public var result: TrainingResult
+    /// The `--metrics` document: test scores beside the baselines, history, choices.
     public var report: MetricsReport
     /// Forecasting: one-step test predictions and actual values, baselines alike, for `forecast.svg`.
     public var forecastCurves: [String: [Double]]
     /// Test-part time labels when there is a time column.
     public var testTimes: [String]?
 
+    /// An outcome from its parts.
     public init(model: TrainedModel, result: TrainingResult, report: MetricsReport, forecastCurves: [String: [Double]],
                 testTimes: [String]?) {
         self.model = model
@@ -60,13 +66,16 @@ public struct TrainingOutcome: Sendable {
 public protocol TrainingObserver {
     /// The run's first line: what was loaded and how it was split and prepared.
     func started(description: String)
+    /// After every epoch, with the epoch's losses and scores; `total` is the epochs asked for.
     func epochEnded(_ record: EpochRecord, of total: Int, task: TaskKind)
+    /// After every batch: batch `index` (1-based) of `count` in `epoch`.
     func batchEnded(_ index: Int, of count: Int, epoch: Int)
     /// What the run is doing before its first epoch line (choosing settings by trial trainings).
     func status(_ message: String)
 }
 
 extension TrainingObserver {
+    /// Ignores status lines.
     public func status(_ message: String) {}
 }
 

@@ -65,8 +65,11 @@ public struct TrainingRequest: Sendable {
 
     // MARK: network
 
+    /// The recurrent cell: vanilla RNN, GRU or LSTM.
     public var cell: CellKind = .lstm
+    /// Units in each recurrent layer.
     public var hidden = 64
+    /// Stacked recurrent layers.
     public var layers = 1
     /// Dropout between stacked layers and on token embeddings. Nil: 0.5 for text, else 0.
     public var dropout: Float?
@@ -101,6 +104,7 @@ public struct TrainingRequest: Sendable {
     public var patience: Int?
     /// Regression loss.
     public var loss: RegressionLoss = .mse
+    /// The seed of every random choice (initialisation, shuffles, dropout); the same seed trains the same model.
     public var seed: UInt64 = 0
     /// Threads each batch is split across.
     public var threads = 1
@@ -194,7 +198,9 @@ public struct TrainingPlan: Sendable {
     /// Dropout between stacked layers and on token embeddings.
     public var dropout: Float = 0
 
+    /// What the model predicts.
     public var task: TaskKind { request.task }
+    /// The recurrent cell.
     public var cell: CellKind { request.cell }
 
     /// A freshly initialised network (PyTorch's initialisation), then the gate-bias shift for `steps`.

@@ -7,6 +7,7 @@ import TidalNet
 /// `forecast --all` and `replay` both go through `predict(window:)`'s arithmetic, so the
 /// same rows give the same numbers whichever command reads them.
 public final class Forecaster: RowPredictor {
+    /// How the model's windows are read, scaled and mapped back.
     public let spec: ForecastSpec
     let network: SequenceModel
     private let inputBuffer = FloatBuffer()
@@ -20,18 +21,23 @@ public final class Forecaster: RowPredictor {
         output = Array(repeating: 0, count: spec.outputCount)
     }
 
+    /// The model's columns, its time column, and `lookback` rows per prediction.
     public var input: RowInput {
         RowInput(numeric: spec.columns, categorical: spec.categorical, time: spec.timeColumn, window: spec.lookback)
     }
 
+    /// `<target>_h1 … <target>_hH` for each target.
     public var columns: PredictionColumns { .values(spec.outputNames) }
 
+    /// The forecast after the rows in `window` (the last `lookback` accepted rows), in original units.
     public func predict(_ window: RowWindow) -> [Float] {
         predict(window: window.numbers.baseAddress!, codes: spec.categorical.isEmpty ? nil : window.codes.baseAddress!)
     }
 
     /// Predicts the `horizon` values after a window of `lookback` raw rows (row-major over `spec.columns`).
-    /// - Parameter codes: the window's categorical ids `[lookback, K]`; nil reads every value as `<unk>`.
+    /// - Parameters:
+    ///   - window: the window's `lookback` raw rows `[lookback, spec.columns.count]`.
+    ///   - codes: the window's categorical ids `[lookback, K]`; nil reads every value as `<unk>`.
     /// - Returns: `outputCount` values in original units, target-major.
     public func predict(window: UnsafePointer<Float>, codes: UnsafePointer<Int32>? = nil) -> [Float] {
         let x = inputBuffer.reserve(spec.steps * spec.featureCount)
