@@ -2,11 +2,15 @@ import TidalCore
 
 /// The shape of a `SequenceModel`; saved in model files.
 public struct ModelArchitecture: Sendable, Equatable, Codable {
+    /// The recurrent cell.
     public var cell: CellKind
-    /// Features per time step.
+    /// Features per time step (the embedding dimension for token input).
     public var inputSize: Int
+    /// Hidden units per recurrent layer.
     public var hiddenSize: Int
+    /// Stacked recurrent layers.
     public var layers: Int
+    /// Dropout rate in training, between stacked layers and on token embeddings (0 = none).
     public var dropout: Float
     /// Head outputs: `horizon × targets` for regression, the class count for classification.
     public var outputSize: Int
@@ -17,11 +21,13 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
     /// Categorical covariates: per column, its vocabulary size and embedding size. Their vectors join
     /// the `inputSize` numeric features at every step.
     public var categoricalVocabularies: [Int] = []
+    /// Per categorical covariate, the size of its embedding vectors.
     public var categoricalDimensions: [Int] = []
 
     /// Values per step reaching the recurrent layers: numeric features plus categorical embeddings.
     public var stepSize: Int { inputSize + categoricalDimensions.reduce(0, +) }
 
+    /// An architecture without categorical covariates (set `categoricalVocabularies` and `categoricalDimensions` to add them).
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
                 outputSize: Int, skipSteps: Int = 0, vocabularySize: Int = 0) {
         self.cell = cell
@@ -39,6 +45,7 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
         case categoricalVocabularies, categoricalDimensions
     }
 
+    /// Decodes an architecture; fields added later (vocabulary, categorical covariates) default to none.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         cell = try c.decode(CellKind.self, forKey: .cell)
@@ -62,16 +69,20 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
 /// `y = head(h_T) [+ skip(x_1 … x_T)]`. Parameter names follow PyTorch modules:
 /// `lstm.weight_ih_l0`, …, `head.weight`, `head.bias`, `skip.weight`, `skip.bias`.
 public final class SequenceModel: ParameterOwner {
+    /// The shape this model was built with.
     public let architecture: ModelArchitecture
+    /// The recurrent layers.
     public let recurrent: RecurrentStack
+    /// The linear head on the last hidden state.
     public let head: Linear
+    /// The linear map of the flattened input window (`skipSteps > 0`), or nil.
     public let skip: Linear?
     /// Token input (text): ids → vectors before the recurrent layers.
     public let embedding: Embedding?
     /// One embedding per categorical covariate.
     public let categorical: [Embedding]
-    private var categoricalIDs: [UnsafeMutablePointer<Int32>] = []
-    private var categoricalCapacity = 0
+    /// One categorical column's ids `[T·B]` on their way into its embedding (which keeps a copy).
+    private let columnIDs = Buffer<Int32>()
     private let combinedInput = FloatBuffer()
     private let combinedGradient = FloatBuffer()
     private let columnGradient = FloatBuffer()
@@ -85,10 +96,13 @@ public final class SequenceModel: ParameterOwner {
     private var batch = 0
     private var steps = 0
 
+    /// Every parameter in `state_dict` order: embeddings, recurrent layers, head, skip.
     public var parameters: [Parameter] {
         (embedding?.parameters ?? []) + categorical.flatMap(\.parameters) + recurrent.parameters + head.parameters + (skip?.parameters ?? [])
     }
 
+    /// A model of the given shape, every parameter initialised from one generator seeded with `seed`
+    /// (as PyTorch's defaults; the skip starts at zero).
     public init(_ architecture: ModelArchitecture, seed: UInt64) {
         self.architecture = architecture
         var generator = SeededGenerator(seed: seed)
@@ -120,16 +134,23 @@ public final class SequenceModel: ParameterOwner {
         Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
     }
 
-    /// Runs the model on `x` `[T, B, F]` (time-major); returns `[B, outputSize]`.
+    /// Runs the model on `x` `[T, B, F]` (time-major); returns `[B, outputSize]`, valid until the next forward.
+    /// The layers keep copies of what `backward` needs, so `x` and `mask` may change once it returns.
     /// - Parameters:
     ///   - mask: `[T, B]` with 0 on left padding, or nil.
     ///   - training: enables dropout.
     @discardableResult
-    public func forward(_ x: UnsafePointer<Float>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
-                        training: Bool = false) -> UnsafePointer<Float> {
+    package func forward(_ x: UnsafePointer<Float>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
+                         training: Bool = false) -> UnsafePointer<Float> {
+        forward(x, steps: steps, batch: batch, mask: mask, dropout: DropoutPlan(training: training))
+    }
+
+    /// Runs the model on `x` `[T, B, stepSize]` with the dropout masks `plan` says.
+    func forward(_ x: UnsafePointer<Float>, steps: Int, batch: Int, mask: UnsafePointer<Float>?,
+                 dropout plan: DropoutPlan) -> UnsafePointer<Float> {
         self.batch = batch
         self.steps = steps
-        recurrent.forward(x, steps: steps, batch: batch, mask: mask, training: training)
+        recurrent.forward(x, steps: steps, batch: batch, mask: mask, dropout: plan)
         let y = head.forward(recurrent.finalHidden, batch: batch)
         guard let skip else { return y }
         precondition(steps == architecture.skipSteps, "the skip connection needs windows of exactly \(architecture.skipSteps) steps")
@@ -142,52 +163,80 @@ public final class SequenceModel: ParameterOwner {
         return UnsafePointer(out)
     }
 
-    deinit { for p in categoricalIDs { p.deallocate() } }
-
     /// Runs the model on numeric features `x` `[T, B, F]` plus categorical ids `[T, B, K]` (one per covariate):
-    /// each id's embedding vector joins the step's features. Returns `[B, outputSize]`.
+    /// each id's embedding vector joins the step's features. Returns `[B, outputSize]`, valid until the next forward.
     @discardableResult
-    public func forward(_ x: UnsafePointer<Float>, categories: UnsafePointer<Int32>, steps: Int, batch: Int,
-                        mask: UnsafePointer<Float>? = nil, training: Bool = false) -> UnsafePointer<Float> {
+    package func forward(_ x: UnsafePointer<Float>, categories: UnsafePointer<Int32>, steps: Int, batch: Int,
+                         mask: UnsafePointer<Float>? = nil, training: Bool = false) -> UnsafePointer<Float> {
+        forward(x, categories: categories, steps: steps, batch: batch, mask: mask, dropout: DropoutPlan(training: training))
+    }
+
+    func forward(_ x: UnsafePointer<Float>, categories: UnsafePointer<Int32>, steps: Int, batch: Int,
+                 mask: UnsafePointer<Float>?, dropout plan: DropoutPlan) -> UnsafePointer<Float> {
         let rows = steps * batch, F = architecture.inputSize, S = architecture.stepSize, K = categorical.count
-        if rows > categoricalCapacity {
-            for p in categoricalIDs { p.deallocate() }
-            categoricalIDs = (0 ..< K).map { _ in .allocate(capacity: rows) }
-            categoricalCapacity = rows
-        }
         let combined = combinedInput.reserve(rows * S)
         for r in 0 ..< rows { (combined + r * S).update(from: x + r * F, count: F) }
         var offset = F
+        let ids = columnIDs.reserve(rows)
         for (k, embedding) in categorical.enumerated() {
-            let ids = categoricalIDs[k], E = embedding.dimension
+            let E = embedding.dimension
             for r in 0 ..< rows { ids[r] = categories[r * K + k] }
             let vectors = embedding.forward(ids, count: rows)
             for r in 0 ..< rows { (combined + r * S + offset).update(from: vectors + r * E, count: E) }
             offset += E
         }
-        return forward(UnsafePointer(combined), steps: steps, batch: batch, mask: mask, training: training)
+        return forward(UnsafePointer(combined), steps: steps, batch: batch, mask: mask, dropout: plan)
     }
 
-    /// Runs the model on token ids `[T, B]` (time-major) through the embedding; returns `[B, outputSize]`.
+    /// Runs the model on token ids `[T, B]` (time-major) through the embedding; returns `[B, outputSize]`,
+    /// valid until the next forward.
     @discardableResult
-    public func forward(tokens: UnsafePointer<Int32>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
-                        training: Bool = false) -> UnsafePointer<Float> {
+    package func forward(tokens: UnsafePointer<Int32>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
+                         training: Bool = false) -> UnsafePointer<Float> {
+        forward(tokens: tokens, steps: steps, batch: batch, mask: mask, dropout: DropoutPlan(training: training))
+    }
+
+    func forward(tokens: UnsafePointer<Int32>, steps: Int, batch: Int, mask: UnsafePointer<Float>?,
+                 dropout plan: DropoutPlan) -> UnsafePointer<Float> {
         guard let embedding else { preconditionFailure("this model has no embedding; give numeric input") }
         var x = embedding.forward(tokens, count: steps * batch)
         // With dropout, embedding vectors are dropped out too (inverted dropout, training only).
-        droppedOut = training && architecture.dropout > 0
+        droppedOut = plan.isTraining && architecture.dropout > 0
         if droppedOut {
-            let n = steps * batch * architecture.inputSize
+            let E = architecture.inputSize, n = steps * batch * E
             let m = embeddingMask.reserve(n), y = droppedEmbedding.reserve(n)
-            let keep = 1 - architecture.dropout, scale = 1 / keep
-            for i in 0 ..< n {
-                m[i] = dropoutGenerator.uniform(0, 1) < keep ? scale : 0
-                y[i] = x[i] * m[i]
+            switch plan {
+            case .off: break
+            case .draw: drawDropoutMask(m, count: n, rate: architecture.dropout, generator: &dropoutGenerator)
+            case let .supplied(masks, rows):
+                precondition(masks.hasEmbedding && masks.steps == steps && rows.count == batch && rows.upperBound <= masks.batch,
+                             "dropout masks drawn for another batch")
+                copyRows(rows, of: masks.embedding.pointer, batch: masks.batch, steps: steps, width: E, into: m)
             }
+            for i in 0 ..< n { y[i] = x[i] * m[i] }
             x = UnsafePointer(y)
         }
-        return forward(x, steps: steps, batch: batch, mask: mask, training: training)
+        return forward(x, steps: steps, batch: batch, mask: mask, dropout: plan)
     }
+
+    /// Draws the dropout masks a training forward over `[steps, batch]` would draw next — on the token
+    /// embeddings (when `tokens`) and between stacked layers — from the same generators in the same
+    /// order, into `masks`. Nothing is drawn without dropout.
+    package func drawDropoutMasks(into masks: DropoutMasks, steps: Int, batch: Int, tokens: Bool) {
+        masks.steps = steps
+        masks.batch = batch
+        masks.hasEmbedding = false
+        guard architecture.dropout > 0 else { return }
+        if tokens && embedding != nil {
+            let n = steps * batch * architecture.inputSize
+            drawDropoutMask(masks.embedding.reserve(n), count: n, rate: architecture.dropout, generator: &dropoutGenerator)
+            masks.hasEmbedding = true
+        }
+        recurrent.drawDropoutMasks(into: masks.layers, steps: steps, batch: batch)
+    }
+
+    /// The embeddings (token, then categorical), whose gradients are row-sparse.
+    var embeddings: [Embedding] { (embedding.map { [$0] } ?? []) + categorical }
 
     /// The gradient reaching each categorical embedding: from the recurrent input and from the skip.
     private func backwardCategorical(_ skipInputGradient: UnsafePointer<Float>?) {
@@ -213,7 +262,7 @@ public final class SequenceModel: ParameterOwner {
     }
 
     /// Backpropagates dLoss/dOutput `[B, outputSize]` through the last `forward`, adding to every gradient.
-    public func backward(_ outputGradient: UnsafePointer<Float>) {
+    package func backward(_ outputGradient: UnsafePointer<Float>) {
         let skipInputGradient = skip.map { $0.backward(outputGradient) }
         let dh = head.backward(outputGradient)
         recurrent.backward(outputGradient: nil, finalHiddenGradient: dh, topOnly: true, needInputGradient: embedding != nil || !categorical.isEmpty)

@@ -175,10 +175,8 @@ public struct Trainer {
                 }
                 let loss: Float
                 let output: UnsafePointer<Float>
-                if let parallel, !batch.hasTokens, batch.categoryCount == 0, batch.size >= 2 * parallel.parts {
-                    (loss, output) = parallel.forwardBackward(batch.x.pointer, steps: batch.steps, batch: batch.size,
-                                                              mask: batch.hasMask ? UnsafePointer(batch.mask.pointer) : nil, training: true,
-                                                              loss: lossAndGradient)
+                if let parallel, batch.size >= 2 * parallel.parts {
+                    (loss, output) = parallel.forwardBackward(batch, training: true, loss: lossAndGradient)
                 } else {
                     model.zeroGradients()
                     output = model.forward(batch, training: true)

@@ -12,6 +12,7 @@ import Glibc
 /// `tanh` follow from it: `σ(x) = 1 / (1 + e^−x)`, `tanh(x) = 2σ(2x) − 1`. Their absolute error
 /// stays below 3e-7 everywhere, far inside the fixtures' float32 tolerances (1e-5 forward).
 public enum Activation {
+    /// `e^x` in float32 without libm (see above), clamped to ±87.
     @inline(__always) public static func exp(_ x: Float) -> Float {
         let clamped = min(max(x, -87), 87)
         let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
@@ -36,12 +37,12 @@ public enum Activation {
     @inline(__always) public static func tanh(_ x: Float) -> Float { 2 / (1 + exp(-2 * x)) - 1 }
 
     /// Applies `sigmoid` to `count` values in place (a loop the compiler vectorizes).
-    @inline(__always) public static func sigmoid(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    @inline(__always) package static func sigmoid(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
         for i in 0 ..< count { p[i] = sigmoid(p[i]) }
     }
 
     /// Applies `tanh` to `count` values in place.
-    @inline(__always) public static func tanh(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    @inline(__always) package static func tanh(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
         for i in 0 ..< count { p[i] = tanh(p[i]) }
     }
 }

@@ -5,8 +5,10 @@ internal import CBLAS
 /// `C = alpha · op(A) · op(B) + beta · C` where `op` transposes when asked; every matrix is
 /// row-major with leading dimension `ld*` (its stored row length).
 public enum BLAS {
+    /// `C = alpha · op(A) · op(B) + beta · C` for row-major `op(A)` `[m, k]`, `op(B)` `[k, n]`, `C` `[m, n]`.
+    /// One-row products go to sgemv; `k == 0` only scales `C` by `beta`.
     @inline(__always)
-    public static func gemm(transposeA: Bool = false, transposeB: Bool = false,
+    package static func gemm(transposeA: Bool = false, transposeB: Bool = false,
                             m: Int, n: Int, k: Int, alpha: Float = 1,
                             a: UnsafePointer<Float>, lda: Int,
                             b: UnsafePointer<Float>, ldb: Int,

@@ -19,6 +19,7 @@ public final class Parameter {
     /// Values per row (the product of every dimension but the first).
     public var rowLength: Int { shape.dropFirst().reduce(1, *) }
 
+    /// A parameter of the given shape, with `value` (row-major) or zeros, and a zero gradient.
     public init(name: String, shape: [Int], value: [Float]? = nil) {
         let count = shape.reduce(1, *)
         precondition(value == nil || value!.count == count, "\(name): \(value!.count) values for shape \(shape)")
@@ -33,6 +34,7 @@ public final class Parameter {
     public var count: Int { elementCount }
     private let elementCount: Int
 
+    /// Sets the gradient to zero (only the recorded rows of a row-sparse parameter) and forgets the rows.
     public func zeroGradient() {
         if let rows = sparseRows {
             let n = rowLength
@@ -67,6 +69,8 @@ public protocol ParameterOwner: AnyObject {
 }
 
 extension ParameterOwner {
+    /// Zeroes the gradient of every parameter.
     public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+    /// The number of learnable values over all parameters.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 }

@@ -5,17 +5,25 @@ import TidalCore
 /// Used as the regression head (`horizon × targets` outputs) and as the classification
 /// head (one logit per class). Initialised like PyTorch: U(−1/√in, 1/√in).
 public final class Linear: ParameterOwner {
+    /// Input features per row.
     public let inputSize: Int
+    /// Output values per row.
     public let outputSize: Int
+    /// `[out, in]`.
     public let weight: Parameter
+    /// `[out]`.
     public let bias: Parameter
+    /// `[weight, bias]`.
     public var parameters: [Parameter] { [weight, bias] }
 
     private let outputBuffer = FloatBuffer()
     private let inputGradientBuffer = FloatBuffer()
-    private var input: UnsafePointer<Float>?
+    /// The last forward's input `[B, in]`, copied: backward reads it.
+    private let inputCopy = FloatBuffer()
     private var batch = 0
 
+    /// A layer initialised U(−1/√in, 1/√in), as PyTorch.
+    /// - Parameter prefix: module name before `weight` and `bias`, e.g. `head.`.
     public init(inputSize: Int, outputSize: Int, prefix: String = "", generator: inout SeededGenerator) {
         self.inputSize = inputSize
         self.outputSize = outputSize
@@ -26,10 +34,10 @@ public final class Linear: ParameterOwner {
         bias.initializeUniform(bound: bound, generator: &generator)
     }
 
-    /// `[B, out]` for the input `[B, in]`; the input must stay valid until `backward`.
+    /// `[B, out]` for the input `[B, in]`, valid until the next forward. The layer keeps a copy of the input for `backward`.
     @discardableResult
-    public func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
-        input = x
+    package func forward(_ x: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
+        inputCopy.reserve(batch * inputSize).update(from: x, count: batch * inputSize)
         self.batch = batch
         let y = outputBuffer.reserve(batch * outputSize)
         bias.value.withUnsafeBufferPointer { b in
@@ -43,12 +51,12 @@ public final class Linear: ParameterOwner {
     }
 
     /// The last forward's output `[B, out]`.
-    public var output: UnsafePointer<Float> { UnsafePointer(outputBuffer.pointer) }
+    package var output: UnsafePointer<Float> { UnsafePointer(outputBuffer.pointer) }
 
     /// Accumulates dW, db and returns dLoss/dx `[B, in]`.
     @discardableResult
-    public func backward(_ outputGradient: UnsafePointer<Float>) -> UnsafePointer<Float> {
-        let x = input!
+    package func backward(_ outputGradient: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let x = UnsafePointer(inputCopy.pointer)
         weight.gradient.withUnsafeMutableBufferPointer { dw in
             BLAS.gemm(transposeA: true, m: outputSize, n: inputSize, k: batch, a: outputGradient, lda: outputSize,
                       b: x, ldb: inputSize, beta: 1, c: dw.baseAddress!, ldc: inputSize)

@@ -13,7 +13,7 @@ public enum RegressionLoss: String, Sendable, CaseIterable, Codable {
     case huber
 
     /// The loss, and its gradient with respect to `prediction` written to `gradient`.
-    public func evaluate(prediction: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int,
+    package func evaluate(prediction: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int,
                          gradient: UnsafeMutablePointer<Float>?) -> Float {
         var total = 0.0
         let n = Float(count)
@@ -41,13 +41,14 @@ public enum RegressionLoss: String, Sendable, CaseIterable, Codable {
 /// Stable for logits of any size: `log_softmax(z)_c = z_c − m − log Σ exp(z_j − m)` with `m = max z`.
 /// The gradient is `(softmax(z) − onehot(y)) / B`.
 public enum CrossEntropy {
+    /// The mean softmax cross-entropy of a batch of logits against class labels.
     /// - Parameters:
     ///   - logits: `[B, C]`.
     ///   - labels: B class indices.
     ///   - probabilities: receives softmax `[B, C]` when given.
     ///   - gradient: receives dLoss/dLogits `[B, C]` when given.
     /// - Returns: the mean loss.
-    public static func evaluate(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int,
+    package static func evaluate(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int,
                                 probabilities: UnsafeMutablePointer<Float>?, gradient: UnsafeMutablePointer<Float>?) -> Float {
         var total = 0.0
         for b in 0 ..< batch {

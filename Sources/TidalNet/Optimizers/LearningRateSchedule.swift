@@ -17,12 +17,16 @@ public enum LearningRateSchedule: Sendable, Equatable {
 
 /// The running state of a schedule.
 public struct LearningRateScheduler: Sendable {
+    /// The schedule followed.
     public let schedule: LearningRateSchedule
+    /// The rate of the first epoch.
     public let baseRate: Float
+    /// The rate of the coming epoch.
     public private(set) var rate: Float
     private var best = Float.infinity
     private var badEpochs = 0
 
+    /// A scheduler at the start of training (rate = `baseRate`).
     public init(_ schedule: LearningRateSchedule, baseRate: Float) {
         self.schedule = schedule
         self.baseRate = baseRate

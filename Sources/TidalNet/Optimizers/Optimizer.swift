@@ -11,7 +11,12 @@ public protocol Optimizer: AnyObject {
 
 /// Which optimizer to build, with PyTorch's names.
 public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
-    case adam, adamw, sgd
+    /// `Adam` with L2 weight decay (`torch.optim.Adam`).
+    case adam
+    /// `Adam` with decoupled weight decay (`torch.optim.AdamW`).
+    case adamw
+    /// `SGD` with momentum (`torch.optim.SGD`).
+    case sgd
 }
 
 /// Scales all gradients so that their global 2-norm is at most `maxNorm`
@@ -43,14 +48,19 @@ public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Doubl
 /// Adam with `weightDecay` adds `wd·p` to the gradient (L2); AdamW (`decoupled`) first
 /// multiplies `p` by `1 − lr·wd`. References: Kingma & Ba (2015); Loshchilov & Hutter (2019).
 public final class Adam: Optimizer {
+    /// The learning rate of the next `step`.
     public var learningRate: Float
+    /// Decay rates of the first and second moments, the denominator's ε, and the weight decay.
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    /// AdamW: weight decay applied to the weights directly rather than added to the gradient.
     public let decoupled: Bool
     let parameters: [Parameter]
     var firstMoment: [[Float]]
     var secondMoment: [[Float]]
+    /// Steps taken (t in the bias corrections).
     public private(set) var stepCount = 0
 
+    /// An optimizer for `parameters` with PyTorch's defaults.
     public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false) {
         precondition(learningRate >= 0 && (0 ..< 1).contains(beta1) && (0 ..< 1).contains(beta2) && epsilon >= 0 && weightDecay >= 0,
@@ -66,6 +76,7 @@ public final class Adam: Optimizer {
         secondMoment = parameters.map { Array(repeating: 0, count: $0.count) }
     }
 
+    /// Applies one Adam update to every parameter (only the touched rows of row-sparse ones).
     public func step() {
         stepCount += 1
         let t = Double(stepCount)
@@ -99,13 +110,17 @@ public final class Adam: Optimizer {
 /// Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay, as `torch.optim.SGD`:
 /// `g ← g + wd·p; buf ← g (first step) or μ·buf + (1 − dampening)·g; g ← g + μ·buf (Nesterov) or buf; p ← p − lr·g`.
 public final class SGD: Optimizer {
+    /// The learning rate of the next `step`.
     public var learningRate: Float
+    /// Momentum factor μ, dampening of the gradient in the buffer, and L2 weight decay.
     public let momentum: Float, dampening: Float, weightDecay: Float
+    /// Nesterov momentum.
     public let nesterov: Bool
     let parameters: [Parameter]
     var buffers: [[Float]]
     var started = false
 
+    /// An optimizer for `parameters` with PyTorch's defaults (plain SGD without momentum).
     public init(parameters: [Parameter], learningRate: Float = 1e-2, momentum: Float = 0, dampening: Float = 0,
                 weightDecay: Float = 0, nesterov: Bool = false) {
         precondition(learningRate >= 0 && momentum >= 0 && weightDecay >= 0, "invalid SGD hyperparameters")
@@ -119,6 +134,7 @@ public final class SGD: Optimizer {
         buffers = parameters.map { Array(repeating: 0, count: $0.count) }
     }
 
+    /// Applies one SGD update to every parameter (only the touched rows of row-sparse ones).
     public func step() {
         let first = !started
         started = true

@@ -20,21 +20,36 @@ import TidalCore
 /// layer.backward(outputGradient: dY, finalHiddenGradient: nil, finalCellGradient: nil)
 /// ```
 public final class RecurrentLayer: ParameterOwner {
+    /// The cell (LSTM, GRU, RNN).
     public let cell: CellKind
+    /// Input features per step (I).
     public let inputSize: Int
+    /// Hidden units (H).
     public let hiddenSize: Int
+    /// `weight_ih_l{k}` `[G·H, I]`.
     public let weightIH: Parameter
+    /// `weight_hh_l{k}` `[G·H, H]`.
     public let weightHH: Parameter
+    /// `bias_ih_l{k}` `[G·H]`.
     public let biasIH: Parameter
+    /// `bias_hh_l{k}` `[G·H]`.
     public let biasHH: Parameter
 
+    /// `[weightIH, weightHH, biasIH, biasHH]`, PyTorch's order.
     public var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }
 
     // Forward cache (sizes of the last forward call).
+    /// Steps (T) of the last forward call.
     public private(set) var steps = 0
+    /// Batch size (B) of the last forward call.
     public private(set) var batch = 0
+    /// The last forward's input `[T, B, I]`: `inputCopy`, or a buffer of the enclosing stack (`borrowsInput`).
     var input: UnsafePointer<Float>?
+    /// The last forward's mask `[T, B]` (`maskCopy`), or nil.
     var mask: UnsafePointer<Float>?
+    /// The layer's own copies of the caller's input and mask, kept for `backward`.
+    let inputCopy = FloatBuffer()
+    let maskCopy = FloatBuffer()
     /// Gate pre-activations, then (after each step) activations: `[T, B, G·H]`.
     let gates = FloatBuffer()
     /// Hidden states `[(T + 1), B, H]`; block 0 is the initial state.
@@ -92,31 +107,54 @@ public final class RecurrentLayer: ParameterOwner {
     var gateWidth: Int { cell.gateCount * hiddenSize }
 
     /// The output of every step, `[T, B, H]`, valid after `forward`.
-    public var output: UnsafePointer<Float> { UnsafePointer(hidden.pointer + batch * hiddenSize) }
+    package var output: UnsafePointer<Float> { UnsafePointer(hidden.pointer + batch * hiddenSize) }
     /// The final hidden state `[B, H]`.
-    public var finalHidden: UnsafePointer<Float> { UnsafePointer(hidden.pointer + steps * batch * hiddenSize) }
+    package var finalHidden: UnsafePointer<Float> { UnsafePointer(hidden.pointer + steps * batch * hiddenSize) }
     /// The final cell state `[B, H]` (LSTM only).
-    public var finalCell: UnsafePointer<Float> { UnsafePointer(cellState.pointer + steps * batch * hiddenSize) }
+    package var finalCell: UnsafePointer<Float> { UnsafePointer(cellState.pointer + steps * batch * hiddenSize) }
     /// dLoss/dInput `[T, B, I]`, valid after `backward`.
-    public var inputGradient: UnsafePointer<Float> { UnsafePointer(inputGradientBuffer.pointer) }
+    package var inputGradient: UnsafePointer<Float> { UnsafePointer(inputGradientBuffer.pointer) }
     /// dLoss/dh0 `[B, H]`, valid after `backward`.
-    public var initialHiddenGradient: UnsafePointer<Float> { UnsafePointer(hiddenGradient.pointer) }
+    package var initialHiddenGradient: UnsafePointer<Float> { UnsafePointer(hiddenGradient.pointer) }
     /// dLoss/dc0 `[B, H]` (LSTM), valid after `backward`.
-    public var initialCellGradient: UnsafePointer<Float> { UnsafePointer(cellGradient.pointer) }
+    package var initialCellGradient: UnsafePointer<Float> { UnsafePointer(cellGradient.pointer) }
 
     /// Runs the layer over a sequence.
     ///
+    /// The layer copies what it needs for `backward` (the input and the mask), so the caller's
+    /// buffers may change as soon as the call returns.
     /// - Parameters:
-    ///   - input: `[T, B, I]`; must stay valid until `backward` has run.
+    ///   - input: `[T, B, I]`.
     ///   - initialHidden: `[B, H]`, or nil for zeros. `initialCell` likewise (LSTM).
     ///   - mask: `[T, B]` with 1 for real steps and 0 for padding, or nil.
-    public func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
-                        initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
-                        mask: UnsafePointer<Float>? = nil) {
+    package func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
+                         initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
+                         mask: UnsafePointer<Float>? = nil) {
+        forward(input, steps: steps, batch: batch, initialHidden: initialHidden, initialCell: initialCell, mask: mask, borrowsInput: false)
+    }
+
+    /// `forward`, keeping the input pointer itself instead of a copy when `borrowsInput`: for a stack
+    /// whose upper layers read its own buffers, which stay put until `backward`.
+    func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
+                 initialHidden: UnsafePointer<Float>?, initialCell: UnsafePointer<Float>?,
+                 mask: UnsafePointer<Float>?, borrowsInput: Bool) {
         self.steps = steps
         self.batch = batch
-        self.input = input
-        self.mask = mask
+        if borrowsInput {
+            self.input = input
+        } else {
+            let copy = inputCopy.reserve(steps * batch * inputSize)
+            copy.update(from: input, count: steps * batch * inputSize)
+            self.input = UnsafePointer(copy)
+        }
+        if let mask {
+            let copy = maskCopy.reserve(steps * batch)
+            copy.update(from: mask, count: steps * batch)
+            self.mask = UnsafePointer(copy)
+        } else {
+            self.mask = nil
+        }
+        let input = self.input!
         let H = hiddenSize, B = batch, T = steps, GH = gateWidth
         let stateCount = (T + 1) * B * H
         hidden.reserve(stateCount)
@@ -165,7 +203,7 @@ public final class RecurrentLayer: ParameterOwner {
     ///   - finalHiddenGradient: dLoss/dh_T `[B, H]`, or nil.
     ///   - finalCellGradient: dLoss/dc_T `[B, H]` (LSTM), or nil.
     ///   - needInputGradient: false skips the `[T, B, I]` input gradient (first layer of a model).
-    public func backward(outputGradient: UnsafePointer<Float>?, finalHiddenGradient: UnsafePointer<Float>?,
+    package func backward(outputGradient: UnsafePointer<Float>?, finalHiddenGradient: UnsafePointer<Float>?,
                          finalCellGradient: UnsafePointer<Float>? = nil, needInputGradient: Bool = true) {
         let H = hiddenSize, B = batch, T = steps, GH = gateWidth
         hiddenGradient.reserve(B * H)

@@ -4,10 +4,15 @@ import TidalCore
 /// reads layer k − 1's output sequence; with `dropout > 0` and `training`, that sequence is
 /// dropped out (inverted dropout, seeded) on its way up.
 public final class RecurrentStack: ParameterOwner {
+    /// The cell of every layer.
     public let cell: CellKind
+    /// Input features per step of the first layer.
     public let inputSize: Int
+    /// Hidden units of every layer.
     public let hiddenSize: Int
+    /// The layers, bottom first.
     public let layers: [RecurrentLayer]
+    /// Dropout rate between layers in training (0 = none).
     public let dropout: Float
     private var generator: SeededGenerator
     private let dropoutMasks: [FloatBuffer]
@@ -15,9 +20,12 @@ public final class RecurrentStack: ParameterOwner {
     private let gradientScratch = FloatBuffer()
     private var usedDropout = false
 
+    /// Every layer's parameters, bottom layer first.
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    /// The number of layers (L).
     public var layerCount: Int { layers.count }
 
+    /// A stack of `layers` layers, each initialised as `RecurrentLayer`, then the dropout generator seeded from `generator`.
     /// - Parameter prefix: module name before the PyTorch parameter names, e.g. `lstm.`.
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
                 prefix: String = "", generator: inout SeededGenerator) {
@@ -37,35 +45,65 @@ public final class RecurrentStack: ParameterOwner {
     }
 
     /// Top layer's output of every step `[T, B, H]`.
-    public var output: UnsafePointer<Float> { layers.last!.output }
+    package var output: UnsafePointer<Float> { layers.last!.output }
     /// Top layer's final hidden state `[B, H]`.
-    public var finalHidden: UnsafePointer<Float> { layers.last!.finalHidden }
+    package var finalHidden: UnsafePointer<Float> { layers.last!.finalHidden }
 
     /// Runs every layer.
     /// - Parameters:
+    ///   - input: `[T, B, I]`; the first layer keeps a copy until `backward`.
     ///   - initialHidden: `[L, B, H]` or nil for zeros; `initialCell` likewise (LSTM).
+    ///   - mask: `[T, B]` with 0 on left padding, or nil.
     ///   - training: applies dropout between layers when true.
-    public func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
-                        initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
-                        mask: UnsafePointer<Float>? = nil, training: Bool = false) {
-        let stateSize = batch * hiddenSize
-        usedDropout = training && dropout > 0
+    package func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
+                         initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
+                         mask: UnsafePointer<Float>? = nil, training: Bool = false) {
+        forward(input, steps: steps, batch: batch, initialHidden: initialHidden, initialCell: initialCell, mask: mask,
+                dropout: DropoutPlan(training: training))
+    }
+
+    /// Runs every layer, with the dropout masks `plan` says: drawn here (in layer order, from this
+    /// stack's generator), or the given rows of masks drawn ahead by `drawDropoutMasks(into:steps:batch:)`.
+    package func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
+                         initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
+                         mask: UnsafePointer<Float>? = nil, dropout plan: DropoutPlan) {
+        let stateSize = batch * hiddenSize, count = steps * stateSize
+        usedDropout = plan.isTraining && dropout > 0
+        if usedDropout {
+            for k in 0 ..< layers.count - 1 {
+                let m = dropoutMasks[k].reserve(count)
+                switch plan {
+                case .off: break
+                case .draw: drawDropoutMask(m, count: count, rate: dropout, generator: &generator)
+                case let .supplied(masks, rows):
+                    precondition(masks.steps == steps && rows.count == batch && rows.upperBound <= masks.batch,
+                                 "dropout masks drawn for another batch")
+                    copyRows(rows, of: masks.layers[k].pointer, batch: masks.batch, steps: steps, width: hiddenSize, into: m)
+                }
+            }
+        }
         var x = input
         for (k, layer) in layers.enumerated() {
+            // Layers above the first read this stack's own buffers, which stay put until backward.
             layer.forward(x, steps: steps, batch: batch,
                           initialHidden: initialHidden.map { $0 + k * stateSize },
-                          initialCell: initialCell.map { $0 + k * stateSize }, mask: mask)
+                          initialCell: initialCell.map { $0 + k * stateSize }, mask: mask, borrowsInput: k > 0)
             x = layer.output
             if usedDropout && k < layers.count - 1 {
-                let count = steps * stateSize
-                let m = dropoutMasks[k].reserve(count), y = droppedOutputs[k].reserve(count)
-                let keep = 1 - dropout, scale = 1 / keep
-                for i in 0 ..< count {
-                    m[i] = generator.uniform(0, 1) < keep ? scale : 0
-                    y[i] = x[i] * m[i]
-                }
+                let m = dropoutMasks[k].pointer, y = droppedOutputs[k].reserve(count)
+                for i in 0 ..< count { y[i] = x[i] * m[i] }
                 x = UnsafePointer(y)
             }
+        }
+    }
+
+    /// Draws the masks a training `forward` over `[steps, batch]` would draw next, in the same order
+    /// from the same generator, into `masks` (one `[T, B, H]` buffer per layer below the top).
+    package func drawDropoutMasks(into masks: [FloatBuffer], steps: Int, batch: Int) {
+        guard dropout > 0 else { return }
+        let count = steps * batch * hiddenSize
+        for k in 0 ..< layers.count - 1 {
+            drawDropoutMask(masks[k].reserve(count), count: count, rate: dropout, generator: &generator)
         }
     }
 
@@ -74,7 +112,7 @@ public final class RecurrentStack: ParameterOwner {
     ///   - outputGradient: dLoss/d(top output) `[T, B, H]` or nil.
     ///   - finalHiddenGradient: dLoss/dh_n `[L, B, H]`, or `[B, H]` for the top layer only when `topOnly`.
     ///   - needInputGradient: whether dLoss/dInput is wanted (`inputGradient`).
-    public func backward(outputGradient: UnsafePointer<Float>?, finalHiddenGradient: UnsafePointer<Float>?,
+    package func backward(outputGradient: UnsafePointer<Float>?, finalHiddenGradient: UnsafePointer<Float>?,
                          finalCellGradient: UnsafePointer<Float>? = nil, topOnly: Bool = false,
                          needInputGradient: Bool = false) {
         let stateSize = layers[0].batch * hiddenSize
@@ -106,5 +144,5 @@ public final class RecurrentStack: ParameterOwner {
     }
 
     /// dLoss/dInput `[T, B, I]` after `backward(needInputGradient: true)`.
-    public var inputGradient: UnsafePointer<Float> { layers[0].inputGradient }
+    package var inputGradient: UnsafePointer<Float> { layers[0].inputGradient }
 }
