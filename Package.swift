@@ -19,9 +19,9 @@ import PackageDescription
 // Release builds of the numeric modules: no overflow/bounds traps in the hot loops, and on x86-64
 // Haswell's instruction set (AVX2 + FMA: Intel since 2013, AMD since 2015) so the gate loops vectorize 8 wide.
 #if arch(x86_64)
-let numericFlags: [String] = ["-Ounchecked", "-target-cpu", "haswell"]
+    let numericFlags: [String] = ["-Ounchecked", "-target-cpu", "haswell"]
 #else
-let numericFlags: [String] = ["-Ounchecked"]
+    let numericFlags: [String] = ["-Ounchecked"]
 #endif
 
 let package = Package(

@@ -49,6 +49,11 @@ case "${1:-demo}" in
     test)
         install_missing
         require_swift
+        # The house rules first (seconds): one formatting configuration, lines and functions of a
+        # readable size, doc comments on every public declaration.
+        swift format lint --strict --configuration .swift-format -r Sources Tests Package.swift
+        Scripts/check-source-shape.py Sources Tests
+        Scripts/check-doc-comments.sh >/dev/null || { Scripts/check-doc-comments.sh | tail -20; exit 1; }
         swift test
         ;;
     *)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SHA-256 (FIPS 180-4), streaming, for the data-file digest recorded in model files.
@@ -30,7 +30,9 @@ public struct SHA256: Sendable {
             let take = min(64 - pending.count, input.count)
             pending.append(contentsOf: input.prefix(take))
             input = input.dropFirst(take)
-            if pending.count == 64 { let block = pending; pending.removeAll(keepingCapacity: true); block.withUnsafeBytes { compress($0[...]) } }
+            if pending.count == 64 {
+                let block = pending; pending.removeAll(keepingCapacity: true); block.withUnsafeBytes { compress($0[...]) }
+            }
         }
         while input.count >= 64 {
             compress(input.prefix(64))
@@ -58,7 +60,9 @@ public struct SHA256: Sendable {
         var w = [UInt32](repeating: 0, count: 64)
         let base = block.startIndex
         for i in 0 ..< 16 {
-            w[i] = UInt32(block[base + 4 * i]) << 24 | UInt32(block[base + 4 * i + 1]) << 16 | UInt32(block[base + 4 * i + 2]) << 8 | UInt32(block[base + 4 * i + 3])
+            w[i] =
+                UInt32(block[base + 4 * i]) << 24 | UInt32(block[base + 4 * i + 1]) << 16 | UInt32(block[base + 4 * i + 2]) << 8
+                | UInt32(block[base + 4 * i + 3])
         }
         func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
         for i in 16 ..< 64 {

@@ -53,8 +53,10 @@ public final class DataParallel {
     ///   - training: enables dropout (masks drawn by the master for the whole batch).
     ///   - loss: given the whole batch's output `[B, O]`, returns the loss and writes dLoss/dOutput `[B, O]`.
     /// - Returns: the loss, and the whole batch's output (valid until the next call).
-    package func forwardBackward(_ batch: Batch, training: Bool,
-                                 loss: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Float) -> (loss: Float, output: UnsafePointer<Float>) {
+    package func forwardBackward(
+        _ batch: Batch, training: Bool,
+        loss: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Float
+    ) -> (loss: Float, output: UnsafePointer<Float>) {
         let T = batch.steps, B = batch.size, O = master.architecture.outputSize
         let k = min(parts, B)
         let bounds = (0 ... k).map { $0 * B / k }
@@ -95,8 +97,10 @@ public final class DataParallel {
 
     /// One forward and backward pass over numeric input `x` `[T, B, F]` (time-major), as
     /// `forwardBackward(_:training:loss:)` on a batch holding it.
-    package func forwardBackward(_ x: UnsafePointer<Float>, steps T: Int, batch B: Int, mask: UnsafePointer<Float>?, training: Bool,
-                                 loss: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Float) -> (loss: Float, output: UnsafePointer<Float>) {
+    package func forwardBackward(
+        _ x: UnsafePointer<Float>, steps T: Int, batch B: Int, mask: UnsafePointer<Float>?, training: Bool,
+        loss: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Float
+    ) -> (loss: Float, output: UnsafePointer<Float>) {
         let F = master.architecture.inputSize
         staging.start(steps: T, size: B, features: F).update(from: x, count: T * B * F)
         if let mask {

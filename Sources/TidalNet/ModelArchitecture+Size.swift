@@ -5,7 +5,8 @@ extension ModelArchitecture {
     /// Embedding `V·E`; categorical embeddings `Σ Vₖ·Eₖ`; recurrent layer k: `G·H·(inₖ + H) + 2·G·H`
     /// with `in₀ = stepSize`, `inₖ = H`; head `H·O + O`; skip `S·stepSize·O + O`.
     public var parameterCountIfValid: Int? {
-        let sizes = [inputSize, hiddenSize, layers, outputSize, skipSteps, vocabularySize] + categoricalVocabularies + categoricalDimensions
+        let sizes =
+            [inputSize, hiddenSize, layers, outputSize, skipSteps, vocabularySize] + categoricalVocabularies + categoricalDimensions
         guard sizes.allSatisfy({ $0 >= 0 }), categoricalVocabularies.count == categoricalDimensions.count else { return nil }
         var total = 0
         func add(_ factors: Int...) -> Bool {

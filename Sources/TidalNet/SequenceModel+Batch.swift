@@ -24,8 +24,9 @@ extension SequenceModel {
             return forward(tokens: batch.tokens.pointer, steps: batch.steps, batch: batch.size, mask: mask, dropout: plan)
         }
         if batch.categoryCount > 0 {
-            return forward(batch.x.pointer, categories: batch.categories.pointer, steps: batch.steps, batch: batch.size,
-                           mask: mask, dropout: plan)
+            return forward(
+                batch.x.pointer, categories: batch.categories.pointer, steps: batch.steps, batch: batch.size,
+                mask: mask, dropout: plan)
         }
         return forward(batch.x.pointer, steps: batch.steps, batch: batch.size, mask: mask, dropout: plan)
     }
@@ -41,8 +42,10 @@ package func argmax(_ p: UnsafePointer<Float>, _ n: Int) -> Int {
 
 /// Runs the model over samples in fixed order, `batchSize` at a time, handing each batch's
 /// output `[size, outputs]` to `body` with the batch's sample indices.
-package func predictInBatches(_ model: SequenceModel, _ samples: any SampleSource, indices: [Int]? = nil, batchSize: Int = 256,
-                             _ body: (_ indices: [Int], _ output: UnsafePointer<Float>, _ batch: Batch) -> Void) {
+package func predictInBatches(
+    _ model: SequenceModel, _ samples: any SampleSource, indices: [Int]? = nil, batchSize: Int = 256,
+    _ body: (_ indices: [Int], _ output: UnsafePointer<Float>, _ batch: Batch) -> Void
+) {
     let all = indices ?? Array(0 ..< samples.count)
     let batch = Batch()
     var start = 0

@@ -28,8 +28,10 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
     public var stepSize: Int { inputSize + categoricalDimensions.reduce(0, +) }
 
     /// An architecture without categorical covariates (set `categoricalVocabularies` and `categoricalDimensions` to add them).
-    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
-                outputSize: Int, skipSteps: Int = 0, vocabularySize: Int = 0) {
+    public init(
+        cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
+        outputSize: Int, skipSteps: Int = 0, vocabularySize: Int = 0
+    ) {
         self.cell = cell
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -98,7 +100,8 @@ public final class SequenceModel: ParameterOwner {
 
     /// Every parameter in `state_dict` order: embeddings, recurrent layers, head, skip.
     public var parameters: [Parameter] {
-        (embedding?.parameters ?? []) + categorical.flatMap(\.parameters) + recurrent.parameters + head.parameters + (skip?.parameters ?? [])
+        (embedding?.parameters ?? []) + categorical.flatMap(\.parameters) + recurrent.parameters + head.parameters
+            + (skip?.parameters ?? [])
     }
 
     /// A model of the given shape, every parameter initialised from one generator seeded with `seed`
@@ -107,19 +110,24 @@ public final class SequenceModel: ParameterOwner {
         self.architecture = architecture
         var generator = SeededGenerator(seed: seed)
         dropoutGenerator = SeededGenerator(seed: seed ^ 0xD40F)
-        embedding = architecture.vocabularySize > 0
-            ? Embedding(vocabularySize: architecture.vocabularySize, dimension: architecture.inputSize, paddingIndex: 0, prefix: "embedding.", generator: &generator)
+        embedding =
+            architecture.vocabularySize > 0
+            ? Embedding(
+                vocabularySize: architecture.vocabularySize, dimension: architecture.inputSize, paddingIndex: 0, prefix: "embedding.",
+                generator: &generator)
             : nil
         categorical = zip(architecture.categoricalVocabularies, architecture.categoricalDimensions).enumerated().map { k, sizes in
             Embedding(vocabularySize: sizes.0, dimension: sizes.1, paddingIndex: nil, prefix: "categorical\(k).", generator: &generator)
         }
-        recurrent = RecurrentStack(cell: architecture.cell, inputSize: architecture.stepSize, hiddenSize: architecture.hiddenSize,
-                                   layers: architecture.layers, dropout: architecture.dropout,
-                                   prefix: architecture.cell.moduleName + ".", generator: &generator)
+        recurrent = RecurrentStack(
+            cell: architecture.cell, inputSize: architecture.stepSize, hiddenSize: architecture.hiddenSize,
+            layers: architecture.layers, dropout: architecture.dropout,
+            prefix: architecture.cell.moduleName + ".", generator: &generator)
         head = Linear(inputSize: architecture.hiddenSize, outputSize: architecture.outputSize, prefix: "head.", generator: &generator)
         if architecture.skipSteps > 0 {
-            let s = Linear(inputSize: architecture.skipSteps * architecture.stepSize, outputSize: architecture.outputSize,
-                           prefix: "skip.", generator: &generator)
+            let s = Linear(
+                inputSize: architecture.skipSteps * architecture.stepSize, outputSize: architecture.outputSize,
+                prefix: "skip.", generator: &generator)
             // Start the skip at zero: the network begins as the plain recurrent model.
             for i in s.weight.value.indices { s.weight.value[i] = 0 }
             for i in s.bias.value.indices { s.bias.value[i] = 0 }
@@ -140,14 +148,18 @@ public final class SequenceModel: ParameterOwner {
     ///   - mask: `[T, B]` with 0 on left padding, or nil.
     ///   - training: enables dropout.
     @discardableResult
-    package func forward(_ x: UnsafePointer<Float>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
-                         training: Bool = false) -> UnsafePointer<Float> {
+    package func forward(
+        _ x: UnsafePointer<Float>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
+        training: Bool = false
+    ) -> UnsafePointer<Float> {
         forward(x, steps: steps, batch: batch, mask: mask, dropout: DropoutPlan(training: training))
     }
 
     /// Runs the model on `x` `[T, B, stepSize]` with the dropout masks `plan` says.
-    func forward(_ x: UnsafePointer<Float>, steps: Int, batch: Int, mask: UnsafePointer<Float>?,
-                 dropout plan: DropoutPlan) -> UnsafePointer<Float> {
+    func forward(
+        _ x: UnsafePointer<Float>, steps: Int, batch: Int, mask: UnsafePointer<Float>?,
+        dropout plan: DropoutPlan
+    ) -> UnsafePointer<Float> {
         self.batch = batch
         self.steps = steps
         recurrent.forward(x, steps: steps, batch: batch, mask: mask, dropout: plan)
@@ -166,13 +178,17 @@ public final class SequenceModel: ParameterOwner {
     /// Runs the model on numeric features `x` `[T, B, F]` plus categorical ids `[T, B, K]` (one per covariate):
     /// each id's embedding vector joins the step's features. Returns `[B, outputSize]`, valid until the next forward.
     @discardableResult
-    package func forward(_ x: UnsafePointer<Float>, categories: UnsafePointer<Int32>, steps: Int, batch: Int,
-                         mask: UnsafePointer<Float>? = nil, training: Bool = false) -> UnsafePointer<Float> {
+    package func forward(
+        _ x: UnsafePointer<Float>, categories: UnsafePointer<Int32>, steps: Int, batch: Int,
+        mask: UnsafePointer<Float>? = nil, training: Bool = false
+    ) -> UnsafePointer<Float> {
         forward(x, categories: categories, steps: steps, batch: batch, mask: mask, dropout: DropoutPlan(training: training))
     }
 
-    func forward(_ x: UnsafePointer<Float>, categories: UnsafePointer<Int32>, steps: Int, batch: Int,
-                 mask: UnsafePointer<Float>?, dropout plan: DropoutPlan) -> UnsafePointer<Float> {
+    func forward(
+        _ x: UnsafePointer<Float>, categories: UnsafePointer<Int32>, steps: Int, batch: Int,
+        mask: UnsafePointer<Float>?, dropout plan: DropoutPlan
+    ) -> UnsafePointer<Float> {
         let rows = steps * batch, F = architecture.inputSize, S = architecture.stepSize, K = categorical.count
         let combined = combinedInput.reserve(rows * S)
         for r in 0 ..< rows { (combined + r * S).update(from: x + r * F, count: F) }
@@ -191,13 +207,17 @@ public final class SequenceModel: ParameterOwner {
     /// Runs the model on token ids `[T, B]` (time-major) through the embedding; returns `[B, outputSize]`,
     /// valid until the next forward.
     @discardableResult
-    package func forward(tokens: UnsafePointer<Int32>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
-                         training: Bool = false) -> UnsafePointer<Float> {
+    package func forward(
+        tokens: UnsafePointer<Int32>, steps: Int, batch: Int, mask: UnsafePointer<Float>? = nil,
+        training: Bool = false
+    ) -> UnsafePointer<Float> {
         forward(tokens: tokens, steps: steps, batch: batch, mask: mask, dropout: DropoutPlan(training: training))
     }
 
-    func forward(tokens: UnsafePointer<Int32>, steps: Int, batch: Int, mask: UnsafePointer<Float>?,
-                 dropout plan: DropoutPlan) -> UnsafePointer<Float> {
+    func forward(
+        tokens: UnsafePointer<Int32>, steps: Int, batch: Int, mask: UnsafePointer<Float>?,
+        dropout plan: DropoutPlan
+    ) -> UnsafePointer<Float> {
         guard let embedding else { preconditionFailure("this model has no embedding; give numeric input") }
         var x = embedding.forward(tokens, count: steps * batch)
         // With dropout, embedding vectors are dropped out too (inverted dropout, training only).
@@ -209,8 +229,9 @@ public final class SequenceModel: ParameterOwner {
             case .off: break
             case .draw: drawDropoutMask(m, count: n, rate: architecture.dropout, generator: &dropoutGenerator)
             case let .supplied(masks, rows):
-                precondition(masks.hasEmbedding && masks.steps == steps && rows.count == batch && rows.upperBound <= masks.batch,
-                             "dropout masks drawn for another batch")
+                precondition(
+                    masks.hasEmbedding && masks.steps == steps && rows.count == batch && rows.upperBound <= masks.batch,
+                    "dropout masks drawn for another batch")
                 copyRows(rows, of: masks.embedding.pointer, batch: masks.batch, steps: steps, width: E, into: m)
             }
             for i in 0 ..< n { y[i] = x[i] * m[i] }
@@ -246,10 +267,12 @@ public final class SequenceModel: ParameterOwner {
         d.update(from: recurrent.inputGradient, count: rows * S)
         if let skipInputGradient {
             // The skip saw the window flattened as [B, T·S].
-            for b in 0 ..< B { for t in 0 ..< T {
-                let src = skipInputGradient + (b * T + t) * S, dst = d + (t * B + b) * S
-                for c in 0 ..< S { dst[c] += src[c] }
-            } }
+            for b in 0 ..< B {
+                for t in 0 ..< T {
+                    let src = skipInputGradient + (b * T + t) * S, dst = d + (t * B + b) * S
+                    for c in 0 ..< S { dst[c] += src[c] }
+                }
+            }
         }
         var offset = F
         for embedding in categorical {
@@ -265,7 +288,8 @@ public final class SequenceModel: ParameterOwner {
     package func backward(_ outputGradient: UnsafePointer<Float>) {
         let skipInputGradient = skip.map { $0.backward(outputGradient) }
         let dh = head.backward(outputGradient)
-        recurrent.backward(outputGradient: nil, finalHiddenGradient: dh, topOnly: true, needInputGradient: embedding != nil || !categorical.isEmpty)
+        recurrent.backward(
+            outputGradient: nil, finalHiddenGradient: dh, topOnly: true, needInputGradient: embedding != nil || !categorical.isEmpty)
         if !categorical.isEmpty { backwardCategorical(skipInputGradient) }
         if let embedding {
             if droppedOut {

@@ -57,13 +57,15 @@ extension SequenceModel {
     /// - Returns: `[B, outputSize]`.
     public func predict(_ input: Tensor, categories: [Int32]? = nil, mask: Tensor? = nil) -> Tensor {
         precondition(architecture.vocabularySize == 0, "this model reads token ids: use predict(tokens:steps:batch:mask:)")
-        precondition(input.shape.count == 3 && input.shape[2] == architecture.inputSize,
-                     "input of shape \(input.shape); expected [T, B, \(architecture.inputSize)]")
+        precondition(
+            input.shape.count == 3 && input.shape[2] == architecture.inputSize,
+            "input of shape \(input.shape); expected [T, B, \(architecture.inputSize)]")
         let T = input.shape[0], B = input.shape[1], K = categorical.count
         precondition(T >= 1 && B >= 1, "empty input of shape \(input.shape)")
         if let mask { precondition(mask.shape == [T, B], "mask of shape \(mask.shape); expected [\(T), \(B)]") }
-        precondition(K == 0 ? categories == nil : categories?.count == T * B * K,
-                     K == 0 ? "this model has no categorical covariates" : "categories must hold [\(T), \(B), \(K)] ids")
+        precondition(
+            K == 0 ? categories == nil : categories?.count == T * B * K,
+            K == 0 ? "this model has no categorical covariates" : "categories must hold [\(T), \(B), \(K)] ids")
         return input.values.withUnsafeBufferPointer { x in
             withOptionalPointer(mask?.values) { m in
                 let y: UnsafePointer<Float>
@@ -74,7 +76,8 @@ extension SequenceModel {
                 } else {
                     y = forward(x.baseAddress!, steps: T, batch: B, mask: m)
                 }
-                return Tensor(shape: [B, architecture.outputSize], values: Array(UnsafeBufferPointer(start: y, count: B * architecture.outputSize)))
+                return Tensor(
+                    shape: [B, architecture.outputSize], values: Array(UnsafeBufferPointer(start: y, count: B * architecture.outputSize)))
             }
         }
     }
@@ -93,7 +96,9 @@ extension SequenceModel {
         return tokens.withUnsafeBufferPointer { ids in
             withOptionalPointer(mask?.values) { m in
                 let y = forward(tokens: ids.baseAddress!, steps: steps, batch: batch, mask: m)
-                return Tensor(shape: [batch, architecture.outputSize], values: Array(UnsafeBufferPointer(start: y, count: batch * architecture.outputSize)))
+                return Tensor(
+                    shape: [batch, architecture.outputSize],
+                    values: Array(UnsafeBufferPointer(start: y, count: batch * architecture.outputSize)))
             }
         }
     }

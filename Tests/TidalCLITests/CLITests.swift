@@ -30,7 +30,8 @@ enum TidalBinary {
         try input.fileHandleForWriting.close()
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 }
 
@@ -43,7 +44,9 @@ final class CLITests: XCTestCase {
     func testHelpListsTheCommands() throws {
         let help = try tidal(["--help"])
         XCTAssertEqual(help.status, 0)
-        for command in ["describe", "train", "evaluate", "forecast", "replay", "inspect"] { XCTAssertTrue(help.stdout.contains(command), command) }
+        for command in ["describe", "train", "evaluate", "forecast", "replay", "inspect"] {
+            XCTAssertTrue(help.stdout.contains(command), command)
+        }
     }
 
     func testDescribeFileAndStdin() throws {
@@ -75,13 +78,15 @@ final class CLITests: XCTestCase {
         let dir = try TestPaths.temporaryDirectory(self)
         let model = dir.appendingPathComponent("a.tidal").path, metrics = dir.appendingPathComponent("m.json").path
         let plots = dir.appendingPathComponent("plots").path
-        let train = try tidal(["train", "--data", airline, "--target", "value", "--lookback", "12", "--horizon", "2", "--season", "12",
-                               "--hidden", "8", "--epochs", "3", "--out", model, "--metrics", metrics, "--plots", plots])
+        let train = try tidal([
+            "train", "--data", airline, "--target", "value", "--lookback", "12", "--horizon", "2", "--season", "12",
+            "--hidden", "8", "--epochs", "3", "--out", model, "--metrics", metrics, "--plots", plots,
+        ])
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssertTrue(train.stdout.contains("Epoch [1/"), train.stdout)
         XCTAssertNotNil(train.stdout.range(of: #"Epoch \[\d+/\d+\], Train Loss: \d+\.\d{4}, Test MAE: "#, options: .regularExpression))
         XCTAssertTrue(train.stdout.contains("seasonal_naive"))
-        XCTAssertEqual(train.stderr, "") // no progress bar when stderr is not a terminal
+        XCTAssertEqual(train.stderr, "")  // no progress bar when stderr is not a terminal
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as! [String: Any]
         XCTAssertEqual(json["task"] as? String, "forecast")
         XCTAssertNotNil((json["test"] as? [String: Any])?["mase"])
@@ -100,7 +105,9 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(last.stdout.split(separator: "\n").count, 2)
         XCTAssertTrue(last.stdout.contains("144,1960-12,"))
 
-        let replay = try tidal(["replay", "--model", model], stdin: try String(contentsOfFile: TestPaths.packageRoot.appendingPathComponent(airline).path, encoding: .utf8))
+        let replay = try tidal(
+            ["replay", "--model", model],
+            stdin: try String(contentsOfFile: TestPaths.packageRoot.appendingPathComponent(airline).path, encoding: .utf8))
         XCTAssertEqual(replay.status, 0, replay.stderr)
         let replayLines = replay.stdout.split(separator: "\n")
         XCTAssertEqual(replayLines.count, lines.count)
@@ -130,16 +137,24 @@ final class CLITests: XCTestCase {
     func testClassificationEndToEnd() throws {
         let dir = try TestPaths.temporaryDirectory(self)
         let model = dir.appendingPathComponent("c.tidal").path
-        let run = try tidal(["train", "--task", "classify", "--data", "SampleSeries/ItalyPowerDemand_TRAIN.csv",
-                             "--test", "SampleSeries/ItalyPowerDemand_TEST.csv", "--hidden", "8", "--epochs", "2", "--out", model,
-                             "--plots", dir.path])
+        let run = try tidal([
+            "train", "--task", "classify", "--data", "SampleSeries/ItalyPowerDemand_TRAIN.csv",
+            "--test", "SampleSeries/ItalyPowerDemand_TEST.csv", "--hidden", "8", "--epochs", "2", "--out", model,
+            "--plots", dir.path,
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertNotNil(run.stdout.range(of: #"Epoch \[2/2\], Train Loss: \d+\.\d{4}, Train Acc: \d+\.\d%, Test Acc: \d+\.\d%"#, options: .regularExpression), run.stdout)
+        XCTAssertNotNil(
+            run.stdout.range(
+                of: #"Epoch \[2/2\], Train Loss: \d+\.\d{4}, Train Acc: \d+\.\d%, Test Acc: \d+\.\d%"#, options: .regularExpression),
+            run.stdout)
         XCTAssertTrue(run.stdout.contains("majority"))
         XCTAssertTrue(run.stdout.contains("confusion"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("confusion.svg").path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("accuracy.svg").path))
-        let rows = try String(contentsOfFile: TestPaths.packageRoot.appendingPathComponent("SampleSeries/ItalyPowerDemand_TEST.csv").path, encoding: .utf8)
+        let rows =
+            try String(
+                contentsOfFile: TestPaths.packageRoot.appendingPathComponent("SampleSeries/ItalyPowerDemand_TEST.csv").path, encoding: .utf8
+            )
             .split(separator: "\n").prefix(6).joined(separator: "\n") + "\n"
         let replay = try tidal(["replay", "--model", model], stdin: rows)
         XCTAssertEqual(replay.status, 0, replay.stderr)
@@ -150,11 +165,14 @@ final class CLITests: XCTestCase {
     func testClassifyingWindowsOfALabelledSeries() throws {
         let dir = try TestPaths.temporaryDirectory(self)
         let model = dir.appendingPathComponent("w.tidal").path
-        let run = try tidal(["train", "--task", "classify", "--label", "state", "--lookback", "6", "--data", "SampleSeries/sensor.csv",
-                             "--hidden", "4", "--epochs", "1", "--out", model])
+        let run = try tidal([
+            "train", "--task", "classify", "--label", "state", "--lookback", "6", "--data", "SampleSeries/sensor.csv",
+            "--hidden", "4", "--epochs", "1", "--out", model,
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("classify windows of 6 rows by \"state\""), run.stdout)
-        let rows = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("sensor.csv").path, encoding: .utf8)
+        let rows =
+            try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("sensor.csv").path, encoding: .utf8)
             .split(separator: "\n").prefix(21).joined(separator: "\n") + "\n"
         let replay = try tidal(["replay", "--model", model], stdin: rows)
         XCTAssertEqual(replay.status, 0, replay.stderr)
@@ -168,13 +186,16 @@ final class CLITests: XCTestCase {
 
     func testWindowClassificationWithACategoricalColumn() throws {
         let dir = try TestPaths.temporaryDirectory(self)
-        let lines = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("sensor.csv").path, encoding: .utf8).split(separator: "\n")
+        let lines = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("sensor.csv").path, encoding: .utf8).split(
+            separator: "\n")
         var csv = String(lines[0]) + ",hour\n"
         for line in lines.dropFirst() { csv += String(line) + "," + String(line.dropFirst(11).prefix(2)) + "\n" }
         let data = dir.appendingPathComponent("sensor_hour.csv").path, model = dir.appendingPathComponent("c.tidal").path
         try csv.write(toFile: data, atomically: true, encoding: .utf8)
-        let run = try tidal(["train", "--task", "classify", "--label", "state", "--categorical", "hour", "--lookback", "6", "--data", data,
-                             "--hidden", "4", "--epochs", "1", "--out", model, "--quiet"])
+        let run = try tidal([
+            "train", "--task", "classify", "--label", "state", "--categorical", "hour", "--lookback", "6", "--data", data,
+            "--hidden", "4", "--epochs", "1", "--out", model, "--quiet",
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(try tidal(["inspect", model]).stdout.contains("categorical0.weight [25, 10]"))
         let replay = try tidal(["replay", "--model", model], stdin: csv.split(separator: "\n").prefix(11).joined(separator: "\n") + "\n")
@@ -191,7 +212,9 @@ final class CLITests: XCTestCase {
         for i in 1 ... 40 { csv += "\(i),\(i % 7),\(i > 35 ? "new" : String(i % 2))\n" }
         let data = dir.appendingPathComponent("s.csv").path
         try csv.write(toFile: data, atomically: true, encoding: .utf8)
-        let run = try tidal(["train", "--task", "classify", "--label", "state", "--lookback", "3", "--data", data, "--epochs", "1", "--hidden", "2"])
+        let run = try tidal([
+            "train", "--task", "classify", "--label", "state", "--lookback", "3", "--data", data, "--epochs", "1", "--hidden", "2",
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("5 validation/test windows of classes absent from training left out of scoring"), run.stdout)
     }
@@ -203,12 +226,16 @@ final class CLITests: XCTestCase {
         let csv = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent("airline.csv").path, encoding: .utf8)
         func train(_ data: String, _ name: String, stdin: String?) throws -> (stdout: [Substring], metrics: [String: Any], model: String) {
             let model = dir.appendingPathComponent("\(name).tidal").path, metrics = dir.appendingPathComponent("\(name).json").path
-            let run = try tidal(["train", "--data", data, "--lookback", "12", "--hidden", "4", "--epochs", "2", "--seed", "3",
-                                 "--metrics", metrics, "--out", model], stdin: stdin)
+            let run = try tidal(
+                [
+                    "train", "--data", data, "--lookback", "12", "--hidden", "4", "--epochs", "2", "--seed", "3",
+                    "--metrics", metrics, "--out", model,
+                ], stdin: stdin)
             XCTAssertEqual(run.status, 0, run.stderr)
             XCTAssertEqual(run.stderr, "")
             XCTAssertTrue(run.stdout.hasSuffix("model written to \(model)\n"), run.stdout)
-            var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as? [String: Any])
+            var json = try XCTUnwrap(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as? [String: Any])
             XCTAssertNotNil(json.removeValue(forKey: "train_seconds"))
             return (run.stdout.split(separator: "\n").dropLast(), json, model)
         }
@@ -255,16 +282,20 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThan(ingest["rows"] as? Int ?? 0, 10000)
         XCTAssertGreaterThan(ingest["mb_per_s"] as? Double ?? 0, 0)
         let text = try tidal(["bench", "ingest", "--megabytes", "1"])
-        XCTAssertNotNil(text.stdout.range(of: #"^ingest generated: 1\.0 MB in \d+\.\d\d s = \d+\.\d MB/s, \d+ rows, peak RSS \d+\.\d MB\n$"#,
-                                          options: .regularExpression), text.stdout)
+        XCTAssertNotNil(
+            text.stdout.range(
+                of: #"^ingest generated: 1\.0 MB in \d+\.\d\d s = \d+\.\d MB/s, \d+ rows, peak RSS \d+\.\d MB\n$"#,
+                options: .regularExpression), text.stdout)
     }
 
     func testCompareWritesResultsAndPlots() throws {
         let dir = try TestPaths.temporaryDirectory(self)
         let metrics = dir.appendingPathComponent("cmp.json").path
-        let run = try tidal(["compare", "--cells", "rnn,gru,lstm", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",
-                             "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1", "--quiet",
-                             "--metrics", metrics, "--plots", dir.path])
+        let run = try tidal([
+            "compare", "--cells", "rnn,gru,lstm", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",
+            "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1", "--quiet",
+            "--metrics", metrics, "--plots", dir.path,
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.hasPrefix("cell  test accuracy  macro-F1  parameters  epochs  train s\n"), run.stdout)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as! [String: Any]
@@ -275,12 +306,16 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(try String(contentsOfFile: dir.appendingPathComponent(plot).path, encoding: .utf8).contains("</svg>"), plot)
         }
         // Every cell reads the same input: the default patch, where train would cross-validate patch lengths.
-        let loud = try tidal(["compare", "--cells", "rnn,lstm", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",
-                              "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1"])
+        let loud = try tidal([
+            "compare", "--cells", "rnn,lstm", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",
+            "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1",
+        ])
         XCTAssertEqual(loud.status, 0, loud.stderr)
         XCTAssertEqual(loud.stdout.components(separatedBy: "length up to 60, patch 1, 2 classes\n").count, 3, loud.stdout)
-        let train = try tidal(["train", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",
-                               "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1"])
+        let train = try tidal([
+            "train", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",
+            "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1",
+        ])
         XCTAssertTrue(train.stdout.contains("patch chosen by 4-fold cross-validation"), train.stdout)
     }
 
@@ -300,7 +335,9 @@ final class CLITests: XCTestCase {
         let single = try tidal(["train", "--task", "classify", "--data", oneClass, "--test", oneClass])
         XCTAssertNotEqual(single.status, 0)
         XCTAssertTrue(single.stderr.contains("only one class"), single.stderr)
-        let nan = try tidal(["train", "--data", airline, "--lr", "1e30", "--epochs", "2", "--normalize", "none", "--difference", "0", "--clip", "0"])
+        let nan = try tidal([
+            "train", "--data", airline, "--lr", "1e30", "--epochs", "2", "--normalize", "none", "--difference", "0", "--clip", "0",
+        ])
         XCTAssertNotEqual(nan.status, 0)
         XCTAssertTrue(nan.stderr.contains("NaN") && nan.stderr.contains("--lr"), nan.stderr)
     }
@@ -317,7 +354,9 @@ final class ModelFormatScriptTests: XCTestCase {
         guard check.terminationStatus == 0 else { throw XCTSkip("python3 has no zstandard package") }
         let dir = try TestPaths.temporaryDirectory(self)
         let model = dir.appendingPathComponent("m.tidal").path
-        let train = try TidalBinary.tidal(["train", "--data", "SampleSeries/airline.csv", "--hidden", "4", "--epochs", "1", "--out", model, "--quiet"])
+        let train = try TidalBinary.tidal([
+            "train", "--data", "SampleSeries/airline.csv", "--hidden", "4", "--epochs", "1", "--out", model, "--quiet",
+        ])
         XCTAssertEqual(train.status, 0, train.stderr)
         let run = Process()
         run.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -353,8 +392,14 @@ final class SampleSeriesTests: XCTestCase {
     /// SampleSeries/README.md names the command that made each generated file; rerunning it gives the same bytes.
     func testGeneratedSampleFilesMatchTheirCommands() throws {
         let cases: [(String, [String])] = [
-            ("recall_lag50_train.csv", ["synth", "recall", "--length", "60", "--lag", "50", "--samples", "600", "--classes", "2", "--seed", "7"]),
-            ("recall_lag50_test.csv", ["synth", "recall", "--length", "60", "--lag", "50", "--samples", "200", "--classes", "2", "--seed", "8"]),
+            (
+                "recall_lag50_train.csv",
+                ["synth", "recall", "--length", "60", "--lag", "50", "--samples", "600", "--classes", "2", "--seed", "7"]
+            ),
+            (
+                "recall_lag50_test.csv",
+                ["synth", "recall", "--length", "60", "--lag", "50", "--samples", "200", "--classes", "2", "--seed", "8"]
+            ),
             ("sensor.csv", ["synth", "sensor", "--rows", "2000", "--seed", "3"]),
             ("adding.csv", ["synth", "adding", "--length", "30", "--samples", "300", "--seed", "1"]),
         ]

@@ -24,23 +24,29 @@ final class LibraryExampleTests: XCTestCase {
         var blocks: [String] = [], current: [String]?
         for line in markdown.components(separatedBy: "\n") {
             let fence = line.trimmingCharacters(in: .whitespaces)
-            if current == nil, fence == "```swift" { current = [] }
-            else if current != nil, fence == "```" { blocks.append(current!.joined(separator: "\n")); current = nil }
-            else { current?.append(line) }
+            if current == nil, fence == "```swift" {
+                current = []
+            } else if current != nil, fence == "```" {
+                blocks.append(current!.joined(separator: "\n")); current = nil
+            } else {
+                current?.append(line)
+            }
         }
         return blocks
     }
 
     func testTheDocumentShowsTheExampleProgram() throws {
         let doc = try String(contentsOf: root.appendingPathComponent("Docs/library.md"), encoding: .utf8)
-        let program = try String(contentsOf: root.appendingPathComponent("Sources/tidal-library-example/main.swift"),
-                                 encoding: .utf8)
+        let program = try String(
+            contentsOf: root.appendingPathComponent("Sources/tidal-library-example/main.swift"),
+            encoding: .utf8)
         let programs = swiftBlocks(doc).filter { $0.hasPrefix("import Tidal\n") }
         XCTAssertEqual(programs.count, 1, "Docs/library.md should show one program, a ```swift block starting `import Tidal`")
         let block = try XCTUnwrap(programs.first)
         func trimmed(_ s: String) -> String { s.hasSuffix("\n") ? String(s.dropLast()) : s }
-        XCTAssertEqual(trimmed(block), trimmed(program),
-                       "Docs/library.md's program and Sources/tidal-library-example/main.swift differ; copy one onto the other")
+        XCTAssertEqual(
+            trimmed(block), trimmed(program),
+            "Docs/library.md's program and Sources/tidal-library-example/main.swift differ; copy one onto the other")
     }
 
     func testTheExampleTrainsSavesLoadsAndForecasts() throws {
@@ -74,7 +80,8 @@ final class LibraryExampleTests: XCTestCase {
         try process.run()
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return TidalBinary.Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                               stderr: String(decoding: e, as: UTF8.self))
+        return TidalBinary.Run(
+            status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 }

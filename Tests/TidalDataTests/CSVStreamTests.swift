@@ -10,7 +10,9 @@ final class CSVStreamTests: XCTestCase {
     func records(_ bytes: [UInt8], chunkSize: Int = 4096, delimiter: UInt8 = UInt8(ascii: ",")) throws -> [(Int, [String])] {
         let stream = try CSVStream(source: MemoryByteSource(bytes, name: "t.csv", chunkSize: chunkSize), delimiter: delimiter)
         var out: [(Int, [String])] = []
-        try stream.forEachRecord { out.append(($0.line, $0.strings)); return true }
+        try stream.forEachRecord {
+            out.append(($0.line, $0.strings)); return true
+        }
         return out
     }
 
@@ -23,14 +25,18 @@ final class CSVStreamTests: XCTestCase {
         }
     }
 
-    let tricky = "\u{FEFF}time,name,value\r\n2020-01,\"a, b\",1.5\r\n2020-02,\"say \"\"hi\"\"\",2e3\n2020-03,\"two\nlines\",-0.25\n\n2020-04,plain,  7  \n\n\n"
+    let tricky =
+        "\u{FEFF}time,name,value\r\n2020-01,\"a, b\",1.5\r\n2020-02,\"say "
+        + "\"\"hi\"\"\",2e3\n2020-03,\"two\nlines\",-0.25\n\n2020-04,plain,  7  \n\n\n"
 
     func testChunkSizesGiveIdenticalRows() throws {
         let reference = try records(tricky, chunkSize: 1 << 16)
-        XCTAssertEqual(reference.map(\.1), [
-            ["time", "name", "value"], ["2020-01", "a, b", "1.5"], ["2020-02", "say \"hi\"", "2e3"],
-            ["2020-03", "two\nlines", "-0.25"], ["2020-04", "plain", "7"],
-        ])
+        XCTAssertEqual(
+            reference.map(\.1),
+            [
+                ["time", "name", "value"], ["2020-01", "a, b", "1.5"], ["2020-02", "say \"hi\"", "2e3"],
+                ["2020-03", "two\nlines", "-0.25"], ["2020-04", "plain", "7"],
+            ])
         XCTAssertEqual(reference.map(\.0), [1, 2, 3, 4, 7])
         for size in [1, 2, 3, 7, 64, 4096] {
             let got = try records(tricky, chunkSize: size)
@@ -45,12 +51,16 @@ final class CSVStreamTests: XCTestCase {
     }
 
     func testNumbersParseAsStrtod() throws {
-        let table = try Table.load(source: MemoryByteSource("x\n1\n-2.5\n1e-3\n3.14159265358979\n0x10\n1.7976931348623157e308\n0.1\n", name: "n.csv"),
-                                   options: { var o = TableOptions(); o.numericColumns = ["x"]; return o }())
+        let table = try Table.load(
+            source: MemoryByteSource("x\n1\n-2.5\n1e-3\n3.14159265358979\n0x10\n1.7976931348623157e308\n0.1\n", name: "n.csv"),
+            options: {
+                var o = TableOptions(); o.numericColumns = ["x"]; return o
+            }())
         let expected: [Double] = [1, -2.5, 1e-3, 3.14159265358979, 16, Double(Float.infinity), 0.1]
         let got = table.numeric("x")!
         XCTAssertEqual(got.count, expected.count)
-        XCTAssertEqual(got[0], 1); XCTAssertEqual(got[1], -2.5); XCTAssertEqual(got[2], Float(1e-3)); XCTAssertEqual(got[4], 16); XCTAssertEqual(got[6], Float(0.1))
+        XCTAssertEqual(got[0], 1); XCTAssertEqual(got[1], -2.5); XCTAssertEqual(got[2], Float(1e-3)); XCTAssertEqual(got[4], 16);
+        XCTAssertEqual(got[6], Float(0.1))
         // The exact fast path agrees bit for bit with strtod on many decimals.
         var generator = testGenerator(7)
         for _ in 0 ..< 20000 {
@@ -71,23 +81,31 @@ final class CSVStreamTests: XCTestCase {
         XCTAssertEqual(table.rowCount, 4)
         XCTAssertEqual(table.missingCounts, [2])
         options.missing = .linear
-        XCTAssertEqual(try Table.load(source: MemoryByteSource("v\n1\nNA\nnan\n4\n", name: "m.csv"), options: options).numeric("v"), [1, 2, 3, 4])
+        XCTAssertEqual(
+            try Table.load(source: MemoryByteSource("v\n1\nNA\nnan\n4\n", name: "m.csv"), options: options).numeric("v"), [1, 2, 3, 4])
         options.missing = .ffill
-        XCTAssertEqual(try Table.load(source: MemoryByteSource("v\n1\nNA\nnan\n4\n", name: "m.csv"), options: options).numeric("v"), [1, 1, 1, 4])
+        XCTAssertEqual(
+            try Table.load(source: MemoryByteSource("v\n1\nNA\nnan\n4\n", name: "m.csv"), options: options).numeric("v"), [1, 1, 1, 4])
         options.missing = .drop
-        XCTAssertEqual(try Table.load(source: MemoryByteSource("v\n1\nNA\nnan\n4\n", name: "m.csv"), options: options).numeric("v"), [1, 4])
+        XCTAssertEqual(
+            try Table.load(source: MemoryByteSource("v\n1\nNA\nnan\n4\n", name: "m.csv"), options: options).numeric("v"), [1, 4])
     }
 
     func testBadInputMessages() {
-        XCTAssertEqual(error("time,value\n2020-01,1\n2020-02,12,5x\n"), "t.csv:3: expected 2 fields, found 3; every row needs as many fields as the header")
-        XCTAssertEqual(error("time,value\n2020-01,1\n2020-02,\"12,5x\"\n"), "t.csv:3:2: column \"value\": expected a number, found \"12,5x\"")
+        XCTAssertEqual(
+            error("time,value\n2020-01,1\n2020-02,12,5x\n"),
+            "t.csv:3: expected 2 fields, found 3; every row needs as many fields as the header")
+        XCTAssertEqual(
+            error("time,value\n2020-01,1\n2020-02,\"12,5x\"\n"), "t.csv:3:2: column \"value\": expected a number, found \"12,5x\"")
         XCTAssertEqual(error("a,b\n1,2\n3\n"), "t.csv:3: expected 2 fields, found 1; every row needs as many fields as the header")
         XCTAssertEqual(error("a,b\n1,\"2\n"), "t.csv:2: a quoted field is never closed; add the closing \" or remove the opening one")
         XCTAssertEqual(error("a,b\n1,2\n3,4\u{0}\n"), "t.csv:3:4: NUL byte at byte offset 11; this does not look like a text CSV file")
         XCTAssertEqual(error(""), "t.csv: the input is empty; give a CSV file with a header row and data rows")
         XCTAssertEqual(error("a,b\n"), "t.csv: the input has a header but no data rows")
         XCTAssertEqual(error("a,b\n1,\n"), "t.csv:2:2: column \"b\": missing value; use --fill ffill|linear|drop to fill or drop such rows")
-        XCTAssertEqual(error("time,v\n2020-02,1\n2020-01,2\n"), "t.csv:3: time column \"time\" is not increasing: \"2020-01\" comes after \"2020-02\"; sort the file by time")
+        XCTAssertEqual(
+            error("time,v\n2020-02,1\n2020-01,2\n"),
+            "t.csv:3: time column \"time\" is not increasing: \"2020-01\" comes after \"2020-02\"; sort the file by time")
         XCTAssertTrue(error("a,b\n1,x\"y\n").hasPrefix("t.csv:2: malformed CSV"))
         var options = TableOptions()
         options.numericColumns = ["close"]
@@ -128,7 +146,10 @@ final class CSVStreamTests: XCTestCase {
         }
         let stream = try CSVStream(source: OneLineThenFail())
         var first: [String]?
-        XCTAssertThrowsError(try stream.forEachRecord { first = $0.strings; return true })
+        XCTAssertThrowsError(
+            try stream.forEachRecord {
+                first = $0.strings; return true
+            })
         XCTAssertEqual(first, ["a", "b"])
     }
 }

@@ -11,7 +11,7 @@ final class PartedLoadTests: XCTestCase {
     override func setUpWithError() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tidal-parts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        Table.partedLoadMinimumBytes = 0   // every file takes the two-part path
+        Table.partedLoadMinimumBytes = 0  // every file takes the two-part path
     }
 
     override func tearDownWithError() throws {
@@ -41,7 +41,8 @@ final class PartedLoadTests: XCTestCase {
             switch (x, y) {
             case let (.numeric(u), .numeric(v)):
                 XCTAssertEqual(u.count, v.count, what, file: file, line: line)
-                XCTAssertTrue(zip(u, v).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(what): numeric column differs", file: file, line: line)
+                XCTAssertTrue(
+                    zip(u, v).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(what): numeric column differs", file: file, line: line)
             case let (.text(u), .text(v)): XCTAssertEqual(u, v, what, file: file, line: line)
             default: XCTFail("\(what): column kinds differ", file: file, line: line)
             }
@@ -56,7 +57,8 @@ final class PartedLoadTests: XCTestCase {
         for r in 0 ..< 60 {
             let note = r % 7 == 3 ? "\"multi\nline \"\"quoted\"\"\nnote\"" : (r % 5 == 0 ? "\"a, b\"" : "n\(r)")
             let value = r % 11 == 4 ? "" : String(format: "%.3f", Double(g.uniform(-50, 50)))
-            body += "2021-01-01T00:\(String(format: "%02d", r / 60)):\(String(format: "%02d", r % 60)),\(note),\(value)\(r % 9 == 0 ? "\r\n" : "\n")"
+            let time = "2021-01-01T00:\(String(format: "%02d", r / 60)):\(String(format: "%02d", r % 60))"
+            body += "\(time),\(note),\(value)\(r % 9 == 0 ? "\r\n" : "\n")"
             if r % 13 == 6 { body += "\n" }
         }
         var options = TableOptions()
@@ -64,7 +66,9 @@ final class PartedLoadTests: XCTestCase {
         options.missing = .keep
         var parted = 0, refused = 0
         for padding in 0 ..< 40 {
-            let text = "\u{FEFF}time,note,value\n" + (0 ..< padding).map { "2020-12-31T22:00:\(String(format: "%02d", $0)),pad,1\n" }.joined() + body
+            let text =
+                "\u{FEFF}time,note,value\n" + (0 ..< padding).map { "2020-12-31T22:00:\(String(format: "%02d", $0)),pad,1\n" }.joined()
+                + body
             let path = try write(text)
             let reference = try sequential(path, options)
             assertSame(try Table.load(path: path, options: options), reference, "padding \(padding)")
@@ -82,8 +86,10 @@ final class PartedLoadTests: XCTestCase {
 
     func testTheFirstPartMustEndBetweenRows() throws {
         // The check that refuses a split inside a quoted field, even when the second part would parse.
-        for (text, between) in [("a,b\n1,2\n", true), ("a,b\n1,\"x\n", false), ("a,b\n1,\"x\ny\"\n", true),
-                                ("a,b\r\n1,2\r\n", true), ("a,b\n1,\"x,\"\"\n", false)] {
+        for (text, between) in [
+            ("a,b\n1,2\n", true), ("a,b\n1,\"x\n", false), ("a,b\n1,\"x\ny\"\n", true),
+            ("a,b\r\n1,2\r\n", true), ("a,b\n1,\"x,\"\"\n", false),
+        ] {
             let stream = try CSVStream(source: MemoryByteSource(text, chunkSize: 3))
             stream.sourceEndsInput = false
             try stream.forEachRecord { _ in true }

@@ -46,8 +46,8 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(origins.train.first, 24)
         XCTAssertEqual(origins.train.last, 114)
         let h12 = WindowOrigins(split: split, spec: WindowSpec(lookback: 24, horizon: 12))
-        XCTAssertEqual(h12.test.count, 18) // the protocol's 18 origins
-        XCTAssertEqual(h12.train.last! + 12, 115) // targets never cross into the test part
+        XCTAssertEqual(h12.test.count, 18)  // the protocol's 18 origins
+        XCTAssertEqual(h12.train.last! + 12, 115)  // targets never cross into the test part
         let withVal = ChronologicalSplit(rowCount: 100, testFraction: 0.2, valFraction: 0.25)
         XCTAssertEqual(withVal.trainEnd, 60)
         let o = WindowOrigins(split: withVal, spec: WindowSpec(lookback: 5, horizon: 2, stride: 3))
@@ -86,7 +86,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(motions.channels, 6)
         let pickup = try SampleSet.load(path: dir.appendingPathComponent("PickupGestureWiimoteZ_TRAIN.csv").path, format: .ucr)
         XCTAssertEqual(pickup.count, 50)
-        XCTAssertLessThan((0 ..< pickup.count).map(pickup.length).min()!, pickup.maxLength) // unequal lengths kept
+        XCTAssertLessThan((0 ..< pickup.count).map(pickup.length).min()!, pickup.maxLength)  // unequal lengths kept
         XCTAssertEqual(ClassLabels(collecting: ["10", "2", "1"]).names, ["1", "2", "10"])
     }
 }

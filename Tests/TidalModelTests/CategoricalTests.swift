@@ -21,7 +21,7 @@ final class CategoricalTests: XCTestCase {
         request.epochs = 2
         let model = try Training.run(request).model
         guard case let .forecast(spec) = model.schema else { return XCTFail("not a forecaster: \(model.schema)") }
-        XCTAssertEqual(spec.categorical.first?.values.count, 13) // 12 months + <unk>
+        XCTAssertEqual(spec.categorical.first?.values.count, 13)  // 12 months + <unk>
         XCTAssertEqual(model.weights.first?.name, "categorical0.weight")
         let back = try ModelFile.decode(try ModelFile.encode(model), path: "m.tidal")
         XCTAssertEqual(back.schema, model.schema)
@@ -39,6 +39,6 @@ final class CategoricalTests: XCTestCase {
         for (line, want) in zip(out.dropFirst(), expected) {
             XCTAssertEqual(Float(String(line.split(separator: ",")[2])), want.values[0])
         }
-        XCTAssertEqual(spec.categorical[0].id(of: "13"), 0) // unseen → <unk>
+        XCTAssertEqual(spec.categorical[0].id(of: "13"), 0)  // unseen → <unk>
     }
 }

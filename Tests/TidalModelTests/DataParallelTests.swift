@@ -19,11 +19,13 @@ final class DataParallelTests: XCTestCase {
     func testNumericWindowsTrainAlikeOnTwoThreads() throws {
         let lookback = 12
         let values = (0 ..< 80).map { t in Float(sin(Double(t) * 0.4)) + 0.1 * Float(t % 5) }
-        let spec = ForecastSpec(features: ["v"], targets: ["v"], timeColumn: nil, lookback: lookback, horizon: 1, difference: 0,
-                                scaling: .none, normalizer: Normalizer(kind: .none, shift: [0], scale: [1]), season: 1)
+        let spec = ForecastSpec(
+            features: ["v"], targets: ["v"], timeColumn: nil, lookback: lookback, horizon: 1, difference: 0,
+            scaling: .none, normalizer: Normalizer(kind: .none, shift: [0], scale: [1]), season: 1)
         let data = ForecastDataset(spec: spec, raw: values, origins: Array(lookback ..< values.count))
-        let architecture = ModelArchitecture(cell: .lstm, inputSize: 1, hiddenSize: 8, layers: 2, dropout: 0.3,
-                                             outputSize: 1, skipSteps: lookback)
+        let architecture = ModelArchitecture(
+            cell: .lstm, inputSize: 1, hiddenSize: 8, layers: 2, dropout: 0.3,
+            outputSize: 1, skipSteps: lookback)
         try assertSameLosses(architecture, .regression(.mse), data)
     }
 
@@ -36,11 +38,12 @@ final class DataParallelTests: XCTestCase {
             let length = 2 + Int(g.next() % 7)
             let document = (0 ..< length).map { _ in Int32(1 + g.next() % 19) }
             documents.append(document)
-            labels.append(document.last! % 3) // learnable, so the embedding gradients matter
+            labels.append(document.last! % 3)  // learnable, so the embedding gradients matter
         }
         let data = TextDataset(documents: documents, labels: labels)
-        let architecture = ModelArchitecture(cell: .gru, inputSize: 6, hiddenSize: 8, layers: 2, dropout: 0.5,
-                                             outputSize: 3, vocabularySize: 20)
+        let architecture = ModelArchitecture(
+            cell: .gru, inputSize: 6, hiddenSize: 8, layers: 2, dropout: 0.5,
+            outputSize: 3, vocabularySize: 20)
         try assertSameLosses(architecture, .classification(classes: 3), data)
     }
 
@@ -49,8 +52,9 @@ final class DataParallelTests: XCTestCase {
     func testCategoricalInputTrainsAlikeOnTwoThreads() throws {
         let lookback = 8, rows = 70
         let values = (0 ..< rows).map { t in Float(cos(Double(t) * 0.3)) + (t % 7 == 0 ? 0.5 : 0) }
-        var spec = ForecastSpec(features: ["v"], targets: ["v"], timeColumn: nil, lookback: lookback, horizon: 2, difference: 0,
-                                scaling: .none, normalizer: Normalizer(kind: .none, shift: [0], scale: [1]), season: 1)
+        var spec = ForecastSpec(
+            features: ["v"], targets: ["v"], timeColumn: nil, lookback: lookback, horizon: 2, difference: 0,
+            scaling: .none, normalizer: Normalizer(kind: .none, shift: [0], scale: [1]), season: 1)
         spec.categorical = [CategoricalColumn(name: "day", trainingValues: (0 ..< 7).map(String.init), dimension: 3)]
         let codes = (0 ..< rows).map { Int32(1 + $0 % 7) }
         let data = ForecastDataset(spec: spec, raw: values, origins: Array(lookback ..< rows - 2), codes: codes)
@@ -61,8 +65,10 @@ final class DataParallelTests: XCTestCase {
     }
 
     /// Trains a fresh model (same seed) with 1 and with 2 threads and compares the epoch losses.
-    private func assertSameLosses(_ architecture: ModelArchitecture, _ objective: Objective, _ data: any SampleSource,
-                                  file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertSameLosses(
+        _ architecture: ModelArchitecture, _ objective: Objective, _ data: any SampleSource,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         var configuration = TrainingConfiguration()
         configuration.epochs = 3
         configuration.batchSize = 8
@@ -83,8 +89,9 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(split, configuration.epochs * batchesPerEpoch, "batches split over two threads", file: file, line: line)
         XCTAssertEqual(single.count, parallel.count, file: file, line: line)
         for (epoch, (a, b)) in zip(single, parallel).enumerated() {
-            XCTAssert(a.isFinite && abs(a - b) <= 1e-5 * abs(a), "epoch \(epoch + 1): loss \(a) on one thread, \(b) on two",
-                      file: file, line: line)
+            XCTAssert(
+                a.isFinite && abs(a - b) <= 1e-5 * abs(a), "epoch \(epoch + 1): loss \(a) on one thread, \(b) on two",
+                file: file, line: line)
         }
     }
 }

@@ -66,7 +66,8 @@ final class ForecastSelectionTests: XCTestCase {
         var options = TableOptions()
         options.numericColumns = ["value"]
         let plan = try request.resolved()
-        return try ForecastSettingSearch(table: Table.load(path: path, options: options), setup: plan.forecast, plan: plan, observer: nil).run()
+        return try ForecastSettingSearch(table: Table.load(path: path, options: options), setup: plan.forecast, plan: plan, observer: nil)
+            .run()
     }
 
     func testSmallTrainingPartsAreBacktestedWithoutLookingAtTheTestPart() throws {

@@ -31,7 +31,8 @@ final class HostileModelTests: XCTestCase {
         return d
     }
 
-    func assertRefused(_ description: [String: Any], _ weights: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    func assertRefused(_ description: [String: Any], _ weights: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line)
+    {
         XCTAssertThrowsError(try decode(description, weights), what, file: file, line: line) { error in
             XCTAssertTrue(error is ModelFileError, "\(what): \(error)", file: file, line: line)
         }
@@ -46,7 +47,8 @@ final class HostileModelTests: XCTestCase {
             (["architecture", "hiddenSize"], Int(Int32.max)), (["architecture", "layers"], -1), (["architecture", "layers"], 100_000),
             (["architecture", "vocabularySize"], huge), (["architecture", "categoricalVocabularies"], [-3]),
             (["architecture", "categoricalDimensions"], [4]), (["architecture", "skipSteps"], 7), (["architecture", "dropout"], 2.5),
-            (["forecast", "lookback"], 7), (["forecast", "lookback"], huge), (["forecast", "horizon"], 0), (["forecast", "difference"], 50),
+            (["forecast", "lookback"], 7), (["forecast", "lookback"], huge), (["forecast", "horizon"], 0),
+            (["forecast", "difference"], 50),
             (["forecast", "normalizer", "scale"], [] as [Double]), (["forecast", "normalizer", "scale"], [0.0]),
             (["forecast", "normalizer", "scale"], [-1.0]), (["forecast", "normalizer", "shift"], [1e308]),
             (["forecast", "targets"], ["value", "value"]), (["forecast", "season"], 0), (["format"], 2), (["task"], "classify"),
@@ -64,11 +66,13 @@ final class HostileModelTests: XCTestCase {
     }
 
     func testDuplicateClassNamesAreRefused() throws {
-        let spec = SampleSpec(layout: .ucr, channels: 1, classes: ["p_1", "p_1"], normalizer: Normalizer(kind: .none, shift: [0], scale: [1]),
-                              maxLength: 4, patch: 1)
+        let spec = SampleSpec(
+            layout: .ucr, channels: 1, classes: ["p_1", "p_1"], normalizer: Normalizer(kind: .none, shift: [0], scale: [1]),
+            maxLength: 4, patch: 1)
         let architecture = ModelArchitecture(cell: .gru, inputSize: 1, hiddenSize: 3, layers: 1, outputSize: 2)
-        let model = TrainedModel(schema: .samples(spec), architecture: architecture, network: SequenceModel(architecture, seed: 1),
-                                 metadata: TrainingMetadata(createdAt: "", dataFile: "", dataSHA256: "", seed: 0, epochs: 0, finalMetrics: [:]))
+        let model = TrainedModel(
+            schema: .samples(spec), architecture: architecture, network: SequenceModel(architecture, seed: 1),
+            metadata: TrainingMetadata(createdAt: "", dataFile: "", dataSHA256: "", seed: 0, epochs: 0, finalMetrics: [:]))
         XCTAssertThrowsError(try ModelFile.decode(try ModelFile.encode(model), path: "m.tidal")) { error in
             XCTAssertTrue("\(error)".contains("appears twice"), "\(error)")
         }

@@ -20,7 +20,7 @@ enum SmallModel {
         request.season = 12
         request.hidden = 6
         request.epochs = 3
-        request.createdAt = Date(timeIntervalSince1970: 1_700_000_000) // the bytes do not depend on the clock
+        request.createdAt = Date(timeIntervalSince1970: 1_700_000_000)  // the bytes do not depend on the clock
         let model = try Training.run(request).model
         cached = model
         return model
@@ -41,7 +41,11 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(Array(bytes[0 ..< 8]), Array("TIDALMDL".utf8))
         XCTAssertEqual(back.weights.map(\.name).first, "lstm.weight_ih_l0")
         // Same predictions from the decoded model.
-        let table = try Table.load(path: SmallModel.airline, options: { var o = TableOptions(); o.numericColumns = ["value"]; return o }())
+        let table = try Table.load(
+            path: SmallModel.airline,
+            options: {
+                var o = TableOptions(); o.numericColumns = ["value"]; return o
+            }())
         let a = try model.forecaster(), b = try back.forecaster()
         let raw = try a.rawRows(table)
         XCTAssertEqual(a.predictAll(raw: raw).map(\.values), b.predictAll(raw: raw).map(\.values))
@@ -91,11 +95,15 @@ final class ModelFileTests: XCTestCase {
         func message(_ b: [UInt8]) -> String {
             do { _ = try ModelFile.decode(b, path: "m.tidal"); return "accepted" } catch { return "\(error)" }
         }
-        XCTAssertEqual(message(Array("time,value\n1,2\n".utf8)), "m.tidal: not a Tidal model file (wrong magic bytes); give a file written by `tidal train --out`")
+        XCTAssertEqual(
+            message(Array("time,value\n1,2\n".utf8)),
+            "m.tidal: not a Tidal model file (wrong magic bytes); give a file written by `tidal train --out`")
         var newer = bytes
         newer[8] = 7
-        XCTAssertEqual(message(newer), "m.tidal: model file format version 7 is newer than this tidal reads (up to version 1); upgrade tidal")
-        XCTAssertEqual(message(Array(bytes[0 ..< 100])), "m.tidal: model file is truncated: 100 bytes, expected \(bytes.count); copy it again")
+        XCTAssertEqual(
+            message(newer), "m.tidal: model file format version 7 is newer than this tidal reads (up to version 1); upgrade tidal")
+        XCTAssertEqual(
+            message(Array(bytes[0 ..< 100])), "m.tidal: model file is truncated: 100 bytes, expected \(bytes.count); copy it again")
         var flipped = bytes
         flipped[14] ^= 1
         XCTAssertEqual(message(flipped), "m.tidal: model file is damaged (header checksum mismatch); copy it again or retrain")

@@ -14,8 +14,9 @@ final class PatchSelectionTests: XCTestCase {
     }
 
     func testSubsetByIndicesKeepsSamplesWhole() {
-        let set = SampleSet(source: "s", channels: 2, values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], offsets: [0, 1, 3, 5],
-                            labels: ["a", "b", "c"], lines: [2, 3, 4])
+        let set = SampleSet(
+            source: "s", channels: 2, values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], offsets: [0, 1, 3, 5],
+            labels: ["a", "b", "c"], lines: [2, 3, 4])
         let picked = set.subset(indices: [2, 0])
         XCTAssertEqual(picked.labels, ["c", "a"])
         XCTAssertEqual(picked.lines, [4, 2])
@@ -60,8 +61,9 @@ final class PatchSelectionTests: XCTestCase {
         let set = sampleSet(perClass: 6, length: 12)
         var stats = RunningStatistics()
         for v in set.values { stats.add(Double(v)) }
-        let spec = SampleSpec(layout: .ucr, channels: 1, classes: ["0", "1"], normalizer: Normalizer(kind: .zscore, statistics: [stats]),
-                              targetShift: 0, targetScale: 1, maxLength: 12, patch: 1)
+        let spec = SampleSpec(
+            layout: .ucr, channels: 1, classes: ["0", "1"], normalizer: Normalizer(kind: .zscore, statistics: [stats]),
+            targetShift: 0, targetScale: 1, maxLength: 12, patch: 1)
         let search = PatchSearch(plan: try plan(.classify), spec: spec, set: set, observer: nil)
         let choice = try XCTUnwrap(search.run())
         XCTAssertTrue(PatchSearch.candidates(length: 12).contains(choice.patch))

@@ -42,11 +42,14 @@ final class ReplayEveryTaskTests: XCTestCase {
         var counts: ReplayCounts
     }
 
-    func replay(_ model: TrainedModel, _ text: String, chunkSize: Int, strict: Bool = false,
-                hasHeader: Bool = true) throws -> Replayed {
+    func replay(
+        _ model: TrainedModel, _ text: String, chunkSize: Int, strict: Bool = false,
+        hasHeader: Bool = true
+    ) throws -> Replayed {
         var lines: [String] = [], warnings: [String] = []
-        let engine = try ReplayEngine(model: model, strict: strict, hasHeader: hasHeader,
-                                      write: { lines.append($0) }, warn: { warnings.append($0) })
+        let engine = try ReplayEngine(
+            model: model, strict: strict, hasHeader: hasHeader,
+            write: { lines.append($0) }, warn: { warnings.append($0) })
         var seen: [ReplayCounts] = []
         try engine.run(source: MemoryByteSource(text, name: "<stdin>", chunkSize: chunkSize)) { seen.append($0) }
         // After every row, every row read so far is accounted for.
@@ -61,17 +64,20 @@ final class ReplayEveryTaskTests: XCTestCase {
         return PredictionWriter.line(.csv, columns, row: row, time: b.time, values: b.values, gap: gap)
     }
 
+    // Long (about 100 lines): the whole replay contract for one case — clean rows, bad rows, gaps, strict mode, counts.
     func check(_ c: Case, file: StaticString = #filePath, line: UInt = #line) throws {
         let L = c.window, n = c.rows.count
         let columns = try c.model.rowPredictor().columns
         let gapColumn = L > 1
-        XCTAssertEqual(c.batch.keys.sorted(), Array(L ... n), "\(c.name): the batch path predicts from the window-th row on",
-                       file: file, line: line)
+        XCTAssertEqual(
+            c.batch.keys.sorted(), Array(L ... n), "\(c.name): the batch path predicts from the window-th row on",
+            file: file, line: line)
         XCTAssertGreaterThan(c.batch.count, 0, file: file, line: line)
 
         // (a) clean rows: every line equals the batch path's, for every chunk size.
         let clean = ([c.header] + c.rows).joined(separator: "\n") + "\n"
-        let want = [c.outputHeader + "\n"] + (L ... n).map { expectedLine(c, columns: columns, clean: $0, row: $0, gap: gapColumn ? false : nil)! }
+        let want =
+            [c.outputHeader + "\n"] + (L ... n).map { expectedLine(c, columns: columns, clean: $0, row: $0, gap: gapColumn ? false : nil)! }
         for chunk in Self.chunkSizes {
             let r = try replay(c.model, clean, chunkSize: chunk)
             XCTAssertEqual(r.warnings, [], "\(c.name) chunk \(chunk)", file: file, line: line)
@@ -81,8 +87,9 @@ final class ReplayEveryTaskTests: XCTestCase {
                 break
             }
             // (d) every row accounted for: the first window − 1 rows warm up.
-            XCTAssertEqual(r.counts, ReplayCounts(read: n, predicted: n - L + 1, rejected: 0, warming: L - 1),
-                           "\(c.name) chunk \(chunk)", file: file, line: line)
+            XCTAssertEqual(
+                r.counts, ReplayCounts(read: n, predicted: n - L + 1, rejected: 0, warming: L - 1),
+                "\(c.name) chunk \(chunk)", file: file, line: line)
         }
 
         // (b) bad rows: one during the warm-up (after the first row), two later, more than a window apart.
@@ -92,7 +99,7 @@ final class ReplayEveryTaskTests: XCTestCase {
         for k in 0 ..< n {
             for (i, a) in after.enumerated() where a == k && k > 0 {
                 input.append(c.bad[i].row)
-                messages.append(c.bad[i].message(input.count)) // the bad row's 1-based input line
+                messages.append(c.bad[i].message(input.count))  // the bad row's 1-based input line
             }
             input.append(c.rows[k])
             rowOf[k + 1] = input.count - 1
@@ -101,27 +108,31 @@ final class ReplayEveryTaskTests: XCTestCase {
         // (c) gap: 1 for the window − 1 predictions after a rejection (their window reaches back past it).
         func gap(_ e: Int) -> Bool { after.contains { k in k + 1 <= e && e <= k + L - 1 } }
         let dirty = input.joined(separator: "\n") + "\n"
-        let wantDirty = [c.outputHeader + "\n"]
+        let wantDirty =
+            [c.outputHeader + "\n"]
             + (L ... n).map { expectedLine(c, columns: columns, clean: $0, row: rowOf[$0], gap: gapColumn ? gap($0) : nil)! }
         if gapColumn {
             let gaps = (L ... n).filter(gap)
             // The isolated rejections after row L + 4 and 2L + 9 flag exactly L − 1 predictions each; the one after row 1 flags
             // the first prediction (its window holds row 1) and no other.
-            XCTAssertEqual(gaps, [L] + Array(after[1] + 1 ... after[1] + L - 1) + Array(after[2] + 1 ... after[2] + L - 1),
-                           c.name, file: file, line: line)
+            XCTAssertEqual(
+                gaps, [L] + Array(after[1] + 1 ... after[1] + L - 1) + Array(after[2] + 1 ... after[2] + L - 1),
+                c.name, file: file, line: line)
         }
         for chunk in Self.chunkSizes {
             let r = try replay(c.model, dirty, chunkSize: chunk)
             XCTAssertEqual(r.warnings, messages, "\(c.name) chunk \(chunk)", file: file, line: line)
             XCTAssertEqual(r.lines.count, wantDirty.count, "\(c.name) chunk \(chunk)", file: file, line: line)
             for (got, expected) in zip(r.lines, wantDirty) where got != expected {
-                XCTFail("\(c.name) chunk \(chunk), with bad rows: \(got.debugDescription) != \(expected.debugDescription)",
-                        file: file, line: line)
+                XCTFail(
+                    "\(c.name) chunk \(chunk), with bad rows: \(got.debugDescription) != \(expected.debugDescription)",
+                    file: file, line: line)
                 break
             }
             let rejected = c.bad.count
-            XCTAssertEqual(r.counts, ReplayCounts(read: n + rejected, predicted: n - L + 1, rejected: rejected, warming: L - 1),
-                           "\(c.name) chunk \(chunk)", file: file, line: line)
+            XCTAssertEqual(
+                r.counts, ReplayCounts(read: n + rejected, predicted: n - L + 1, rejected: rejected, warming: L - 1),
+                "\(c.name) chunk \(chunk)", file: file, line: line)
             XCTAssertEqual(r.counts.read, r.counts.predicted + r.counts.warming + r.counts.rejected, file: file, line: line)
         }
         for message in messages {
@@ -131,19 +142,26 @@ final class ReplayEveryTaskTests: XCTestCase {
         // strict: the first bad row stops replay with its rejection line, after the lines before it.
         var written: [String] = []
         let engine = try ReplayEngine(model: c.model, strict: true, write: { written.append($0) }, warn: { XCTFail("warned \($0)") })
-        XCTAssertThrowsError(try engine.run(source: MemoryByteSource(dirty, name: "<stdin>", chunkSize: 7)), c.name,
-                             file: file, line: line) { error in
+        XCTAssertThrowsError(
+            try engine.run(source: MemoryByteSource(dirty, name: "<stdin>", chunkSize: 7)), c.name,
+            file: file, line: line
+        ) { error in
             XCTAssertEqual(error as? ReplayError, .badRow(messages[0]), file: file, line: line)
         }
         XCTAssertEqual(written, Array(wantDirty.prefix(1 + max(0, after[0] - L + 1))), c.name, file: file, line: line)
-        XCTAssertEqual(engine.counts, ReplayCounts(read: after[0] + 1, predicted: max(0, after[0] - L + 1), rejected: 1,
-                                                   warming: min(after[0], L - 1)), c.name, file: file, line: line)
+        XCTAssertEqual(
+            engine.counts,
+            ReplayCounts(
+                read: after[0] + 1, predicted: max(0, after[0] - L + 1), rejected: 1,
+                warming: min(after[0], L - 1)), c.name, file: file, line: line)
         // Each kind of bad row alone stops strict replay too.
         for (i, b) in c.bad.enumerated() {
             let text = ([c.header] + c.rows.prefix(2) + [b.row]).joined(separator: "\n") + "\n"
             let strict = try ReplayEngine(model: c.model, strict: true, write: { _ in }, warn: { _ in })
-            XCTAssertThrowsError(try strict.run(source: MemoryByteSource(text, name: "<stdin>")), "\(c.name) bad row \(i)",
-                                 file: file, line: line) { error in
+            XCTAssertThrowsError(
+                try strict.run(source: MemoryByteSource(text, name: "<stdin>")), "\(c.name) bad row \(i)",
+                file: file, line: line
+            ) { error in
                 XCTAssertEqual(error as? ReplayError, .badRow(b.message(4)), file: file, line: line)
             }
         }
@@ -220,12 +238,16 @@ final class ReplayEveryTaskTests: XCTestCase {
         let model = try Training.run(request).model
         let replayRows = Array(rows[20 ..< 60])
         let replayPath = try write(["time,value"] + replayRows, "replay.csv")
-        try check(Case(name: "forecast", model: model, header: "time,value", rows: replayRows,
-                       outputHeader: "row,time,value_h1,value_h2,gap", window: 6,
-                       batch: try forecastBatch(model, path: replayPath, times: replayRows.map { String($0.prefix(7)) }),
-                       bad: [("2099-01,abc", Self.badNumber("value", field: 2)),
-                             ("2099-01,", Self.missing("value", field: 2)),
-                             ("2099-01", Self.tooFew(expected: 2, found: 1))]))
+        try check(
+            Case(
+                name: "forecast", model: model, header: "time,value", rows: replayRows,
+                outputHeader: "row,time,value_h1,value_h2,gap", window: 6,
+                batch: try forecastBatch(model, path: replayPath, times: replayRows.map { String($0.prefix(7)) }),
+                bad: [
+                    ("2099-01,abc", Self.badNumber("value", field: 2)),
+                    ("2099-01,", Self.missing("value", field: 2)),
+                    ("2099-01", Self.tooFew(expected: 2, found: 1)),
+                ]))
     }
 
     func testForecastWithACategoricalCovariateReplayEqualsForecastAll() throws {
@@ -251,12 +273,16 @@ final class ReplayEveryTaskTests: XCTestCase {
         var replayRows = Array(rows[24 ..< 64])
         replayRows[10] = row(34, month: "13")
         let replayPath = try write(["time,value,month"] + replayRows, "replay.csv")
-        try check(Case(name: "forecast+categorical", model: model, header: "time,value,month", rows: replayRows,
-                       outputHeader: "row,time,value_h1,gap", window: 5,
-                       batch: try forecastBatch(model, path: replayPath, times: replayRows.map { String($0.prefix(7)) }),
-                       bad: [("2099-01,abc,01", Self.badNumber("value", field: 2)),
-                             ("2099-01,,01", Self.missing("value", field: 2)),
-                             ("2099-01,5", Self.tooFew(expected: 3, found: 2))]))
+        try check(
+            Case(
+                name: "forecast+categorical", model: model, header: "time,value,month", rows: replayRows,
+                outputHeader: "row,time,value_h1,gap", window: 5,
+                batch: try forecastBatch(model, path: replayPath, times: replayRows.map { String($0.prefix(7)) }),
+                bad: [
+                    ("2099-01,abc,01", Self.badNumber("value", field: 2)),
+                    ("2099-01,,01", Self.missing("value", field: 2)),
+                    ("2099-01,5", Self.tooFew(expected: 3, found: 2)),
+                ]))
     }
 
     // MARK: UCR rows
@@ -299,11 +325,14 @@ final class ReplayEveryTaskTests: XCTestCase {
         for (i, out) in batchOutputs(model, data).enumerated() {
             batch[i + 1] = (nil, regression ? [Float(spec.originalTarget(out[0]))] : out)
         }
-        return Case(name: regression ? "ucr regression" : "ucr classification", model: model, header: Self.ucrHeader, rows: rows,
-                    outputHeader: regression ? "row,prediction" : "row,label,p_a,p_b", window: 1, batch: batch,
-                    bad: [("a,0.1,0.2,abc,0.4", Self.badNumber("t2", field: 4)),
-                          ("a,0.1,,0.3,0.4", Self.missing("t1", field: 3)),
-                          ("a", { "<stdin>:\($0): row rejected: no values" })])
+        return Case(
+            name: regression ? "ucr regression" : "ucr classification", model: model, header: Self.ucrHeader, rows: rows,
+            outputHeader: regression ? "row,prediction" : "row,label,p_a,p_b", window: 1, batch: batch,
+            bad: [
+                ("a,0.1,0.2,abc,0.4", Self.badNumber("t2", field: 4)),
+                ("a,0.1,,0.3,0.4", Self.missing("t1", field: 3)),
+                ("a", { "<stdin>:\($0): row rejected: no values" }),
+            ])
     }
 
     func testUCRClassificationReplayEqualsTheBatchPath() throws {
@@ -349,20 +378,24 @@ final class ReplayEveryTaskTests: XCTestCase {
         options.numericColumns = spec.columns
         options.textColumns = [spec.labelColumn] + spec.categorical.map(\.name)
         let table = try Table.load(path: replayPath, options: options)
-        let set = SampleSet.windows(of: table, features: spec.columns, label: spec.labelColumn, lookback: spec.lookback,
-                                    ends: 0 ..< table.rowCount, categorical: spec.categorical)
+        let set = SampleSet.windows(
+            of: table, features: spec.columns, label: spec.labelColumn, lookback: spec.lookback,
+            ends: 0 ..< table.rowCount, categorical: spec.categorical)
         var batch: [Int: (time: String?, values: [Float])] = [:]
         for (i, out) in batchOutputs(model, try SampleDataset(spec: spec.sample, set: set)).enumerated() {
-            let end = i + spec.lookback // the window's last row, 1-based
+            let end = i + spec.lookback  // the window's last row, 1-based
             batch[end] = (String(replayRows[end - 1].prefix(19)), out)
         }
         let fields = categorical ? 6 : 5
         let tail = categorical ? ",ok,05" : ",ok"
-        return Case(name: categorical ? "windows+categorical" : "windows", model: model, header: header, rows: replayRows,
-                    outputHeader: "row,time,label,p_fault,p_ok,gap", window: 4, batch: batch,
-                    bad: [("2024-02-01T05:00:00,abc,50,100" + tail, Self.badNumber("temperature", field: 2)),
-                          ("2024-02-01T05:00:00,20,,100" + tail, Self.missing("humidity", field: 3)),
-                          ("2024-02-01T05:00:00,20,50", Self.tooFew(expected: fields, found: 3))])
+        return Case(
+            name: categorical ? "windows+categorical" : "windows", model: model, header: header, rows: replayRows,
+            outputHeader: "row,time,label,p_fault,p_ok,gap", window: 4, batch: batch,
+            bad: [
+                ("2024-02-01T05:00:00,abc,50,100" + tail, Self.badNumber("temperature", field: 2)),
+                ("2024-02-01T05:00:00,20,,100" + tail, Self.missing("humidity", field: 3)),
+                ("2024-02-01T05:00:00,20,50", Self.tooFew(expected: fields, found: 3)),
+            ])
     }
 
     func testSeriesWindowReplayEqualsTheBatchPath() throws {
@@ -373,7 +406,8 @@ final class ReplayEveryTaskTests: XCTestCase {
         let c = try windowsCase(categorical: true)
         try check(c)
         // A categorical column missing from a row's end is too few fields, not an empty value.
-        let r = try replay(c.model, c.header + "\n" + c.rows[0].split(separator: ",").dropLast().joined(separator: ",") + "\n", chunkSize: 64)
+        let r = try replay(
+            c.model, c.header + "\n" + c.rows[0].split(separator: ",").dropLast().joined(separator: ",") + "\n", chunkSize: 64)
         XCTAssertEqual(r.warnings, ["<stdin>:2: row rejected: expected 6 fields, found 5"])
     }
 
@@ -409,8 +443,10 @@ final class ReplayEveryTaskTests: XCTestCase {
         // A text model reads no numbers: the bad rows it has are those too short to hold the text column. An empty text is a
         // document (of one <unk>), as in training.
         let tooFew = Self.tooFew(expected: 2, found: 1)
-        try check(Case(name: "text", model: model, header: "label,text", rows: rows, outputHeader: "row,label,p_fresh,p_rotten",
-                       window: 1, batch: batch, bad: [("fresh", tooFew), ("rotten", tooFew), ("x", tooFew)]))
+        try check(
+            Case(
+                name: "text", model: model, header: "label,text", rows: rows, outputHeader: "row,label,p_fresh,p_rotten",
+                window: 1, batch: batch, bad: [("fresh", tooFew), ("rotten", tooFew), ("x", tooFew)]))
     }
 
     // MARK: headers
@@ -444,12 +480,15 @@ final class ReplayEveryTaskTests: XCTestCase {
     }
 
     func testAHeaderWithoutTheModelsColumnsIsRefused() throws {
-        let input = RowInput(numeric: ["temperature", "load"], categorical: [CategoricalColumn(name: "hour", trainingValues: ["01", "02"])],
-                             time: "timestamp", window: 3)
+        let input = RowInput(
+            numeric: ["temperature", "load"], categorical: [CategoricalColumn(name: "hour", trainingValues: ["01", "02"])],
+            time: "timestamp", window: 3)
         XCTAssertThrowsError(try RowReader(header: ["timestamp", "load", "state"], input: input, source: "<stdin>")) { error in
-            XCTAssertEqual(error as? ReplayError,
-                           .missingColumns(source: "<stdin>", missing: ["temperature", "hour"], header: ["timestamp", "load", "state"]))
-            XCTAssertEqual("\(error)", "<stdin>:1: the model needs column(s) \"temperature\", \"hour\", not in the header (timestamp,load,state)")
+            XCTAssertEqual(
+                error as? ReplayError,
+                .missingColumns(source: "<stdin>", missing: ["temperature", "hour"], header: ["timestamp", "load", "state"]))
+            XCTAssertEqual(
+                "\(error)", "<stdin>:1: the model needs column(s) \"temperature\", \"hour\", not in the header (timestamp,load,state)")
         }
         // The time column is copied when present, never required.
         let reader = try RowReader(header: ["hour", "load", "temperature"], input: input, source: "<stdin>")

@@ -5,7 +5,8 @@ import TidalTestSupport
 import XCTest
 
 final class ReplayTests: XCTestCase {
-    func replay(_ text: String, chunkSize: Int, strict: Bool = false) throws -> (lines: [String], warnings: [String], counts: ReplayCounts) {
+    func replay(_ text: String, chunkSize: Int, strict: Bool = false) throws -> (lines: [String], warnings: [String], counts: ReplayCounts)
+    {
         let model = try SmallModel.forecaster()
         var lines: [String] = [], warnings: [String] = []
         let engine = try ReplayEngine(model: model, strict: strict, write: { lines.append($0) }, warn: { warnings.append($0) })
@@ -17,8 +18,12 @@ final class ReplayTests: XCTestCase {
         let text = try String(contentsOfFile: SmallModel.airline, encoding: .utf8)
         let model = try SmallModel.forecaster()
         let forecaster = try model.forecaster()
-        let table = try Table.load(path: SmallModel.airline, options: { var o = TableOptions(); o.numericColumns = ["value"]; return o }())
-        let expected = forecaster.predictAll(raw: try forecaster.rawRows(table)) // origins lookback … n, as forecast --all
+        let table = try Table.load(
+            path: SmallModel.airline,
+            options: {
+                var o = TableOptions(); o.numericColumns = ["value"]; return o
+            }())
+        let expected = forecaster.predictAll(raw: try forecaster.rawRows(table))  // origins lookback … n, as forecast --all
         var generator = testGenerator(11)
         for chunk in [1, 3, 7, 64, 4096] + (0 ..< 3).map({ _ in 1 + Int(generator.next() % 200) }) {
             let (lines, warnings, counts) = try replay(text, chunkSize: chunk)

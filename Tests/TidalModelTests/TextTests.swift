@@ -9,7 +9,8 @@ final class TextTests: XCTestCase {
     /// One document gives the same probabilities alone and inside a batch of longer ones (left padding + mask).
     func testPaddingDoesNotChangeADocumentsPrediction() {
         for cell in [CellKind.lstm, .gru, .rnn] {
-            let model = SequenceModel(ModelArchitecture(cell: cell, inputSize: 8, hiddenSize: 10, layers: 2, outputSize: 3, vocabularySize: 30), seed: 4)
+            let model = SequenceModel(
+                ModelArchitecture(cell: cell, inputSize: 8, hiddenSize: 10, layers: 2, outputSize: 3, vocabularySize: 30), seed: 4)
             let short: [Int32] = [5, 9, 2]
             let set = TextDataset(documents: [short, [7, 7, 3, 12, 29, 1, 4, 8], [11, 6, 2, 2, 9]], labels: [0, 1, 2])
             let alone = Batch(), together = Batch()

@@ -15,9 +15,12 @@ final class EmbeddingFixtureTests: XCTestCase {
             let C = config["num_classes"] as! Int, T = config["seq_len"] as! Int, B = config["batch"] as! Int
             let padding = config["padding_idx"] as? Int ?? 0
             XCTAssertEqual(padding, 0, "\(f.name): Tidal's embeddings pad with id 0")
-            let model = SequenceModel(ModelArchitecture(cell: .lstm, inputSize: E, hiddenSize: H, layers: 1, outputSize: C, vocabularySize: V), seed: 1)
+            let model = SequenceModel(
+                ModelArchitecture(cell: .lstm, inputSize: E, hiddenSize: H, layers: 1, outputSize: C, vocabularySize: V), seed: 1)
             let names = model.parameters.map(\.name)
-            XCTAssertEqual(names, (f["param_names"] as! [String]).map { $0.replacingOccurrences(of: "lstm.", with: "lstm.") }, "\(f.name): names and order")
+            XCTAssertEqual(
+                names, (f["param_names"] as! [String]).map { $0.replacingOccurrences(of: "lstm.", with: "lstm.") },
+                "\(f.name): names and order")
             for p in model.parameters {
                 let t = try XCTUnwrap(f.tensor("params", p.name), "\(f.name): no params.\(p.name)")
                 XCTAssertEqual(t.shape, p.shape, "\(f.name): shape of \(p.name)")
@@ -36,7 +39,10 @@ final class EmbeddingFixtureTests: XCTestCase {
             tokens.withUnsafeBufferPointer { tp in
                 let out = model.forward(tokens: tp.baseAddress!, steps: T, batch: B)
                 logits = Array(UnsafeBufferPointer(start: out, count: B * C))
-                loss = labels.withUnsafeBufferPointer { CrossEntropy.evaluate(logits: out, labels: $0.baseAddress!, batch: B, classes: C, probabilities: nil, gradient: &dLogits) }
+                loss = labels.withUnsafeBufferPointer {
+                    CrossEntropy.evaluate(
+                        logits: out, labels: $0.baseAddress!, batch: B, classes: C, probabilities: nil, gradient: &dLogits)
+                }
                 dLogits.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
             }
             assertClose(logits, f.tensor("outputs", "logits")!.data, atol: forward.atol, rtol: forward.rtol, "\(f.name): logits")
@@ -63,7 +69,7 @@ final class EmbeddingFixtureTests: XCTestCase {
             ones.withUnsafeBufferPointer { embedding.backward($0.baseAddress!) }
         }
         XCTAssertEqual(embedding.weight.sparseRows!.sorted(), [3, 7])
-        XCTAssertEqual(Array(embedding.weight.gradient[12 ..< 16]), [2, 2, 2, 2]) // row 3 used twice
+        XCTAssertEqual(Array(embedding.weight.gradient[12 ..< 16]), [2, 2, 2, 2])  // row 3 used twice
         adam.step()
         for row in 0 ..< 50 {
             let changed = (0 ..< 4).contains { embedding.weight.value[row * 4 + $0] != before[row * 4 + $0] }

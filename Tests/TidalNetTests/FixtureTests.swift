@@ -30,6 +30,7 @@ final class FixtureTests: XCTestCase {
 
     // MARK: recurrent layers
 
+    // Long (over 80 lines): one fixture's every output and gradient, compared in the order the schema lists them.
     func checkRecurrent(_ f: Fixture, mode: String) throws {
         let config = f["config"] as! [String: Any]
         let I = config["input_size"] as! Int, H = config["hidden_size"] as! Int, L = config["num_layers"] as! Int
@@ -55,7 +56,7 @@ final class FixtureTests: XCTestCase {
         let c0 = f.tensor("inputs", "c0")?.floats
         x.withUnsafeBufferPointer { xp in
             h0.withUnsafeBufferPointer { hp in
-                let cp = c0?.withUnsafeBufferPointer { $0 } // c0 lives as long as the array
+                let cp = c0?.withUnsafeBufferPointer { $0 }  // c0 lives as long as the array
                 _ = cp
                 if let c0 {
                     c0.withUnsafeBufferPointer { cpp in
@@ -77,7 +78,9 @@ final class FixtureTests: XCTestCase {
         }
         // loss = Σ output·R + Σ h_n·S (+ Σ c_n·T)
         let R = f.tensor("loss_weights", "R")!.data, S = f.tensor("loss_weights", "S")!.data
-        var loss = zip(batchFirst(output, T, B, H), R).reduce(0.0) { $0 + Double($1.0) * $1.1 } + zip(hN, S).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+        var loss =
+            zip(batchFirst(output, T, B, H), R).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+            + zip(hN, S).reduce(0.0) { $0 + Double($1.0) * $1.1 }
         if let Tw = f.tensor("loss_weights", "T") { loss += zip(cN, Tw.data).reduce(0.0) { $0 + Double($1.0) * $1.1 } }
         assertClose(loss, f["outputs", "loss"] as! Double, atol: out.atol, rtol: out.rtol, "\(f.name): loss")
 
@@ -89,7 +92,9 @@ final class FixtureTests: XCTestCase {
             dhN.withUnsafeBufferPointer { s in
                 if let dcN {
                     dcN.withUnsafeBufferPointer { c in
-                        stack.backward(outputGradient: d.baseAddress!, finalHiddenGradient: s.baseAddress!, finalCellGradient: c.baseAddress!, needInputGradient: true)
+                        stack.backward(
+                            outputGradient: d.baseAddress!, finalHiddenGradient: s.baseAddress!, finalCellGradient: c.baseAddress!,
+                            needInputGradient: true)
                     }
                 } else {
                     stack.backward(outputGradient: d.baseAddress!, finalHiddenGradient: s.baseAddress!, needInputGradient: true)
@@ -125,8 +130,12 @@ final class FixtureTests: XCTestCase {
         var dx: [Float] = []
         x.withUnsafeBufferPointer { xp in
             let pred = head.forward(xp.baseAddress!, batch: B)
-            assertClose(Array(UnsafeBufferPointer(start: pred, count: B * O)), f.tensor("outputs", "pred")!.data, atol: out.atol, rtol: out.rtol, "\(f.name): pred")
-            loss = y.withUnsafeBufferPointer { RegressionLoss.mse.evaluate(prediction: pred, target: $0.baseAddress!, count: B * O, gradient: &dPred) }
+            assertClose(
+                Array(UnsafeBufferPointer(start: pred, count: B * O)), f.tensor("outputs", "pred")!.data, atol: out.atol, rtol: out.rtol,
+                "\(f.name): pred")
+            loss = y.withUnsafeBufferPointer {
+                RegressionLoss.mse.evaluate(prediction: pred, target: $0.baseAddress!, count: B * O, gradient: &dPred)
+            }
             let g = dPred.withUnsafeBufferPointer { head.backward($0.baseAddress!) }
             dx = Array(UnsafeBufferPointer(start: g, count: B * inSize))
         }
@@ -151,13 +160,20 @@ final class FixtureTests: XCTestCase {
         var loss: Float = 0
         features.floats.withUnsafeBufferPointer { xp in
             let logits = head.forward(xp.baseAddress!, batch: B)
-            assertClose(Array(UnsafeBufferPointer(start: logits, count: B * C)), f.tensor("outputs", "logits")!.data, atol: out.atol, rtol: out.rtol, "\(f.name): logits")
-            loss = labels.withUnsafeBufferPointer { CrossEntropy.evaluate(logits: logits, labels: $0.baseAddress!, batch: B, classes: C, probabilities: &probs, gradient: &dLogits) }
+            assertClose(
+                Array(UnsafeBufferPointer(start: logits, count: B * C)), f.tensor("outputs", "logits")!.data, atol: out.atol,
+                rtol: out.rtol, "\(f.name): logits")
+            loss = labels.withUnsafeBufferPointer {
+                CrossEntropy.evaluate(
+                    logits: logits, labels: $0.baseAddress!, batch: B, classes: C, probabilities: &probs, gradient: &dLogits)
+            }
             let g = dLogits.withUnsafeBufferPointer { head.backward($0.baseAddress!) }
             dx = Array(UnsafeBufferPointer(start: g, count: B * inSize))
         }
         assertClose(probs, f.tensor("outputs", "probs")!.data, atol: out.atol, rtol: out.rtol, "\(f.name): probs")
-        assertClose(probs.map { Float(log(Double($0))) }, f.tensor("outputs", "log_probs")!.data, atol: out.atol, rtol: out.rtol, "\(f.name): log_probs")
+        assertClose(
+            probs.map { Float(log(Double($0))) }, f.tensor("outputs", "log_probs")!.data, atol: out.atol, rtol: out.rtol,
+            "\(f.name): log_probs")
         assertClose(Double(loss), f["outputs", "loss"] as! Double, atol: out.atol, rtol: out.rtol, "\(f.name): loss")
         assertClose(head.weight.gradient, f.tensor("grads", "weight")!.data, atol: grad.atol, rtol: grad.rtol, "\(f.name): grad weight")
         assertClose(head.bias.gradient, f.tensor("grads", "bias")!.data, atol: grad.atol, rtol: grad.rtol, "\(f.name): grad bias")
@@ -174,16 +190,20 @@ final class FixtureTests: XCTestCase {
             let runName = run["name"] as! String
             let hp = run["hyperparameters"] as! [String: Any]
             func number(_ key: String, _ fallback: Double = 0) -> Float { Float((hp[key] as? NSNumber)?.doubleValue ?? fallback) }
-            let params = names.map { Parameter(name: $0, shape: f.tensor("params_initial", $0)!.shape, value: f.tensor("params_initial", $0)!.floats) }
+            let params = names.map {
+                Parameter(name: $0, shape: f.tensor("params_initial", $0)!.shape, value: f.tensor("params_initial", $0)!.floats)
+            }
             let optimizer: Optimizer
             switch run["optimizer"] as! String {
             case "Adam", "AdamW":
                 let betas = (hp["betas"] as! [NSNumber]).map { $0.floatValue }
-                optimizer = Adam(parameters: params, learningRate: number("lr"), beta1: betas[0], beta2: betas[1], epsilon: number("eps", 1e-8),
-                                 weightDecay: number("weight_decay"), decoupled: run["optimizer"] as! String == "AdamW")
+                optimizer = Adam(
+                    parameters: params, learningRate: number("lr"), beta1: betas[0], beta2: betas[1], epsilon: number("eps", 1e-8),
+                    weightDecay: number("weight_decay"), decoupled: run["optimizer"] as! String == "AdamW")
             case "SGD":
-                optimizer = SGD(parameters: params, learningRate: number("lr"), momentum: number("momentum"), dampening: number("dampening"),
-                                weightDecay: number("weight_decay"), nesterov: hp["nesterov"] as? Bool ?? false)
+                optimizer = SGD(
+                    parameters: params, learningRate: number("lr"), momentum: number("momentum"), dampening: number("dampening"),
+                    weightDecay: number("weight_decay"), nesterov: hp["nesterov"] as? Bool ?? false)
             default:
                 XCTFail("\(f.name): unknown optimizer \(run["optimizer"]!)"); continue
             }
@@ -195,7 +215,9 @@ final class FixtureTests: XCTestCase {
                 if let clip { clipGradientNorm(params, maxNorm: clip) }
                 optimizer.step()
                 for p in params {
-                    assertClose(p.value, FixtureTensor(after[s][p.name])!.data, atol: tol.atol, rtol: tol.rtol, "\(f.name) \(runName) step \(s + 1): \(p.name)")
+                    assertClose(
+                        p.value, FixtureTensor(after[s][p.name])!.data, atol: tol.atol, rtol: tol.rtol,
+                        "\(f.name) \(runName) step \(s + 1): \(p.name)")
                 }
             }
         }
@@ -214,9 +236,11 @@ final class FixtureTests: XCTestCase {
                 return p
             }
             let total = clipGradientNorm(params, maxNorm: maxNorm)
-            assertClose(total, (c["total_norm"] as! NSNumber).doubleValue, atol: norm.atol, rtol: norm.rtol, "\(f.name) \(c["name"]!): total_norm")
+            assertClose(
+                total, (c["total_norm"] as! NSNumber).doubleValue, atol: norm.atol, rtol: norm.rtol, "\(f.name) \(c["name"]!): total_norm")
             for p in params {
-                assertClose(p.gradient, FixtureTensor(output[p.name])!.data, atol: out.atol, rtol: out.rtol, "\(f.name) \(c["name"]!): \(p.name)")
+                assertClose(
+                    p.gradient, FixtureTensor(output[p.name])!.data, atol: out.atol, rtol: out.rtol, "\(f.name) \(c["name"]!): \(p.name)")
             }
         }
     }
@@ -238,7 +262,9 @@ final class FixtureTests: XCTestCase {
         for p in params { p.value = f.tensor("params_before", p.name)!.floats }
         let lr = Float((hp["lr"] as? NSNumber)?.doubleValue ?? 1e-3)
         let betas = (hp["betas"] as? [NSNumber])?.map(\.floatValue) ?? [0.9, 0.999]
-        let adam = Adam(parameters: params, learningRate: lr, beta1: betas[0], beta2: betas[1], epsilon: Float((hp["eps"] as? NSNumber)?.doubleValue ?? 1e-8))
+        let adam = Adam(
+            parameters: params, learningRate: lr, beta1: betas[0], beta2: betas[1],
+            epsilon: Float((hp["eps"] as? NSNumber)?.doubleValue ?? 1e-8))
         let x = timeMajor(f.tensor("inputs", "x")!.floats, B, T, I), y = targets.floats
         let out = f.tolerance("outputs"), grad = f.tolerance("grads"), tol = f.tolerance("params")
 
@@ -249,7 +275,9 @@ final class FixtureTests: XCTestCase {
             x.withUnsafeBufferPointer { xp in
                 stack.forward(xp.baseAddress!, steps: T, batch: B)
                 let pred = head.forward(stack.finalHidden, batch: B)
-                let loss = y.withUnsafeBufferPointer { RegressionLoss.mse.evaluate(prediction: pred, target: $0.baseAddress!, count: B * O, gradient: &dPred) }
+                let loss = y.withUnsafeBufferPointer {
+                    RegressionLoss.mse.evaluate(prediction: pred, target: $0.baseAddress!, count: B * O, gradient: &dPred)
+                }
                 result = (Array(UnsafeBufferPointer(start: pred, count: B * O)), loss)
                 let dh = dPred.withUnsafeBufferPointer { head.backward($0.baseAddress!) }
                 stack.backward(outputGradient: nil, finalHiddenGradient: dh, topOnly: true)
@@ -263,14 +291,21 @@ final class FixtureTests: XCTestCase {
             assertClose(p.gradient, f.tensor("step1", "grads", p.name)!.data, atol: grad.atol, rtol: grad.rtol, "\(f.name): grad \(p.name)")
         }
         adam.step()
-        for p in params { assertClose(p.value, f.tensor("params_after", p.name)!.data, atol: tol.atol, rtol: tol.rtol, "\(f.name): after \(p.name)") }
+        for p in params {
+            assertClose(p.value, f.tensor("params_after", p.name)!.data, atol: tol.atol, rtol: tol.rtol, "\(f.name): after \(p.name)")
+        }
         let trajectory = f["trajectory"] as? [[String: Any]] ?? []
         for (s, entry) in trajectory.enumerated() where s > 0 {
             let step = trainStep()
-            assertClose(Double(step.loss), (entry["loss_before_step"] as! NSNumber).doubleValue, atol: out.atol, rtol: out.rtol, "\(f.name): trajectory \(s + 1) loss")
+            assertClose(
+                Double(step.loss), (entry["loss_before_step"] as! NSNumber).doubleValue, atol: out.atol, rtol: out.rtol,
+                "\(f.name): trajectory \(s + 1) loss")
             adam.step()
             let after = entry["params_after"] as! [String: Any]
-            for p in params { assertClose(p.value, FixtureTensor(after[p.name])!.data, atol: tol.atol, rtol: tol.rtol, "\(f.name): trajectory \(s + 1) \(p.name)") }
+            for p in params {
+                assertClose(
+                    p.value, FixtureTensor(after[p.name])!.data, atol: tol.atol, rtol: tol.rtol, "\(f.name): trajectory \(s + 1) \(p.name)")
+            }
         }
     }
 }

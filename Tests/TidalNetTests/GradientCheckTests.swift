@@ -37,9 +37,11 @@ final class GradientCheckTests: XCTestCase {
             }
             _ = loss()
             stack.zeroGradients()
-            R.withUnsafeBufferPointer { r in S.withUnsafeBufferPointer { s in
-                stack.backward(outputGradient: r.baseAddress!, finalHiddenGradient: s.baseAddress!, needInputGradient: true)
-            } }
+            R.withUnsafeBufferPointer { r in
+                S.withUnsafeBufferPointer { s in
+                    stack.backward(outputGradient: r.baseAddress!, finalHiddenGradient: s.baseAddress!, needInputGradient: true)
+                }
+            }
             let dx = Array(UnsafeBufferPointer(start: stack.inputGradient, count: T * B * I))
             for p in stack.parameters {
                 for i in Swift.stride(from: 0, to: p.count, by: 3) {
@@ -65,8 +67,10 @@ final class GradientCheckTests: XCTestCase {
         for (lossName, classes) in [("mse", 0), ("mae", 0), ("huber", 0), ("ce", 3)] {
             let T = 4, B = 3, F = 2
             let outputs = classes > 0 ? classes : 2
-            let model = SequenceModel(ModelArchitecture(cell: .gru, inputSize: F, hiddenSize: 5, layers: 1, outputSize: outputs,
-                                                        skipSteps: classes > 0 ? 0 : T), seed: 3)
+            let model = SequenceModel(
+                ModelArchitecture(
+                    cell: .gru, inputSize: F, hiddenSize: 5, layers: 1, outputSize: outputs,
+                    skipSteps: classes > 0 ? 0 : T), seed: 3)
             for p in model.parameters where p.name.hasPrefix("skip.") { p.initializeUniform(bound: 0.3, generator: &g) }
             let x = (0 ..< T * B * F).map { _ in g.uniform(-1, 1) }
             // Targets far enough from predictions that MAE and Huber have no kink nearby.
@@ -77,8 +81,19 @@ final class GradientCheckTests: XCTestCase {
                 x.withUnsafeBufferPointer { xp in
                     let out = model.forward(xp.baseAddress!, steps: T, batch: B)
                     switch lossName {
-                    case "ce": return Double(labels.withUnsafeBufferPointer { CrossEntropy.evaluate(logits: out, labels: $0.baseAddress!, batch: B, classes: classes, probabilities: nil, gradient: gradient) })
-                    default: return Double(y.withUnsafeBufferPointer { RegressionLoss(rawValue: lossName)!.evaluate(prediction: out, target: $0.baseAddress!, count: B * outputs, gradient: gradient) })
+                    case "ce":
+                        return Double(
+                            labels.withUnsafeBufferPointer {
+                                CrossEntropy.evaluate(
+                                    logits: out, labels: $0.baseAddress!, batch: B, classes: classes, probabilities: nil, gradient: gradient
+                                )
+                            })
+                    default:
+                        return Double(
+                            y.withUnsafeBufferPointer {
+                                RegressionLoss(rawValue: lossName)!.evaluate(
+                                    prediction: out, target: $0.baseAddress!, count: B * outputs, gradient: gradient)
+                            })
                     }
                 }
             }
@@ -110,10 +125,15 @@ final class GradientCheckTests: XCTestCase {
         let ids: [Int32] = (0 ..< T * B).flatMap { r in [Int32(r % 4), Int32((r / 2) % 3)] }
         let y = (0 ..< B * 2).map { _ in g.uniform(-2, 2) }
         func loss(_ gradient: UnsafeMutablePointer<Float>?) -> Double {
-            x.withUnsafeBufferPointer { xp in ids.withUnsafeBufferPointer { ip in y.withUnsafeBufferPointer { yp in
-                let out = model.forward(xp.baseAddress!, categories: ip.baseAddress!, steps: T, batch: B)
-                return Double(RegressionLoss.mse.evaluate(prediction: out, target: yp.baseAddress!, count: B * 2, gradient: gradient))
-            } } }
+            x.withUnsafeBufferPointer { xp in
+                ids.withUnsafeBufferPointer { ip in
+                    y.withUnsafeBufferPointer { yp in
+                        let out = model.forward(xp.baseAddress!, categories: ip.baseAddress!, steps: T, batch: B)
+                        return Double(
+                            RegressionLoss.mse.evaluate(prediction: out, target: yp.baseAddress!, count: B * 2, gradient: gradient))
+                    }
+                }
+            }
         }
         var d = [Float](repeating: 0, count: B * 2)
         model.zeroGradients()
@@ -134,11 +154,14 @@ final class GradientCheckTests: XCTestCase {
         let logits: [Float] = [1e4, -1e4, 0, -1e4, 1e4, 0]
         let labels: [Int32] = [0, 2]
         var probs = [Float](repeating: 0, count: 6)
-        let loss = logits.withUnsafeBufferPointer { l in labels.withUnsafeBufferPointer { y in
-            CrossEntropy.evaluate(logits: l.baseAddress!, labels: y.baseAddress!, batch: 2, classes: 3, probabilities: &probs, gradient: nil)
-        } }
+        let loss = logits.withUnsafeBufferPointer { l in
+            labels.withUnsafeBufferPointer { y in
+                CrossEntropy.evaluate(
+                    logits: l.baseAddress!, labels: y.baseAddress!, batch: 2, classes: 3, probabilities: &probs, gradient: nil)
+            }
+        }
         XCTAssertTrue(loss.isFinite)
-        XCTAssertEqual(loss, 5000, accuracy: 1e-2) // sample 0: 0; sample 1: 1e4
+        XCTAssertEqual(loss, 5000, accuracy: 1e-2)  // sample 0: 0; sample 1: 1e4
         XCTAssertEqual(probs[0], 1)
     }
 
@@ -149,7 +172,9 @@ final class GradientCheckTests: XCTestCase {
             var g = testGenerator(1)
             let short = (0 ..< shortT * F).map { _ in g.uniform(-1, 1) }
             let long = (0 ..< longT * F).map { _ in g.uniform(-1, 1) }
-            let alone = short.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: model.forward($0.baseAddress!, steps: shortT, batch: 1), count: 3)) }
+            let alone = short.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: model.forward($0.baseAddress!, steps: shortT, batch: 1), count: 3))
+            }
             // batch of 2, time-major, the short one left-padded with garbage and masked
             var x = [Float](repeating: 0, count: longT * 2 * F), mask = [Float](repeating: 1, count: longT * 2)
             for t in 0 ..< longT {
@@ -158,9 +183,13 @@ final class GradientCheckTests: XCTestCase {
                 for f in 0 ..< F { x[(t * 2 + 1) * F + f] = s >= 0 ? short[s * F + f] : 9 }
                 if s < 0 { mask[t * 2 + 1] = 0 }
             }
-            let batched = x.withUnsafeBufferPointer { xp in mask.withUnsafeBufferPointer { m in
-                Array(UnsafeBufferPointer(start: model.forward(xp.baseAddress!, steps: longT, batch: 2, mask: m.baseAddress!) + 3, count: 3))
-            } }
+            let batched = x.withUnsafeBufferPointer { xp in
+                mask.withUnsafeBufferPointer { m in
+                    Array(
+                        UnsafeBufferPointer(
+                            start: model.forward(xp.baseAddress!, steps: longT, batch: 2, mask: m.baseAddress!) + 3, count: 3))
+                }
+            }
             for i in 0 ..< 3 { XCTAssertEqual(alone[i], batched[i], accuracy: 1e-6, "\(cell)") }
         }
     }
@@ -184,10 +213,15 @@ final class GradientCheckTests: XCTestCase {
                 y[b] = series[o]
             }
             model.zeroGradients()
-            let loss = x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dOut.withUnsafeMutableBufferPointer { d in
-                RegressionLoss.mse.evaluate(prediction: model.forward(xp.baseAddress!, steps: lookback, batch: B, training: true),
-                                            target: yp.baseAddress!, count: B, gradient: d.baseAddress!)
-            } } }
+            let loss = x.withUnsafeBufferPointer { xp in
+                y.withUnsafeBufferPointer { yp in
+                    dOut.withUnsafeMutableBufferPointer { d in
+                        RegressionLoss.mse.evaluate(
+                            prediction: model.forward(xp.baseAddress!, steps: lookback, batch: B, training: true),
+                            target: yp.baseAddress!, count: B, gradient: d.baseAddress!)
+                    }
+                }
+            }
             dOut.withUnsafeBufferPointer { model.backward($0.baseAddress!) }
             adam.step()
             if step >= 280 { lastLosses.append(loss) }

@@ -18,10 +18,15 @@ final class SmallGEMMTests: XCTestCase {
                     let w = (0 ..< k * ldw).map { _ in g.uniform(-1, 1) }
                     let c0 = (0 ..< m * ldc).map { _ in g.uniform(-1, 1) }
                     var c = c0
-                    a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in c.withUnsafeMutableBufferPointer { cp in
-                        SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, w: wp.baseAddress!, ldw: ldw,
-                                              c: cp.baseAddress!, ldc: ldc)
-                    } } }
+                    a.withUnsafeBufferPointer { ap in
+                        w.withUnsafeBufferPointer { wp in
+                            c.withUnsafeMutableBufferPointer { cp in
+                                SmallGEMM.multiplyAdd(
+                                    m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, w: wp.baseAddress!, ldw: ldw,
+                                    c: cp.baseAddress!, ldc: ldc)
+                            }
+                        }
+                    }
                     for i in 0 ..< m {
                         for j in 0 ..< ldc {
                             guard j < n else {
@@ -47,15 +52,25 @@ final class SmallGEMMTests: XCTestCase {
             let w = (0 ..< k * n).map { _ in g.uniform(-1, 1) }
             let c0 = (0 ..< m * n).map { _ in g.uniform(-1, 1) }
             var batch = c0
-            a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in batch.withUnsafeMutableBufferPointer { cp in
-                SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, w: wp.baseAddress!, ldw: n, c: cp.baseAddress!, ldc: n)
-            } } }
+            a.withUnsafeBufferPointer { ap in
+                w.withUnsafeBufferPointer { wp in
+                    batch.withUnsafeMutableBufferPointer { cp in
+                        SmallGEMM.multiplyAdd(
+                            m: m, n: n, k: k, a: ap.baseAddress!, lda: k, w: wp.baseAddress!, ldw: n, c: cp.baseAddress!, ldc: n)
+                    }
+                }
+            }
             for i in 0 ..< m {
                 var single = Array(c0[i * n ..< (i + 1) * n])
-                a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in single.withUnsafeMutableBufferPointer { cp in
-                    SmallGEMM.multiplyAdd(m: 1, n: n, k: k, a: ap.baseAddress! + i * k, lda: k, w: wp.baseAddress!, ldw: n,
-                                          c: cp.baseAddress!, ldc: n)
-                } } }
+                a.withUnsafeBufferPointer { ap in
+                    w.withUnsafeBufferPointer { wp in
+                        single.withUnsafeMutableBufferPointer { cp in
+                            SmallGEMM.multiplyAdd(
+                                m: 1, n: n, k: k, a: ap.baseAddress! + i * k, lda: k, w: wp.baseAddress!, ldw: n,
+                                c: cp.baseAddress!, ldc: n)
+                        }
+                    }
+                }
                 XCTAssertEqual(single, Array(batch[i * n ..< (i + 1) * n]), "n \(n) row \(i)")
             }
         }
@@ -76,13 +91,15 @@ final class SmallGEMMTests: XCTestCase {
                 var mask = [Float](repeating: 1, count: T * B)
                 mask[0] = 0; mask[B + 3] = 0  // a padded step takes the pass-through rows
                 var out: [Float] = []
-                x.withUnsafeBufferPointer { xp in mask.withUnsafeBufferPointer { mp in
-                    layer.forward(xp.baseAddress!, steps: T, batch: B, mask: mp.baseAddress!)
-                    XCTAssertEqual(layer.usesSmallKernel, enabled)
-                    out = Array(UnsafeBufferPointer(start: layer.output, count: T * B * H))
-                    layer.zeroGradients()
-                    dy.withUnsafeBufferPointer { layer.backward(outputGradient: $0.baseAddress!, finalHiddenGradient: nil) }
-                } }
+                x.withUnsafeBufferPointer { xp in
+                    mask.withUnsafeBufferPointer { mp in
+                        layer.forward(xp.baseAddress!, steps: T, batch: B, mask: mp.baseAddress!)
+                        XCTAssertEqual(layer.usesSmallKernel, enabled)
+                        out = Array(UnsafeBufferPointer(start: layer.output, count: T * B * H))
+                        layer.zeroGradients()
+                        dy.withUnsafeBufferPointer { layer.backward(outputGradient: $0.baseAddress!, finalHiddenGradient: nil) }
+                    }
+                }
                 out += Array(UnsafeBufferPointer(start: layer.inputGradient, count: T * B * I))
                 for p in layer.parameters { out += p.gradient }
                 results.append(out)

@@ -7,12 +7,15 @@ import XCTest
 final class TensorAPITests: XCTestCase {
     func testPredictEqualsTheBufferForward() {
         let T = 6, B = 3, F = 2
-        let model = SequenceModel(ModelArchitecture(cell: .gru, inputSize: F, hiddenSize: 8, layers: 2, outputSize: 2, skipSteps: T), seed: 1)
+        let model = SequenceModel(
+            ModelArchitecture(cell: .gru, inputSize: F, hiddenSize: 8, layers: 2, outputSize: 2, skipSteps: T), seed: 1)
         var g = testGenerator(3)
         let x = Tensor(shape: [T, B, F], values: (0 ..< T * B * F).map { _ in g.uniform(-1, 1) })
         let y = model.predict(x)
         XCTAssertEqual(y.shape, [B, 2])
-        let want = x.values.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: model.forward($0.baseAddress!, steps: T, batch: B), count: B * 2)) }
+        let want = x.values.withUnsafeBufferPointer {
+            Array(UnsafeBufferPointer(start: model.forward($0.baseAddress!, steps: T, batch: B), count: B * 2))
+        }
         XCTAssertEqual(y.values, want)
         XCTAssertEqual(y[B - 1, 1], want[2 * B - 1])
         // A masked (left-padded) row predicts as it does alone.
@@ -27,8 +30,9 @@ final class TensorAPITests: XCTestCase {
     }
 
     func testPredictFromTokens() {
-        let model = SequenceModel(ModelArchitecture(cell: .lstm, inputSize: 4, hiddenSize: 8, layers: 1, outputSize: 3, vocabularySize: 10), seed: 4)
-        let tokens: [Int32] = [0, 3, 5, 7, 2, 1] // [3 steps, 2 rows], the first row left-padded once
+        let model = SequenceModel(
+            ModelArchitecture(cell: .lstm, inputSize: 4, hiddenSize: 8, layers: 1, outputSize: 3, vocabularySize: 10), seed: 4)
+        let tokens: [Int32] = [0, 3, 5, 7, 2, 1]  // [3 steps, 2 rows], the first row left-padded once
         let mask = Tensor(shape: [3, 2], values: [0, 1, 1, 1, 1, 1])
         let y = model.predict(tokens: tokens, steps: 3, batch: 2, mask: mask)
         XCTAssertEqual(y.shape, [2, 3])
@@ -43,7 +47,8 @@ final class TensorAPITests: XCTestCase {
         let x = (0 ..< T * B * F).map { _ in g.uniform(-1, 1) }
         let dy = (0 ..< B).map { _ in g.uniform(-1, 1) }
         func gradients(overwritingInput: Bool) -> [[Float]] {
-            let model = SequenceModel(ModelArchitecture(cell: .lstm, inputSize: F, hiddenSize: 8, layers: 2, outputSize: 1, skipSteps: T), seed: 5)
+            let model = SequenceModel(
+                ModelArchitecture(cell: .lstm, inputSize: F, hiddenSize: 8, layers: 2, outputSize: 1, skipSteps: T), seed: 5)
             let input = FloatBuffer()
             input.reserve(x.count).update(from: x, count: x.count)
             model.zeroGradients()

@@ -94,8 +94,10 @@ public struct Fixture {
 }
 
 /// Element-wise `|got − want| ≤ atol + rtol·|want|`, reporting the worst element on failure.
-public func assertClose(_ got: [Float], _ want: [Double], atol: Double, rtol: Double, _ what: @autoclosure () -> String,
-                        file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(
+    _ got: [Float], _ want: [Double], atol: Double, rtol: Double, _ what: @autoclosure () -> String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     guard got.count == want.count else {
         XCTFail("\(what()): \(got.count) values, expected \(want.count)", file: file, line: line)
         return
@@ -104,15 +106,20 @@ public func assertClose(_ got: [Float], _ want: [Double], atol: Double, rtol: Do
     var worstExcess = 0.0
     for i in got.indices {
         let excess = abs(Double(got[i]) - want[i]) - (atol + rtol * abs(want[i]))
-        if excess > worstExcess || !Double(got[i]).isFinite { worst = i; worstExcess = excess.isNaN ? .infinity : excess; if !Double(got[i]).isFinite { break } }
+        if excess > worstExcess || !Double(got[i]).isFinite {
+            worst = i; worstExcess = excess.isNaN ? .infinity : excess; if !Double(got[i]).isFinite { break }
+        }
     }
     if worst >= 0 {
-        XCTFail("\(what()): element \(worst) is \(got[worst]), expected \(want[worst]) (atol \(atol), rtol \(rtol))", file: file, line: line)
+        XCTFail(
+            "\(what()): element \(worst) is \(got[worst]), expected \(want[worst]) (atol \(atol), rtol \(rtol))", file: file, line: line)
     }
 }
 
-public func assertClose(_ got: Double, _ want: Double, atol: Double, rtol: Double, _ what: @autoclosure () -> String,
-                        file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(
+    _ got: Double, _ want: Double, atol: Double, rtol: Double, _ what: @autoclosure () -> String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     if !(abs(got - want) <= atol + rtol * abs(want)) {
         XCTFail("\(what()): \(got), expected \(want) (atol \(atol), rtol \(rtol))", file: file, line: line)
     }

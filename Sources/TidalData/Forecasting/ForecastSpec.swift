@@ -1,4 +1,3 @@
-
 /// How values are scaled before they reach the network.
 public enum Scaling: String, Sendable, Codable, CaseIterable {
     /// Per-column `(x − mean) / std`, fitted on the training rows.
@@ -68,8 +67,10 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     }
 
     /// A spec without categorical covariates; set `categorical` to add them.
-    public init(features: [String], targets: [String], timeColumn: String?, lookback: Int, horizon: Int, difference: Int,
-                scaling: Scaling, normalizer: Normalizer, season: Int) {
+    public init(
+        features: [String], targets: [String], timeColumn: String?, lookback: Int, horizon: Int, difference: Int,
+        scaling: Scaling, normalizer: Normalizer, season: Int
+    ) {
         self.features = features
         self.targets = targets
         self.timeColumn = timeColumn
@@ -160,14 +161,16 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     ///   - raw: the window's `lookback` raw rows (the known history).
     ///   - stats: the window's statistics from `prepareWindow`.
     ///   - result: `outputCount` values in original units.
-    public func invert(output: UnsafePointer<Float>, raw: UnsafePointer<Float>, stats: WindowStatistics, into result: UnsafeMutablePointer<Float>) {
+    public func invert(
+        output: UnsafePointer<Float>, raw: UnsafePointer<Float>, stats: WindowStatistics, into result: UnsafeMutablePointer<Float>
+    ) {
         let C = columns.count, d = difference
         for (k, c) in targetIndices.enumerated() {
             for h in 0 ..< horizon {
                 let scaled = output[k * horizon + h] * stats.scale[c] + stats.mean[c]
                 var value = normalizer.inverse(scaled, column: c)
                 if d > 0 {
-                    let back = h - d // index of the base relative to the origin
+                    let back = h - d  // index of the base relative to the origin
                     value += back < 0 ? raw[(lookback + back) * C + c] : result[k * horizon + back]
                 }
                 result[k * horizon + h] = value

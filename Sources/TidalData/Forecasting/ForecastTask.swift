@@ -70,7 +70,12 @@ public struct ForecastTask: Sendable {
             for r in 0 ..< n { raw[r * columns.count + c] = values[r] }
         }
         if lookback >= split.trainEnd {
-            throw DataError.unusable(source: table.source, reason: "--lookback \(lookback) is not shorter than the \(split.trainEnd) training rows (of \(n)); use a smaller --lookback or more data")
+            throw DataError.unusable(
+                source: table.source,
+                reason:
+                    "--lookback \(lookback) is not shorter than the \(split.trainEnd) training rows (of \(n)); use a smaller --lookback "
+                    + "or more data"
+            )
         }
         let targetColumn = columns.firstIndex(of: setup.targets[0])!
         let targetSeries = (0 ..< n).map { Double(raw[$0 * columns.count + targetColumn]) }
@@ -89,31 +94,28 @@ public struct ForecastTask: Sendable {
             }
         }
         let kind: Normalizer.Kind = scaling == .zscore ? .zscore : scaling == .minmax ? .minmax : .none
-        var spec = ForecastSpec(features: features, targets: setup.targets, timeColumn: table.timeName, lookback: lookback,
-                                horizon: setup.horizon, difference: difference, scaling: scaling,
-                                normalizer: Normalizer(kind: kind, statistics: statistics), season: season)
-        // Categorical covariates: a vocabulary from the training rows only; unseen values map to <unk>.
-        var codes: [Int32] = []
-        if !setup.categorical.isEmpty {
-            let K = setup.categorical.count
-            codes = Array(repeating: 0, count: n * K)
-            for (k, name) in setup.categorical.enumerated() {
-                guard let values = table.text(name) else {
-                    throw DataError.unknownColumn(source: table.source, requested: name, known: table.header)
-                }
-                let distinct = Set(values[0 ..< split.trainEnd]).count
-                let column = CategoricalColumn(name: name, trainingValues: Array(values[0 ..< split.trainEnd]),
-                                                            dimension: min(10, max(2, (distinct + 1) / 2)))
-                spec.categorical.append(column)
-                for r in 0 ..< n { codes[r * K + k] = column.id(of: values[r]) }
-            }
-        }
+        var spec = ForecastSpec(
+            features: features, targets: setup.targets, timeColumn: table.timeName, lookback: lookback,
+            horizon: setup.horizon, difference: difference, scaling: scaling,
+            normalizer: Normalizer(kind: kind, statistics: statistics), season: season)
+        let codes: [Int32]
+        (spec.categorical, codes) = try Self.categorical(setup.categorical, of: table, rows: n, trainEnd: split.trainEnd)
         let origins = WindowOrigins(split: split, spec: WindowSpec(lookback: lookback, horizon: setup.horizon, stride: setup.stride))
         if origins.test.isEmpty && setup.testFraction > 0 {
-            throw DataError.unusable(source: table.source, reason: "the test part (rows \(split.testStart)..<\(n)) holds no complete window of horizon \(setup.horizon); use a larger --test-fraction or a smaller --horizon")
+            throw DataError.unusable(
+                source: table.source,
+                reason:
+                    "the test part (rows \(split.testStart)..<\(n)) holds no complete window of horizon \(setup.horizon); use a larger "
+                    + "--test-fraction or a smaller --horizon"
+            )
         }
         if origins.train.isEmpty {
-            throw DataError.unusable(source: table.source, reason: "no complete training window: lookback \(lookback) + horizon \(setup.horizon) exceed the \(split.trainEnd) training rows")
+            throw DataError.unusable(
+                source: table.source,
+                reason:
+                    "no complete training window: lookback \(lookback) + horizon \(setup.horizon) exceed the \(split.trainEnd) training "
+                    + "rows"
+            )
         }
         self.spec = spec
         self.split = split
@@ -122,6 +124,23 @@ public struct ForecastTask: Sendable {
         test = ForecastDataset(spec: spec, raw: raw, origins: origins.test, codes: codes)
         time = table.time.map(Array.init)
         choices = why
+    }
+
+    /// Categorical covariates: each column's vocabulary from the training rows only (unseen values
+    /// map to `<unk>`), and the ids of the first `rows` rows, `[rows, K]`.
+    static func categorical(_ names: [String], of table: Table, rows n: Int, trainEnd: Int) throws -> ([CategoricalColumn], [Int32]) {
+        let K = names.count
+        var columns: [CategoricalColumn] = []
+        var codes = [Int32](repeating: 0, count: n * K)
+        for (k, name) in names.enumerated() {
+            guard let values = table.text(name) else {
+                throw DataError.unknownColumn(source: table.source, requested: name, known: table.header)
+            }
+            let column = CategoricalColumn(name: name, trainingValues: Array(values[0 ..< trainEnd]))
+            columns.append(column)
+            for r in 0 ..< n { codes[r * K + k] = column.id(of: values[r]) }
+        }
+        return (columns, codes)
     }
 
     /// Picks scaling and differencing when the user gave none.
@@ -133,7 +152,9 @@ public struct ForecastTask: Sendable {
     static func choose(setup: ForecastSetup, series: [Double], trainEnd: Int, season: Int) -> (Scaling, Int, String) {
         let scaling = setup.scaling ?? .window
         let difference = setup.difference ?? 0
-        var why = "scaling \(scaling.rawValue)\(setup.scaling == nil ? " (default)" : ""), difference \(difference)\(setup.difference == nil ? " (default)" : "")"
+        var why =
+            "scaling \(scaling.rawValue)\(setup.scaling == nil ? " (default)" : ""), difference "
+            + "\(difference)\(setup.difference == nil ? " (default)" : "")"
         if scaling == .window { why += ": each window is scaled by its own mean and std, predictions mapped back" }
         return (scaling, difference, why)
     }

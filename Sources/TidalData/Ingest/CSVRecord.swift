@@ -1,6 +1,6 @@
 import TidalCore
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The bytes of one row's fields, in raw buffers reused from row to row.
@@ -155,8 +155,10 @@ public enum NumberCell: Equatable, Sendable {
 /// else goes to `strtod` itself.
 public enum NumberParser {
     /// 10^0 … 10^22, all exact in Double.
-    static let powersOfTen: InlineArray<23, Double> = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-                                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+    static let powersOfTen: InlineArray<23, Double> = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
 
     /// Parses `count` bytes at `start` (which must be followed by a NUL byte).
     public static func parse(_ start: UnsafePointer<UInt8>, count: Int) -> NumberCell {
@@ -178,12 +180,12 @@ public enum NumberParser {
     static func isMissingToken(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         func lower(_ b: UInt8) -> UInt8 { b | 0x20 }
         switch n {
-        case 2: return lower(p[0]) == 0x6E && lower(p[1]) == 0x61 // na
+        case 2: return lower(p[0]) == 0x6E && lower(p[1]) == 0x61  // na
         case 3:
-            if lower(p[0]) == 0x6E && lower(p[1]) == 0x61 && lower(p[2]) == 0x6E { return true } // nan
-            return lower(p[0]) == 0x6E && p[1] == 0x2F && lower(p[2]) == 0x61 // n/a
+            if lower(p[0]) == 0x6E && lower(p[1]) == 0x61 && lower(p[2]) == 0x6E { return true }  // nan
+            return lower(p[0]) == 0x6E && p[1] == 0x2F && lower(p[2]) == 0x61  // n/a
         case 4:
-            return lower(p[0]) == 0x6E && lower(p[1]) == 0x75 && lower(p[2]) == 0x6C && lower(p[3]) == 0x6C // null
+            return lower(p[0]) == 0x6E && lower(p[1]) == 0x75 && lower(p[2]) == 0x6C && lower(p[3]) == 0x6C  // null
         default: return false
         }
     }

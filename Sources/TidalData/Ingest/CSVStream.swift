@@ -1,7 +1,7 @@
 internal import CCSV
 import TidalCore
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads CSV rows from any byte source with libcsv's push parser, one row at a time.
@@ -76,6 +76,9 @@ public final class CSVStream {
     ///
     /// - Parameter body: receives each record; return `false` to stop reading.
     /// - Throws: `DataError` for malformed input, with source, line and column; any error `body` throws.
+    ///
+    /// It is long (about 100 lines) because its nested `deliver` and `feed` share one pass's
+    /// line, byte and column counters with the libcsv callbacks; apart they would pass them around.
     public func forEachRecord(_ body: (CSVRecord) throws -> Bool) throws {
         let ctx = Unmanaged.passUnretained(context).toOpaque()
         var line = 1
@@ -94,7 +97,8 @@ public final class CSVStream {
             if requiresUniformFieldCount {
                 if let expected = expectedFieldCount {
                     if record.count != expected {
-                        throw DataError.raggedRow(SourceLocation(source: sourceName, line: record.line), expected: expected, found: record.count)
+                        throw DataError.raggedRow(
+                            SourceLocation(source: sourceName, line: record.line), expected: expected, found: record.count)
                     }
                 } else {
                     expectedFieldCount = record.count
@@ -108,7 +112,9 @@ public final class CSVStream {
             while position < count {
                 // One segment: up to and including the next CR or LF, checking for NUL on the way.
                 let remaining = count - position
-                let newline = memchr(start + position, 0x0A, remaining).map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - start }
+                let newline = memchr(start + position, 0x0A, remaining).map {
+                    UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - start
+                }
                 var end = newline.map { $0 + 1 } ?? count
                 var terminator: UInt8 = newline == nil ? 0 : 0x0A
                 // A CR (old Mac line end, or the CR of CRLF) or a NUL before it? Check all bytes at once first.
@@ -118,8 +124,9 @@ public final class CSVStream {
                     for i in position ..< end {
                         let byte = start[i]
                         if byte == 0 {
-                            throw DataError.nulByte(SourceLocation(source: sourceName, line: line, column: columnInLine + i - position + 1),
-                                                    byteOffset: byteOffset + i - position)
+                            throw DataError.nulByte(
+                                SourceLocation(source: sourceName, line: line, column: columnInLine + i - position + 1),
+                                byteOffset: byteOffset + i - position)
                         }
                         if byte == 0x0D { end = i + 1; terminator = 0x0D; break }
                     }
@@ -176,8 +183,10 @@ public final class CSVStream {
 
     private func malformedError(line: Int) -> DataError {
         let code = csv_error(parser)
-        let reason = code == CSV_EPARSE
-            ? "a quote character inside an unquoted field, or text after a closing quote; quote the whole field and double any quote inside it"
+        let reason =
+            code == CSV_EPARSE
+            ? "a quote character inside an unquoted field, or text after a closing quote; quote the whole field and double any quote "
+                + "inside it"
             : String(cString: csv_strerror(code))
         return .malformed(SourceLocation(source: sourceName, line: line), reason: reason)
     }
@@ -214,7 +223,8 @@ private final class ParseContext {
             var feeds = 0
             for i in 0 ..< length { let b = bytes[i]; high |= b; feeds &+= b == 0x0A ? 1 : 0 }
             if high >= 0x80, invalidUTF8Field == nil,
-               String(validating: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self) == nil {
+                String(validating: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self) == nil
+            {
                 invalidUTF8Field = storage.count
             }
             newlines = feeds

@@ -20,7 +20,8 @@ public struct SampleDataset: SampleSource, Sendable {
             labels = []
             targets = try set.labels.enumerated().map { i, text in
                 guard let v = Double(text) else {
-                    throw DataError.layout(.init(source: set.source, line: set.lines[i], column: 1), reason: "regression target \"\(text)\" is not a number")
+                    throw DataError.layout(
+                        .init(source: set.source, line: set.lines[i], column: 1), reason: "regression target \"\(text)\" is not a number")
                 }
                 return Float((v - spec.targetShift) / spec.targetScale)
             }
@@ -28,8 +29,9 @@ public struct SampleDataset: SampleSource, Sendable {
             targets = []
             labels = try set.labels.enumerated().map { i, text in
                 guard let c = spec.classes.firstIndex(of: text) else {
-                    throw DataError.layout(.init(source: set.source, line: set.lines[i], column: 1),
-                                           reason: "label \"\(text)\" was not seen in training; the classes are \(spec.classes.joined(separator: ", "))")
+                    throw DataError.layout(
+                        .init(source: set.source, line: set.lines[i], column: 1),
+                        reason: "label \"\(text)\" was not seen in training; the classes are \(spec.classes.joined(separator: ", "))")
                 }
                 return Int32(c)
             }
@@ -52,8 +54,12 @@ public struct SampleDataset: SampleSource, Sendable {
                 for (b, i) in indices.enumerated() {
                     let offset = self.set.offsets[i]
                     let sample = SampleSpec.Slot(index: b, of: B, steps: T, x: x, mask: mask, ids: ids)
-                    if spec.write(v.baseAddress! + offset * C, codes: c.baseAddress.map { $0 + offset * K }, categoryCount: K,
-                                  length: self.set.length(i), to: sample) { padded = true }
+                    if spec.write(
+                        v.baseAddress! + offset * C, codes: c.baseAddress.map { $0 + offset * K }, categoryCount: K,
+                        length: self.set.length(i), to: sample)
+                    {
+                        padded = true
+                    }
                 }
             }
         }
@@ -84,8 +90,10 @@ extension SampleSpec {
         public var ids: UnsafeMutablePointer<Int32>?
 
         /// A slot for sample `index` of a batch of `size`, `steps` long.
-        public init(index: Int, of size: Int, steps: Int, x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>,
-                    ids: UnsafeMutablePointer<Int32>?) {
+        public init(
+            index: Int, of size: Int, steps: Int, x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>,
+            ids: UnsafeMutablePointer<Int32>?
+        ) {
             self.index = index
             self.size = size
             self.steps = steps
@@ -104,8 +112,10 @@ extension SampleSpec {
     /// is 0 (the scaled mean). Each network step takes the categorical ids of the last time step
     /// in its patch.
     /// - Returns: true when a network step was masked out.
-    public func write(_ values: UnsafePointer<Float>, codes: UnsafePointer<Int32>?, categoryCount K: Int, length: Int,
-                      to slot: Slot) -> Bool {
+    public func write(
+        _ values: UnsafePointer<Float>, codes: UnsafePointer<Int32>?, categoryCount K: Int, length: Int,
+        to slot: Slot
+    ) -> Bool {
         let C = channels, P = patch, F = stepFeatures, T = slot.steps, B = slot.size, b = slot.index
         let pad = T * P - length
         var padded = false
@@ -130,13 +140,16 @@ extension SampleSpec {
     }
 
     /// Fills `batch` with one sample (a replayed row or window).
-    public func fillOne(_ values: UnsafePointer<Float>, codes: UnsafePointer<Int32>?, categoryCount K: Int, length: Int,
-                        into batch: Batch) {
+    public func fillOne(
+        _ values: UnsafePointer<Float>, codes: UnsafePointer<Int32>?, categoryCount K: Int, length: Int,
+        into batch: Batch
+    ) {
         let T = networkSteps(length: length)
         let x = batch.start(steps: T, size: 1, features: stepFeatures)
         let mask = batch.mask.reserve(T)
         let ids = K > 0 ? batch.reserveCategories(K) : nil
-        batch.hasMask = write(values, codes: codes, categoryCount: K, length: length,
-                              to: Slot(index: 0, of: 1, steps: T, x: x, mask: mask, ids: ids))
+        batch.hasMask = write(
+            values, codes: codes, categoryCount: K, length: length,
+            to: Slot(index: 0, of: 1, steps: T, x: x, mask: mask, ids: ids))
     }
 }

@@ -68,7 +68,8 @@ public struct SampleSet: Sendable {
                 if hasHeader { return true }
             }
             guard record.count >= 2 else {
-                throw DataError.layout(SourceLocation(source: set.source, line: record.line), reason: "a UCR row needs a label and at least one value")
+                throw DataError.layout(
+                    SourceLocation(source: set.source, line: record.line), reason: "a UCR row needs a label and at least one value")
             }
             // Trailing missing cells shorten the sample; a gap before the last value is an error.
             var last = record.count - 1
@@ -101,8 +102,9 @@ public struct SampleSet: Sendable {
                 header = hasHeader ? record.strings : (0 ..< record.count).map(String.init)
                 stream.fieldNames = header
                 guard record.count >= 4 else {
-                    throw DataError.layout(SourceLocation(source: set.source, line: record.line),
-                                           reason: "the long format needs columns sample,label,t and at least one channel")
+                    throw DataError.layout(
+                        SourceLocation(source: set.source, line: record.line),
+                        reason: "the long format needs columns sample,label,t and at least one channel")
                 }
                 set.channels = record.count - 3
                 if hasHeader { return true }
@@ -115,12 +117,17 @@ public struct SampleSet: Sendable {
                 set.lines.append(record.line)
                 expectedT = 0
             } else if record.string(1) != set.labels[set.labels.count - 1] {
-                throw DataError.layout(record.location(ofField: 1, source: set.source),
-                                       reason: "sample \(sample) changes its label from \"\(set.labels.last!)\" to \"\(record.string(1))\"")
+                throw DataError.layout(
+                    record.location(ofField: 1, source: set.source),
+                    reason: "sample \(sample) changes its label from \"\(set.labels.last!)\" to \"\(record.string(1))\"")
             }
             if case let .value(t) = record.number(2), t != Double(expectedT) {
-                throw DataError.layout(record.location(ofField: 2, source: set.source),
-                                       reason: "sample \(sample): expected t = \(expectedT), found \(record.string(2)); rows of a sample must be consecutive and in time order")
+                throw DataError.layout(
+                    record.location(ofField: 2, source: set.source),
+                    reason:
+                        "sample \(sample): expected t = \(expectedT), found \(record.string(2)); rows of a sample must be consecutive "
+                        + "and in time order"
+                )
             }
             expectedT += 1
             for field in 3 ..< record.count {

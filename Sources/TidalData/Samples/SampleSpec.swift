@@ -39,8 +39,10 @@ public struct SampleSpec: Sendable, Codable, Equatable {
     ///   - targetScale: regression: divides the shifted target.
     ///   - maxLength: the longest training sample's length.
     ///   - patch: time steps per network step (see `automaticPatch`).
-    public init(layout: Layout, channels: Int, classes: [String], normalizer: Normalizer, targetShift: Double = 0,
-                targetScale: Double = 1, maxLength: Int, patch: Int) {
+    public init(
+        layout: Layout, channels: Int, classes: [String], normalizer: Normalizer, targetShift: Double = 0,
+        targetScale: Double = 1, maxLength: Int, patch: Int
+    ) {
         self.layout = layout
         self.channels = channels
         self.classes = classes
@@ -84,8 +86,10 @@ public struct SeriesWindowSpec: Sendable, Equatable {
     public var categorical: [CategoricalColumn]
 
     /// A window spec from its parts; `sample.layout` should be `.window` and `sample.maxLength` `lookback`.
-    public init(sample: SampleSpec, columns: [String], labelColumn: String, lookback: Int, timeColumn: String?,
-                categorical: [CategoricalColumn] = []) {
+    public init(
+        sample: SampleSpec, columns: [String], labelColumn: String, lookback: Int, timeColumn: String?,
+        categorical: [CategoricalColumn] = []
+    ) {
         self.sample = sample
         self.columns = columns
         self.labelColumn = labelColumn

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Count, mean, variance, min and max of a stream of values, in one pass.
@@ -91,10 +91,14 @@ public struct Normalizer: Sendable, Equatable, Codable {
             scale = Array(repeating: 1, count: statistics.count)
         case .zscore:
             shift = statistics.map(\.mean)
-            scale = statistics.map { let s = $0.populationVariance.squareRoot(); return s > 1e-12 ? s : 1 }
+            scale = statistics.map {
+                let s = $0.populationVariance.squareRoot(); return s > 1e-12 ? s : 1
+            }
         case .minmax:
             shift = statistics.map { $0.count > 0 ? $0.minimum : 0 }
-            scale = statistics.map { let r = $0.maximum - $0.minimum; return $0.count > 0 && r > 1e-12 ? r : 1 }
+            scale = statistics.map {
+                let r = $0.maximum - $0.minimum; return $0.count > 0 && r > 1e-12 ? r : 1
+            }
         }
     }
 
@@ -142,8 +146,9 @@ public struct Normalizer: Sendable, Equatable, Codable {
             for k in 0 ..< 8 { bits |= UInt64(bytes[offset + k]) << (8 * UInt64(k)) }
             return Double(bitPattern: bits)
         }
-        self.init(kind: Kind.allCases[Int(bytes[0])],
-                  shift: (0 ..< n).map { double(at: 5 + 16 * $0) },
-                  scale: (0 ..< n).map { double(at: 13 + 16 * $0) })
+        self.init(
+            kind: Kind.allCases[Int(bytes[0])],
+            shift: (0 ..< n).map { double(at: 5 + 16 * $0) },
+            scale: (0 ..< n).map { double(at: 13 + 16 * $0) })
     }
 }

@@ -1,6 +1,6 @@
 import TidalCore
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Seeded generators of standard sequence tasks, written as CSV line by line.

@@ -1,7 +1,7 @@
 import Dispatch
 import TidalCore
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Table {
@@ -33,15 +33,19 @@ extension Table {
         let base = isStandardInput ? Int(lseek(fd, 0, SEEK_CUR)) : 0
         let size = Int(info.st_size)
         guard base >= 0, size - base >= partedLoadMinimumBytes,
-              let split = lineStart(near: base + (size - base) / 2, in: fd, size: size) else { return nil }
+            let split = lineStart(near: base + (size - base) / 2, in: fd, size: size)
+        else { return nil }
 
         // The first record (header, or first data row) sets up both halves' columns.
-        let probe = try CSVStream(source: FileRangeByteSource(name: name, descriptor: fd, start: base, end: split),
-                                  delimiter: options.delimiter, bufferSize: 1 << 16)
+        let probe = try CSVStream(
+            source: FileRangeByteSource(name: name, descriptor: fd, start: base, end: split),
+            delimiter: options.delimiter, bufferSize: 1 << 16)
         probe.sourceEndsInput = false
         var first: CSVRecord?
         do {
-            try probe.forEachRecord { first = $0; return false }
+            try probe.forEachRecord {
+                first = $0; return false
+            }
         } catch { return nil }
         guard let first else { return nil }
 
@@ -58,9 +62,11 @@ extension Table {
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             let part = parts[index]
             do {
-                let stream = try CSVStream(source: FileRangeByteSource(name: name, descriptor: fd, start: index == 0 ? base : split,
-                                                                       end: index == 0 ? split : size),
-                                           delimiter: options.delimiter)
+                let stream = try CSVStream(
+                    source: FileRangeByteSource(
+                        name: name, descriptor: fd, start: index == 0 ? base : split,
+                        end: index == 0 ? split : size),
+                    delimiter: options.delimiter)
                 part.stream = stream
                 stream.sourceEndsInput = index == 1
                 var loader = part.loader
@@ -117,7 +123,7 @@ extension TableLoader {
         for k in slots.indices {
             switch (slots[k], other.slots[k]) {
             case let (.numeric(a), .numeric(b)), let (.numeric(a), .undecided(b)),
-                 let (.undecided(a), .numeric(b)), let (.undecided(a), .undecided(b)):
+                let (.undecided(a), .numeric(b)), let (.undecided(a), .undecided(b)):
                 numericStore[a].values.append(contentsOf: other.numericStore[b].values)
                 // Numbers in either part decide the column, as they would in one pass.
                 if case .numeric = other.slots[k] { slots[k] = .numeric(a) }

@@ -116,9 +116,9 @@ final class FloatColumn {
 
 struct TableLoader {
     enum Slot {
-        case numeric(Int)   // index into numeric storage
+        case numeric(Int)  // index into numeric storage
         case text(Int)
-        case undecided(Int) // infer mode, no value seen yet: index into numeric storage
+        case undecided(Int)  // infer mode, no value seen yet: index into numeric storage
     }
 
     let source: String
@@ -159,7 +159,8 @@ struct TableLoader {
         }
         for field in numericFields {
             keptFields.append(field)
-            slots.append(options.numericColumns == nil && options.inferTextColumns ? .undecided(numericStore.count) : .numeric(numericStore.count))
+            slots.append(
+                options.numericColumns == nil && options.inferTextColumns ? .undecided(numericStore.count) : .numeric(numericStore.count))
             numericStore.append(FloatColumn())
         }
         for field in textFields where !numericFields.contains(field) {
@@ -238,9 +239,10 @@ struct TableLoader {
             case let .text(s): return .text(textStore[s])
             }
         }
-        var table = Table(source: source, header: header, names: keptFields.map { header[$0] }, columns: columns,
-                          missingCounts: missing, timeName: timeField.map { header[$0] },
-                          time: timeField == nil ? nil : timeValues, lines: lines)
+        var table = Table(
+            source: source, header: header, names: keptFields.map { header[$0] }, columns: columns,
+            missingCounts: missing, timeName: timeField.map { header[$0] },
+            time: timeField == nil ? nil : timeValues, lines: lines)
         try checkTimeOrder(table)
         switch options.missing {
         case .error, .keep: break
@@ -265,7 +267,9 @@ struct TableLoader {
             }
             table.lines = filter(lines)
             table.time = table.time.map(filterText)
-            if table.lines.isEmpty { throw DataError.unusable(source: source, reason: "every row has a missing value; nothing is left after --fill drop") }
+            if table.lines.isEmpty {
+                throw DataError.unusable(source: source, reason: "every row has a missing value; nothing is left after --fill drop")
+            }
         }
         return table
     }
@@ -304,8 +308,9 @@ struct TableLoader {
         for r in 1 ..< times.count {
             guard let parsed = times.withBytes(r, TimeKey.parse(bytes:)), parsed.kind == first.kind else { return }
             if parsed.key <= previous {
-                throw DataError.timeNotIncreasing(SourceLocation(source: source, line: table.lines[r]), column: name,
-                                                  previous: times[r - 1], current: times[r])
+                throw DataError.timeNotIncreasing(
+                    SourceLocation(source: source, line: table.lines[r]), column: name,
+                    previous: times[r - 1], current: times[r])
             }
             previous = parsed.key
         }

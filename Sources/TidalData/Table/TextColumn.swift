@@ -52,4 +52,3 @@ public struct TextColumn: RandomAccessCollection, Sendable, Equatable {
         ends.append(bytes.count)
     }
 }
-

@@ -43,7 +43,7 @@ public enum TimeKey {
         var month = 1, day = 1, hour = 0, minute = 0
         var second = 0.0
         if i == b.count { return key(year, month, day, hour, minute, second) }
-        if b[i] == 0x51 || b[i] == 0x71 { // Q
+        if b[i] == 0x51 || b[i] == 0x71 {  // Q
             i += 1
             guard let q = digits(1), (1 ... 4).contains(q), i == b.count else { return nil }
             return key(year, (q - 1) * 3 + 1, 1, 0, 0, 0)
@@ -85,15 +85,18 @@ public enum TimeKey {
         }
         var offsetSeconds = 0.0
         if i < b.count {
-            if b[i] == 0x5A, i + 1 == b.count { i += 1 }
-            else if b[i] == 0x2B || b[i] == 0x2D {
+            if b[i] == 0x5A, i + 1 == b.count {
+                i += 1
+            } else if b[i] == 0x2B || b[i] == 0x2D {
                 let sign: Double = b[i] == 0x2D ? -1 : 1
                 i += 1
                 guard let oh = digits(2) else { return nil }
                 if i < b.count, b[i] == 0x3A { i += 1 }
                 guard let om = digits(2), i == b.count else { return nil }
                 offsetSeconds = sign * Double(oh * 3600 + om * 60)
-            } else { return nil }
+            } else {
+                return nil
+            }
         }
         return key(year, month, day, hour, minute, second) - offsetSeconds
     }

@@ -14,7 +14,8 @@ public struct Documents: Sendable {
         o.textColumns = [textColumn] + (labelColumn.map { [$0] } ?? [])
         o.timeColumn = o.timeColumn ?? ""
         let table = try Table.load(path: path, options: o)
-        return Documents(texts: table.text(table.names[0])!, labels: labelColumn.map { _ in table.text(table.names[1])! }, lines: table.lines)
+        return Documents(
+            texts: table.text(table.names[0])!, labels: labelColumn.map { _ in table.text(table.names[1])! }, lines: table.lines)
     }
 
     /// The documents at `range`.

@@ -10,8 +10,10 @@ extension SampleSet {
     ///   - stride: rows between the ends of successive windows.
     ///   - ends: the rows a window may end at (a window ending before row `lookback − 1` is skipped).
     ///   - categorical: columns of `table` read as text; each row's ids join its window's codes.
-    public static func windows(of table: Table, features: [String], label: String, lookback: Int, stride: Int = 1,
-                               ends: Range<Int>, categorical: [CategoricalColumn] = []) -> SampleSet {
+    public static func windows(
+        of table: Table, features: [String], label: String, lookback: Int, stride: Int = 1,
+        ends: Range<Int>, categorical: [CategoricalColumn] = []
+    ) -> SampleSet {
         let F = features.count, K = categorical.count
         let columns = features.map { table.numeric($0)! }
         let labels = table.text(label) ?? table.numeric(label)!.map(formatLabel)

@@ -20,7 +20,8 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
         case let .notAModel(path): return "\(path): not a Tidal model file (wrong magic bytes); give a file written by `tidal train --out`"
         case let .newerVersion(path, found, supported):
             return "\(path): model file format version \(found) is newer than this tidal reads (up to version \(supported)); upgrade tidal"
-        case let .truncated(path, expected, found): return "\(path): model file is truncated: \(found) bytes, expected \(expected); copy it again"
+        case let .truncated(path, expected, found):
+            return "\(path): model file is truncated: \(found) bytes, expected \(expected); copy it again"
         case let .damaged(path, reason): return "\(path): model file is damaged (\(reason)); copy it again or retrain"
         case let .inconsistent(path, reason): return "\(path): model file is inconsistent: \(reason)"
         case let .unwritable(path, reason): return "\(path): cannot write the model file: \(reason)"
@@ -110,8 +111,10 @@ public enum ModelFile {
 
         /// The schema the description holds: exactly one spec, of the task's kind.
         var schema: TaskSchema? {
-            let specs: [TaskSchema] = [forecast.map(TaskSchema.forecast), samples.map(TaskSchema.samples),
-                                       windows.map(TaskSchema.windows), text.map(TaskSchema.text)].compactMap { $0 }
+            let specs: [TaskSchema] = [
+                forecast.map(TaskSchema.forecast), samples.map(TaskSchema.samples),
+                windows.map(TaskSchema.windows), text.map(TaskSchema.text),
+            ].compactMap { $0 }
             guard specs.count == 1, let schema = specs.first, schema.task == task else { return nil }
             return schema
         }
@@ -191,12 +194,16 @@ public enum ModelFile {
             let payload = readLE(prefix, 12, as: UInt64.self), compressed = readLE(prefix, 20, as: UInt64.self)
             let available = UInt64(fileSize - headerSize)
             if compressed > available {
-                throw ModelFileError.truncated(path: path, expected: compressed > UInt64(Int.max - headerSize) ? Int.max : headerSize + Int(compressed),
-                                               found: fileSize)
+                throw ModelFileError.truncated(
+                    path: path, expected: compressed > UInt64(Int.max - headerSize) ? Int.max : headerSize + Int(compressed),
+                    found: fileSize)
             }
-            if compressed < available { throw ModelFileError.damaged(path: path, reason: "\(available - compressed) unexpected bytes after the payload") }
+            if compressed < available {
+                throw ModelFileError.damaged(path: path, reason: "\(available - compressed) unexpected bytes after the payload")
+            }
             guard payload <= UInt64(maximumPayload) else {
-                throw ModelFileError.damaged(path: path, reason: "a payload of \(payload) bytes, more than the \(maximumPayload) a model can hold")
+                throw ModelFileError.damaged(
+                    path: path, reason: "a payload of \(payload) bytes, more than the \(maximumPayload) a model can hold")
             }
             payloadSize = Int(payload)
             compressedSize = Int(compressed)
@@ -219,7 +226,8 @@ public enum ModelFile {
         do {
             let decompressor = try ZstdDecompressor()
             if let size = try decompressor.contentSize(frame), size != header.payloadSize {
-                throw ModelFileError.damaged(path: path, reason: "the zstd frame holds \(size) bytes, the header says \(header.payloadSize)")
+                throw ModelFileError.damaged(
+                    path: path, reason: "the zstd frame holds \(size) bytes, the header says \(header.payloadSize)")
             }
             payload = try decompressor.decompress(frame, expectedSize: header.payloadSize)
         } catch let error as ZstdError {
@@ -227,7 +235,9 @@ public enum ModelFile {
         }
         guard payload.count >= 4 else { throw ModelFileError.damaged(path: path, reason: "empty payload") }
         let jsonLength = Int(readLE(payload, 0, as: UInt32.self))
-        guard jsonLength <= payload.count - 4 else { throw ModelFileError.inconsistent(path: path, reason: "description runs past the payload") }
+        guard jsonLength <= payload.count - 4 else {
+            throw ModelFileError.inconsistent(path: path, reason: "description runs past the payload")
+        }
         let document: Document
         do {
             document = try JSONDecoder().decode(Document.self, from: Data(payload[4 ..< 4 + jsonLength]))
@@ -235,14 +245,17 @@ public enum ModelFile {
             throw ModelFileError.inconsistent(path: path, reason: "the description does not parse: \(error)")
         }
         let weights = try checkedWeights(document, payload: payload, tensorBase: 4 + jsonLength, path: path)
-        let model = TrainedModel(schema: document.schema!, architecture: document.architecture, weights: weights, metadata: document.metadata)
+        let model = TrainedModel(
+            schema: document.schema!, architecture: document.architecture, weights: weights, metadata: document.metadata)
         return (model, bytes.count - headerSize, payload.count)
     }
 
     /// The description checked in full, then the weights it points at.
     private static func checkedWeights(_ document: Document, payload: [UInt8], tensorBase: Int, path: String) throws -> [NamedTensor] {
         func inconsistent(_ reason: String) -> ModelFileError { .inconsistent(path: path, reason: reason) }
-        guard document.format == formatVersion else { throw inconsistent("description format \(document.format); this tidal reads \(formatVersion)") }
+        guard document.format == formatVersion else {
+            throw inconsistent("description format \(document.format); this tidal reads \(formatVersion)")
+        }
         if let problem = ModelLimits.problem(with: document.architecture) { throw inconsistent("architecture: \(problem)") }
         // The schema must fit the architecture before any network is made from it.
         guard let schema = document.schema else {
@@ -251,7 +264,8 @@ public enum ModelFile {
         if let reason = schema.mismatch(with: document.architecture) { throw inconsistent(reason) }
         let tensorBytes = payload.count - tensorBase
         guard let parameterCount = document.architecture.parameterCountIfValid, 4 * parameterCount == tensorBytes else {
-            throw inconsistent("\(tensorBytes) bytes of weights, the architecture has \(document.architecture.parameterCountIfValid ?? -1) parameters")
+            throw inconsistent(
+                "\(tensorBytes) bytes of weights, the architecture has \(document.architecture.parameterCountIfValid ?? -1) parameters")
         }
         // Every tensor the architecture needs, in its shape; together they tile the weights exactly.
         let expectedShapes = SequenceModel(document.architecture, seed: 0).parameters.map { ($0.name, $0.shape) }
@@ -279,7 +293,9 @@ public enum ModelFile {
         }
         var end = 0
         for range in claimed.sorted(by: { $0.offset < $1.offset }) {
-            guard range.offset == end else { throw inconsistent(range.offset < end ? "two tensors overlap" : "bytes of weights no tensor claims") }
+            guard range.offset == end else {
+                throw inconsistent(range.offset < end ? "two tensors overlap" : "bytes of weights no tensor claims")
+            }
             end += range.bytes
         }
         guard end == tensorBytes else { throw inconsistent("\(tensorBytes - end) bytes of weights no tensor claims") }

@@ -43,12 +43,15 @@ public enum ModelLimits {
             outside("inputSize", a.inputSize, 1 ... inputSize), outside("outputSize", a.outputSize, 1 ... outputSize),
             outside("skipSteps", a.skipSteps, 0 ... lookback), outside("vocabularySize", a.vocabularySize, 0 ... vocabularySize),
             outside("categorical columns", a.categoricalVocabularies.count, 0 ... categoricalColumns),
-            a.categoricalVocabularies.count == a.categoricalDimensions.count ? nil : "categorical vocabularies and dimensions differ in number",
+            a.categoricalVocabularies.count == a.categoricalDimensions.count
+                ? nil : "categorical vocabularies and dimensions differ in number",
             a.dropout.isFinite && a.dropout >= 0 && a.dropout < 1 ? nil : "dropout is \(a.dropout), outside [0, 1)",
         ]
         if let problem = checks.compactMap({ $0 }).first { return problem }
         for (v, d) in zip(a.categoricalVocabularies, a.categoricalDimensions) {
-            if let problem = outside("a categorical vocabulary", v, 1 ... vocabularySize) ?? outside("an embedding dimension", d, 1 ... embeddingDimension) {
+            if let problem = outside("a categorical vocabulary", v, 1 ... vocabularySize)
+                ?? outside("an embedding dimension", d, 1 ... embeddingDimension)
+            {
                 return problem
             }
         }
@@ -66,7 +69,8 @@ enum SchemaCheck {
         }
         let limit = Double(Float.greatestFiniteMagnitude) / 4
         guard n.shift.allSatisfy({ $0.isFinite && abs($0) <= limit }),
-              n.scale.allSatisfy({ $0.isFinite && $0 >= 1e-30 && $0 <= limit }) else {
+            n.scale.allSatisfy({ $0.isFinite && $0 >= 1e-30 && $0 <= limit })
+        else {
             return "the normalizer holds a shift or scale that is not finite, not positive, or out of Float32's range"
         }
         return nil
@@ -89,7 +93,10 @@ enum SchemaCheck {
         for column in columns {
             if let problem = SchemaCheck.first(
                 SchemaCheck.within("the vocabulary of \"\(column.name)\"", column.values.count, 1 ... ModelLimits.vocabularySize),
-                SchemaCheck.unique(column.values, "values of \"\(column.name)\"")) { return problem }
+                SchemaCheck.unique(column.values, "values of \"\(column.name)\""))
+            {
+                return problem
+            }
         }
         return nil
     }

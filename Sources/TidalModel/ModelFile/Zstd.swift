@@ -73,7 +73,9 @@ final class ZstdDecompressor {
                 try zstdChecked(ZSTD_decompressDCtx(context, dst.baseAddress, expectedSize, src.baseAddress, src.count))
             }
         }
-        guard written == expectedSize else { throw ZstdError(code: -2, name: "payload is \(written) bytes, the header says \(expectedSize)") }
+        guard written == expectedSize else {
+            throw ZstdError(code: -2, name: "payload is \(written) bytes, the header says \(expectedSize)")
+        }
         output.removeSubrange(expectedSize...)
         return output
     }

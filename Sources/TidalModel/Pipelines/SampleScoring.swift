@@ -27,8 +27,9 @@ enum SampleScoring {
             switch objective {
             case let .classification(classes):
                 let loss = batch.labels.withUnsafeBufferPointer {
-                    CrossEntropy.evaluate(logits: output, labels: $0.baseAddress!, batch: batch.size, classes: classes,
-                                          probabilities: nil, gradient: nil)
+                    CrossEntropy.evaluate(
+                        logits: output, labels: $0.baseAddress!, batch: batch.size, classes: classes,
+                        probabilities: nil, gradient: nil)
                 }
                 total += Double(loss) * Double(batch.size)
                 for b in 0 ..< batch.size where argmax(output + b * classes, classes) == Int(batch.labels[b]) { correct += 1 }
@@ -50,10 +51,12 @@ enum SampleScoring {
         let metrics = ClassificationMetrics(actual: actual, predicted: predicted, classes: classes.count)
         let counts = (0 ..< classes.count).map { c in train.filter { $0 == c }.count }
         let majority = counts.indices.max { counts[$0] < counts[$1] }!
-        let baseline = ClassificationMetrics(actual: actual, predicted: Array(repeating: majority, count: actual.count),
-                                             classes: classes.count)
-        return Scoring(test: .init(metrics, classes: classes), baselines: ["majority": .init(baseline, classes: classes)],
-                       final: ["accuracy": metrics.accuracy, "macro_f1": metrics.macroF1])
+        let baseline = ClassificationMetrics(
+            actual: actual, predicted: Array(repeating: majority, count: actual.count),
+            classes: classes.count)
+        return Scoring(
+            test: .init(metrics, classes: classes), baselines: ["majority": .init(baseline, classes: classes)],
+            final: ["accuracy": metrics.accuracy, "macro_f1": metrics.macroF1])
     }
 
     /// Scores of a classifier on labelled samples, without baselines (`evaluate` on a new file).

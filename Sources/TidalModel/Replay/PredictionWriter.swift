@@ -17,8 +17,10 @@ public enum PredictionWriter {
     }
 
     /// One prediction: named values, or (for classes) the logits turned into a label and probabilities.
-    public static func line(_ format: PredictionFormat, _ columns: PredictionColumns, row: Int, time: String?, values: [Float],
-                            gap: Bool?) -> String {
+    public static func line(
+        _ format: PredictionFormat, _ columns: PredictionColumns, row: Int, time: String?, values: [Float],
+        gap: Bool?
+    ) -> String {
         switch columns {
         case let .values(names): return valuesLine(format, names: names, row: row, time: time, values: values, gap: gap)
         case let .classes(classes): return classLine(format, classes: classes, row: row, time: time, logits: values, gap: gap)
@@ -57,7 +59,8 @@ public enum PredictionWriter {
         let best = probs.indices.max { probs[$0] < probs[$1] }!
         switch format {
         case .csv:
-            return (["\(row)"] + (time.map { [csvField($0)] } ?? []) + [csvField(classes[best])] + probs.map(number)
+            return
+                (["\(row)"] + (time.map { [csvField($0)] } ?? []) + [csvField(classes[best])] + probs.map(number)
                 + (gap.map { [$0 ? "1" : "0"] } ?? [])).joined(separator: ",") + "\n"
         case .jsonl:
             let p = zip(classes, probs).map { "\(jsonString($0)):\(number($1))" }.joined(separator: ",")

@@ -82,8 +82,10 @@ public final class ReplayEngine {
     ///   - write: receives each output line (with its newline); it must flush.
     ///   - warn: receives each diagnostic line for stderr.
     /// - Throws: `ModelUseError.notReplayable` for a model whose input is not one row at a time.
-    public init(model: TrainedModel, format: PredictionFormat = .csv, strict: Bool = false, hasHeader: Bool = true,
-                write: @escaping (String) -> Void, warn: @escaping (String) -> Void) throws {
+    public init(
+        model: TrainedModel, format: PredictionFormat = .csv, strict: Bool = false, hasHeader: Bool = true,
+        write: @escaping (String) -> Void, warn: @escaping (String) -> Void
+    ) throws {
         self.model = model
         self.format = format
         self.strict = strict
@@ -105,7 +107,7 @@ public final class ReplayEngine {
         let codes = RingWindow<Int32>(length: L, width: input.categorical.count)
         var reader: RowReader?
         var row = 0
-        var sinceRejection = L   // accepted rows since the last rejection, saturating at L
+        var sinceRejection = L  // accepted rows since the last rejection, saturating at L
         let gapColumn = L > 1
         try stream.forEachRecord { record in
             if reader == nil {
@@ -143,8 +145,10 @@ public final class ReplayEngine {
                     predictor.predict(RowWindow(numbers: n, codes: c, texts: reader!.texts, sample: reader!.sample))
                 }
             }
-            write(PredictionWriter.line(format, columns, row: row, time: reader!.time(record), values: values,
-                                        gap: gapColumn ? sinceRejection < L : nil))
+            write(
+                PredictionWriter.line(
+                    format, columns, row: row, time: reader!.time(record), values: values,
+                    gap: gapColumn ? sinceRejection < L : nil))
             counts.predicted += 1
             onCounts(counts)
             return true

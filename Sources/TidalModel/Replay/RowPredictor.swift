@@ -19,8 +19,10 @@ public struct RowInput: Sendable, Equatable {
     public var wideSample: Bool
 
     /// What a predictor reads; every part defaults to nothing, one row at a time.
-    public init(numeric: [String] = [], categorical: [CategoricalColumn] = [], text: [String] = [], time: String? = nil,
-                window: Int = 1, wideSample: Bool = false) {
+    public init(
+        numeric: [String] = [], categorical: [CategoricalColumn] = [], text: [String] = [], time: String? = nil,
+        window: Int = 1, wideSample: Bool = false
+    ) {
         self.numeric = numeric
         self.categorical = categorical
         self.text = text

@@ -67,8 +67,10 @@ public struct Scoring: Sendable {
     public var curves: [String: [Double]]
 
     /// Scores from their parts.
-    public init(test: MetricsReport.Scores?, baselines: [String: MetricsReport.Scores] = [:], final: [String: Double] = [:],
-                curves: [String: [Double]] = [:]) {
+    public init(
+        test: MetricsReport.Scores?, baselines: [String: MetricsReport.Scores] = [:], final: [String: Double] = [:],
+        curves: [String: [Double]] = [:]
+    ) {
         self.test = test
         self.baselines = baselines
         self.final = final
@@ -84,14 +86,18 @@ extension TaskPipeline {
         observer?.started(description: prepared.description)
         let pipeline = prepared.pipeline
         let result = try Trainer(configuration: prepared.training, objective: prepared.objective)
-            .fit(network, on: prepared.train, validation: prepared.validation, test: prepared.test,
-                 evaluate: pipeline.evaluate, observer: observer, task: pipeline.task)
+            .fit(
+                network, on: prepared.train, validation: prepared.validation, test: prepared.test,
+                evaluate: pipeline.evaluate, observer: observer, task: pipeline.task)
         let scoring = pipeline.score(network, prepared)
-        let report = MetricsReport(task: pipeline.task, cell: plan.cell, result: result, test: scoring.test,
-                                   baselines: scoring.baselines, parameters: network.parameterCount, choices: prepared.choices)
-        let model = TrainedModel(schema: pipeline.schema, architecture: prepared.architecture, network: network,
-                                 metadata: TrainingMetadata(plan, result: result, metrics: scoring.final))
-        return TrainingOutcome(model: model, result: result, report: report, forecastCurves: scoring.curves,
-                               testTimes: prepared.testTimes)
+        let report = MetricsReport(
+            task: pipeline.task, cell: plan.cell, result: result, test: scoring.test,
+            baselines: scoring.baselines, parameters: network.parameterCount, choices: prepared.choices)
+        let model = TrainedModel(
+            schema: pipeline.schema, architecture: prepared.architecture, network: network,
+            metadata: TrainingMetadata(plan, result: result, metrics: scoring.final))
+        return TrainingOutcome(
+            model: model, result: result, report: report, forecastCurves: scoring.curves,
+            testTimes: prepared.testTimes)
     }
 }

@@ -21,8 +21,10 @@ public struct TrainingMetadata: Sendable, Codable, Equatable {
     public var tidalVersion: String
 
     /// Metadata from its parts; `tidalVersion` defaults to this build's.
-    public init(createdAt: String, dataFile: String, dataSHA256: String, seed: UInt64, epochs: Int,
-                finalMetrics: [String: Double], tidalVersion: String = TidalVersion.string) {
+    public init(
+        createdAt: String, dataFile: String, dataSHA256: String, seed: UInt64, epochs: Int,
+        finalMetrics: [String: Double], tidalVersion: String = TidalVersion.string
+    ) {
         self.createdAt = createdAt
         self.dataFile = dataFile
         self.dataSHA256 = dataSHA256
@@ -35,10 +37,11 @@ public struct TrainingMetadata: Sendable, Codable, Equatable {
     /// The metadata of a finished run: its data file's name and SHA-256, seed, epochs and final test figures.
     init(_ plan: TrainingPlan, result: TrainingResult, metrics: [String: Double]) {
         let request = plan.request
-        self.init(createdAt: ISO8601DateFormatter().string(from: request.createdAt ?? Date()),
-                  dataFile: (request.dataPath as NSString).lastPathComponent,
-                  dataSHA256: (try? SHA256.hexDigest(ofFile: request.dataPath)) ?? "",
-                  seed: plan.training.seed, epochs: result.epochsRun, finalMetrics: metrics.filter { $0.value.isFinite })
+        self.init(
+            createdAt: ISO8601DateFormatter().string(from: request.createdAt ?? Date()),
+            dataFile: (request.dataPath as NSString).lastPathComponent,
+            dataSHA256: (try? SHA256.hexDigest(ofFile: request.dataPath)) ?? "",
+            seed: plan.training.seed, epochs: result.epochsRun, finalMetrics: metrics.filter { $0.value.isFinite })
     }
 }
 
@@ -90,9 +93,10 @@ public struct TrainedModel: Sendable, Equatable {
 
     /// A model holding `network`'s current weights.
     public init(schema: TaskSchema, architecture: ModelArchitecture, network: SequenceModel, metadata: TrainingMetadata) {
-        self.init(schema: schema, architecture: architecture,
-                  weights: network.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.value) },
-                  metadata: metadata)
+        self.init(
+            schema: schema, architecture: architecture,
+            weights: network.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.value) },
+            metadata: metadata)
     }
 
     /// A model from its parts; the weights must be the architecture's (`ModelFile` checks them).
@@ -124,8 +128,9 @@ public struct TrainedModel: Sendable, Equatable {
     /// - Throws: `ModelUseError.wrongTask` for a classifier or regressor.
     public func forecaster(name: String = "the model") throws -> Forecaster {
         guard case let .forecast(spec) = schema else {
-            throw ModelUseError.wrongTask(model: name, task: task, needed: "a forecasting model",
-                                          instead: "`tidal predict`, `tidal evaluate` or `tidal replay`")
+            throw ModelUseError.wrongTask(
+                model: name, task: task, needed: "a forecasting model",
+                instead: "`tidal predict`, `tidal evaluate` or `tidal replay`")
         }
         return Forecaster(spec: spec, network: makeNetwork())
     }

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import TidalData
-import Glibc
+    import TidalData
+    import Glibc
 #endif
 import TidalCore
 import TidalNet

@@ -98,8 +98,10 @@ public struct MetricsReport: Sendable, Codable {
     public var choices: String?
 
     /// A report from its parts.
-    public init(task: String, cell: String, epochsRun: Int, bestEpoch: Int, history: [EpochEntry], test: Scores?,
-                baselines: [String: Scores], trainSeconds: Double, parameters: Int, choices: String?) {
+    public init(
+        task: String, cell: String, epochsRun: Int, bestEpoch: Int, history: [EpochEntry], test: Scores?,
+        baselines: [String: Scores], trainSeconds: Double, parameters: Int, choices: String?
+    ) {
         self.task = task
         self.cell = cell
         self.epochsRun = epochsRun
@@ -128,20 +130,25 @@ public struct MetricsReport: Sendable, Codable {
 
 extension MetricsReport {
     /// The report of a finished training run.
-    public init(task: TaskKind, cell: CellKind, result: TrainingResult, test: Scores?, baselines: [String: Scores],
-                parameters: Int, choices: String?) {
+    public init(
+        task: TaskKind, cell: CellKind, result: TrainingResult, test: Scores?, baselines: [String: Scores],
+        parameters: Int, choices: String?
+    ) {
         let history = result.history.map {
-            EpochEntry(epoch: $0.epoch, trainLoss: $0.trainLoss, valLoss: $0.validation?.loss, trainAcc: $0.trainAccuracy,
-                       valAcc: $0.validation?.accuracy, testAcc: $0.test?.accuracy, testMae: $0.test?.mae, gradientNorm: $0.gradientNorm)
+            EpochEntry(
+                epoch: $0.epoch, trainLoss: $0.trainLoss, valLoss: $0.validation?.loss, trainAcc: $0.trainAccuracy,
+                valAcc: $0.validation?.accuracy, testAcc: $0.test?.accuracy, testMae: $0.test?.mae, gradientNorm: $0.gradientNorm)
         }
-        self.init(task: task.rawValue, cell: cell.rawValue, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, history: history,
-                  test: test, baselines: baselines, trainSeconds: result.seconds, parameters: parameters, choices: choices)
+        self.init(
+            task: task.rawValue, cell: cell.rawValue, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, history: history,
+            test: test, baselines: baselines, trainSeconds: result.seconds, parameters: parameters, choices: choices)
     }
 
     /// The report of scoring a trained model on a file (no training history).
     public init(evaluating model: TrainedModel, scoring: Scoring) {
-        self.init(task: model.task.rawValue, cell: model.architecture.cell.rawValue, epochsRun: model.metadata.epochs,
-                  bestEpoch: model.metadata.epochs, history: [], test: scoring.test, baselines: scoring.baselines, trainSeconds: 0,
-                  parameters: model.parameterCount, choices: nil)
+        self.init(
+            task: model.task.rawValue, cell: model.architecture.cell.rawValue, epochsRun: model.metadata.epochs,
+            bestEpoch: model.metadata.epochs, history: [], test: scoring.test, baselines: scoring.baselines, trainSeconds: 0,
+            parameters: model.parameterCount, choices: nil)
     }
 }

@@ -95,7 +95,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .diverged(epoch):
-            return "the training loss became NaN or infinite in epoch \(epoch); try a lower --lr (e.g. 1e-4) or gradient clipping (--clip 1)"
+            return
+                "the training loss became NaN or infinite in epoch \(epoch); try a lower --lr (e.g. 1e-4) or gradient clipping (--clip 1)"
         case let .noSamples(part, reason):
             return "the \(part) part has no complete sample: \(reason)"
         }
@@ -127,19 +128,26 @@ public struct Trainer {
     ///   - test: evaluates the test part after every epoch (printed only), or nil.
     ///   - onEpoch: called after every epoch (epoch lines).
     ///   - onBatch: called after every batch with (batch index, batch count) for progress.
-    public func train(_ model: SequenceModel, on samples: any SampleSource,
-                      validate: ((SequenceModel) -> Evaluation)? = nil,
-                      test: ((SequenceModel) -> Evaluation)? = nil,
-                      onEpoch: (EpochRecord) -> Void = { _ in },
-                      onBatch: (Int, Int) -> Void = { _, _ in }) throws -> TrainingResult {
+    public func train(
+        _ model: SequenceModel, on samples: any SampleSource,
+        validate: ((SequenceModel) -> Evaluation)? = nil,
+        test: ((SequenceModel) -> Evaluation)? = nil,
+        onEpoch: (EpochRecord) -> Void = { _ in },
+        onBatch: (Int, Int) -> Void = { _, _ in }
+    ) throws -> TrainingResult {
         guard samples.count > 0 else { throw TrainingError.noSamples(part: "training", reason: "no windows or samples to learn from") }
         let start = Date()
         let parameters = model.parameters
         let optimizer: Optimizer
         switch configuration.optimizer {
-        case .adam: optimizer = Adam(parameters: parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
-        case .adamw: optimizer = Adam(parameters: parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay, decoupled: true)
-        case .sgd: optimizer = SGD(parameters: parameters, learningRate: configuration.learningRate, momentum: 0.9, weightDecay: configuration.weightDecay)
+        case .adam:
+            optimizer = Adam(parameters: parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
+        case .adamw:
+            optimizer = Adam(
+                parameters: parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay, decoupled: true)
+        case .sgd:
+            optimizer = SGD(
+                parameters: parameters, learningRate: configuration.learningRate, momentum: 0.9, weightDecay: configuration.weightDecay)
         }
         var scheduler = LearningRateScheduler(configuration.schedule, baseRate: configuration.learningRate)
         var batcher = SequenceBatcher(sampleCount: samples.count, batchSize: configuration.batchSize, seed: configuration.seed)
@@ -151,7 +159,8 @@ public struct Trainer {
         var bestWeights: [[Float]]?
         var epochsWithoutImprovement = 0
 
-        let parallel = configuration.threads >= 2 && !configuration.tracksStepGradients
+        let parallel =
+            configuration.threads >= 2 && !configuration.tracksStepGradients
             ? DataParallel(master: model, parts: configuration.threads) : nil
         if parallel != nil { BLAS.setThreads(1) }
         let firstLayer = model.recurrent.layers[0]
@@ -166,10 +175,14 @@ public struct Trainer {
                 func lossAndGradient(_ output: UnsafePointer<Float>, _ gradient: UnsafeMutablePointer<Float>) -> Float {
                     switch objective {
                     case let .regression(kind):
-                        return kind.evaluate(prediction: output, target: batch.targets.pointer, count: batch.size * model.architecture.outputSize, gradient: gradient)
+                        return kind.evaluate(
+                            prediction: output, target: batch.targets.pointer, count: batch.size * model.architecture.outputSize,
+                            gradient: gradient)
                     case let .classification(classes):
                         return batch.labels.withUnsafeBufferPointer {
-                            CrossEntropy.evaluate(logits: output, labels: $0.baseAddress!, batch: batch.size, classes: classes, probabilities: nil, gradient: gradient)
+                            CrossEntropy.evaluate(
+                                logits: output, labels: $0.baseAddress!, batch: batch.size, classes: classes, probabilities: nil,
+                                gradient: gradient)
                         }
                     }
                 }
@@ -205,11 +218,12 @@ public struct Trainer {
                 seen += batch.size
                 onBatch(index + 1, batches.count)
             }
-            let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen),
-                                     trainAccuracy: isRegression ? nil : Double(correct) / Double(seen),
-                                     validation: validate?(model), test: test?(model),
-                                     gradientNorm: normSum / Double(batches.count),
-                                     stepGradientNorms: configuration.tracksStepGradients ? zip(stepSums, stepCounts).map { $0 / Double(max($1, 1)) } : nil)
+            let record = EpochRecord(
+                epoch: epoch, trainLoss: lossSum / Double(seen),
+                trainAccuracy: isRegression ? nil : Double(correct) / Double(seen),
+                validation: validate?(model), test: test?(model),
+                gradientNorm: normSum / Double(batches.count),
+                stepGradientNorms: configuration.tracksStepGradients ? zip(stepSums, stepCounts).map { $0 / Double(max($1, 1)) } : nil)
             history.append(record)
             onEpoch(record)
             optimizer.learningRate = scheduler.rate(afterEpoch: epoch, validationLoss: record.validation.map { Float($0.loss) })

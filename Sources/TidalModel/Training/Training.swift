@@ -52,8 +52,10 @@ public struct TrainingOutcome: Sendable {
     public var testTimes: [String]?
 
     /// An outcome from its parts.
-    public init(model: TrainedModel, result: TrainingResult, report: MetricsReport, forecastCurves: [String: [Double]],
-                testTimes: [String]?) {
+    public init(
+        model: TrainedModel, result: TrainingResult, report: MetricsReport, forecastCurves: [String: [Double]],
+        testTimes: [String]?
+    ) {
         self.model = model
         self.result = result
         self.report = report
@@ -82,15 +84,20 @@ extension TrainingObserver {
 extension Trainer {
     /// The training loop of every pipeline: `train`, with the parts evaluated by `evaluate` after
     /// each epoch and the observer told of every epoch and batch.
-    func fit<Data: SampleSource>(_ network: SequenceModel, on train: Data, validation: Data?, test: Data?,
-                                 evaluate: @escaping (SequenceModel, Data) -> Evaluation,
-                                 observer: TrainingObserver?, task: TaskKind) throws -> TrainingResult {
+    func fit<Data: SampleSource>(
+        _ network: SequenceModel, on train: Data, validation: Data?, test: Data?,
+        evaluate: @escaping (SequenceModel, Data) -> Evaluation,
+        observer: TrainingObserver?, task: TaskKind
+    ) throws -> TrainingResult {
         var currentEpoch = 1
         let epochs = configuration.epochs
-        return try self.train(network, on: train,
-                              validate: validation.map { part in { evaluate($0, part) } },
-                              test: test.map { part in { evaluate($0, part) } },
-                              onEpoch: { observer?.epochEnded($0, of: epochs, task: task); currentEpoch = $0.epoch + 1 },
-                              onBatch: { observer?.batchEnded($0, of: $1, epoch: currentEpoch) })
+        return try self.train(
+            network, on: train,
+            validate: validation.map { part in { evaluate($0, part) } },
+            test: test.map { part in { evaluate($0, part) } },
+            onEpoch: {
+                observer?.epochEnded($0, of: epochs, task: task); currentEpoch = $0.epoch + 1
+            },
+            onBatch: { observer?.batchEnded($0, of: $1, epoch: currentEpoch) })
     }
 }

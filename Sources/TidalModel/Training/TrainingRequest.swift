@@ -167,9 +167,11 @@ public struct TrainingRequest: Sendable {
             if case .numeric = column { return name } else { return nil }
         }
         guard numeric.count == 1 else {
-            throw DataError.unusable(source: dataPath, reason: numeric.isEmpty
-                ? "no numeric column to forecast; name one with --target"
-                : "name the column to forecast with --target; the numeric columns are \(numeric.joined(separator: ", "))")
+            throw DataError.unusable(
+                source: dataPath,
+                reason: numeric.isEmpty
+                    ? "no numeric column to forecast; name one with --target"
+                    : "name the column to forecast with --target; the numeric columns are \(numeric.joined(separator: ", "))")
         }
         return numeric
     }
@@ -212,10 +214,13 @@ public struct TrainingPlan: Sendable {
     }
 
     /// The network shape for `inputSize` numeric features per step and `outputSize` outputs.
-    func architecture(inputSize: Int, outputSize: Int, skipSteps: Int = 0, vocabularySize: Int = 0,
-                      categorical: [CategoricalColumn] = []) -> ModelArchitecture {
-        var a = ModelArchitecture(cell: request.cell, inputSize: inputSize, hiddenSize: request.hidden, layers: request.layers,
-                                  dropout: dropout, outputSize: outputSize, skipSteps: skipSteps, vocabularySize: vocabularySize)
+    func architecture(
+        inputSize: Int, outputSize: Int, skipSteps: Int = 0, vocabularySize: Int = 0,
+        categorical: [CategoricalColumn] = []
+    ) -> ModelArchitecture {
+        var a = ModelArchitecture(
+            cell: request.cell, inputSize: inputSize, hiddenSize: request.hidden, layers: request.layers,
+            dropout: dropout, outputSize: outputSize, skipSteps: skipSteps, vocabularySize: vocabularySize)
         a.categoricalVocabularies = categorical.map(\.values.count)
         a.categoricalDimensions = categorical.map(\.dimension)
         return a

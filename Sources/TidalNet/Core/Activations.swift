@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import TidalCore
-import Glibc
+    import TidalCore
+    import Glibc
 #endif
 
 /// Activations used inside the fused gate loops.

@@ -8,15 +8,20 @@ public enum BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C` for row-major `op(A)` `[m, k]`, `op(B)` `[k, n]`, `C` `[m, n]`.
     /// One-row products go to sgemv; `k == 0` only scales `C` by `beta`.
     @inline(__always)
-    package static func gemm(transposeA: Bool = false, transposeB: Bool = false,
-                            m: Int, n: Int, k: Int, alpha: Float = 1,
-                            a: UnsafePointer<Float>, lda: Int,
-                            b: UnsafePointer<Float>, ldb: Int,
-                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    package static func gemm(
+        transposeA: Bool = false, transposeB: Bool = false,
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
-            if beta == 0 { for r in 0 ..< m { (c + r * ldc).update(repeating: 0, count: n) } }
-            else if beta != 1 { for r in 0 ..< m { for j in 0 ..< n { c[r * ldc + j] *= beta } } }
+            if beta == 0 {
+                for r in 0 ..< m { (c + r * ldc).update(repeating: 0, count: n) }
+            } else if beta != 1 {
+                for r in 0 ..< m { for j in 0 ..< n { c[r * ldc + j] *= beta } }
+            }
             return
         }
         if m == 1 && ldc >= n {
@@ -49,8 +54,9 @@ public enum BLAS {
             cblas_sger(CblasRowMajor, blasint(m), blasint(n), alpha, a, inca, b, incb, c, blasint(ldc))
             return
         }
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
     /// Sets how many threads OpenBLAS uses for each product.

@@ -11,8 +11,10 @@ func drawDropoutMask(_ m: UnsafeMutablePointer<Float>, count: Int, rate: Float, 
 
 /// Copies rows `rows` of a time-major `[T, B, width]` block into a `[T, rows.count, width]` one.
 @inline(__always)
-func copyRows<Element>(_ rows: Range<Int>, of source: UnsafePointer<Element>, batch B: Int, steps T: Int, width W: Int,
-                       into destination: UnsafeMutablePointer<Element>) {
+func copyRows<Element>(
+    _ rows: Range<Int>, of source: UnsafePointer<Element>, batch B: Int, steps T: Int, width W: Int,
+    into destination: UnsafeMutablePointer<Element>
+) {
     let n = rows.count
     for t in 0 ..< T { (destination + t * n * W).update(from: source + (t * B + rows.lowerBound) * W, count: n * W) }
 }

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import TidalCore
-import Glibc
+    import TidalCore
+    import Glibc
 #endif
 
 /// A register-blocked kernel for the small per-step products of the recurrent layers.
@@ -21,10 +21,12 @@ enum SmallGEMM {
     @inline(__always) static func supports(n: Int) -> Bool { n > 0 && n % 16 == 0 }
 
     /// `C[m, n] += A[m, k] · W[k, n]` with leading dimensions `lda`, `ldw` and `ldc`.
-    static func multiplyAdd(m: Int, n: Int, k: Int,
-                            a: UnsafePointer<Float>, lda: Int,
-                            w: UnsafePointer<Float>, ldw: Int,
-                            c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func multiplyAdd(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        w: UnsafePointer<Float>, ldw: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         precondition(supports(n: n), "SmallGEMM needs n to be a multiple of 16")
         guard m > 0, k > 0 else { return }
         if m == 1 {
@@ -54,8 +56,10 @@ enum SmallGEMM {
         }
     }
 
-    @inline(__always) static func rows6(a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int, k: Int,
-                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+    @inline(__always) static func rows6(
+        a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int, k: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let c0 = c, c1 = c + ldc, c2 = c + 2 * ldc, c3 = c + 3 * ldc, c4 = c + 4 * ldc, c5 = c + 5 * ldc
         var s00 = Lanes.load(c0), s01 = Lanes.load(c0 + 8), s10 = Lanes.load(c1), s11 = Lanes.load(c1 + 8)
         var s20 = Lanes.load(c2), s21 = Lanes.load(c2 + 8), s30 = Lanes.load(c3), s31 = Lanes.load(c3 + 8)
@@ -77,8 +81,10 @@ enum SmallGEMM {
         Lanes.store(s40, c4); Lanes.store(s41, c4 + 8); Lanes.store(s50, c5); Lanes.store(s51, c5 + 8)
     }
 
-    @inline(__always) static func rows4(a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int, k: Int,
-                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+    @inline(__always) static func rows4(
+        a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int, k: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let c0 = c, c1 = c + ldc, c2 = c + 2 * ldc, c3 = c + 3 * ldc
         var s00 = Lanes.load(c0), s01 = Lanes.load(c0 + 8), s10 = Lanes.load(c1), s11 = Lanes.load(c1 + 8)
         var s20 = Lanes.load(c2), s21 = Lanes.load(c2 + 8), s30 = Lanes.load(c3), s31 = Lanes.load(c3 + 8)
@@ -96,8 +102,10 @@ enum SmallGEMM {
         Lanes.store(s20, c2); Lanes.store(s21, c2 + 8); Lanes.store(s30, c3); Lanes.store(s31, c3 + 8)
     }
 
-    @inline(__always) static func rows2(a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int, k: Int,
-                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+    @inline(__always) static func rows2(
+        a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int, k: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let c0 = c, c1 = c + ldc
         var s00 = Lanes.load(c0), s01 = Lanes.load(c0 + 8), s10 = Lanes.load(c1), s11 = Lanes.load(c1 + 8)
         let a0 = a, a1 = a + lda
@@ -111,8 +119,10 @@ enum SmallGEMM {
         Lanes.store(s00, c0); Lanes.store(s01, c0 + 8); Lanes.store(s10, c1); Lanes.store(s11, c1 + 8)
     }
 
-    @inline(__always) static func rows1(a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int, k: Int,
-                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+    @inline(__always) static func rows1(
+        a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int, k: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         // A single chain per column, like every other block: each output is c + Σ a·w summed in
         // the same order whatever block computes it, so a row gives bit-identical results alone
         // (replay) and inside a batch (forecast).
@@ -127,8 +137,10 @@ enum SmallGEMM {
     }
 
     /// One row, 64 columns: eight independent accumulators.
-    @inline(__always) static func row1x64(a: UnsafePointer<Float>, w: UnsafePointer<Float>, ldw: Int, k: Int,
-                                          c: UnsafeMutablePointer<Float>) {
+    @inline(__always) static func row1x64(
+        a: UnsafePointer<Float>, w: UnsafePointer<Float>, ldw: Int, k: Int,
+        c: UnsafeMutablePointer<Float>
+    ) {
         var s0 = Lanes.load(c), s1 = Lanes.load(c + 8), s2 = Lanes.load(c + 16), s3 = Lanes.load(c + 24)
         var s4 = Lanes.load(c + 32), s5 = Lanes.load(c + 40), s6 = Lanes.load(c + 48), s7 = Lanes.load(c + 56)
         var wp = w
@@ -149,7 +161,7 @@ extension SmallGEMM {
     /// Off when the environment sets `TIDAL_SMALL_GEMM=0` (to compare against OpenBLAS).
     nonisolated(unsafe) static var enabled: Bool = {
         #if canImport(Glibc)
-        if let v = getenv("TIDAL_SMALL_GEMM"), String(cString: v) == "0" { return false }
+            if let v = getenv("TIDAL_SMALL_GEMM"), String(cString: v) == "0" { return false }
         #endif
         return true
     }()

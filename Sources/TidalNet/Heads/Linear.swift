@@ -44,8 +44,9 @@ public final class Linear: ParameterOwner {
             for r in 0 ..< batch { (y + r * outputSize).update(from: b.baseAddress!, count: outputSize) }
         }
         weight.value.withUnsafeBufferPointer { w in
-            BLAS.gemm(transposeB: true, m: batch, n: outputSize, k: inputSize, a: x, lda: inputSize,
-                      b: w.baseAddress!, ldb: inputSize, beta: 1, c: y, ldc: outputSize)
+            BLAS.gemm(
+                transposeB: true, m: batch, n: outputSize, k: inputSize, a: x, lda: inputSize,
+                b: w.baseAddress!, ldb: inputSize, beta: 1, c: y, ldc: outputSize)
         }
         return UnsafePointer(y)
     }
@@ -58,16 +59,18 @@ public final class Linear: ParameterOwner {
     package func backward(_ outputGradient: UnsafePointer<Float>) -> UnsafePointer<Float> {
         let x = UnsafePointer(inputCopy.pointer)
         weight.gradient.withUnsafeMutableBufferPointer { dw in
-            BLAS.gemm(transposeA: true, m: outputSize, n: inputSize, k: batch, a: outputGradient, lda: outputSize,
-                      b: x, ldb: inputSize, beta: 1, c: dw.baseAddress!, ldc: inputSize)
+            BLAS.gemm(
+                transposeA: true, m: outputSize, n: inputSize, k: batch, a: outputGradient, lda: outputSize,
+                b: x, ldb: inputSize, beta: 1, c: dw.baseAddress!, ldc: inputSize)
         }
         bias.gradient.withUnsafeMutableBufferPointer { db in
             RecurrentLayer.addColumnSums(outputGradient, rows: batch, columns: outputSize, stride: outputSize, into: db.baseAddress!)
         }
         let dx = inputGradientBuffer.reserve(batch * inputSize)
         weight.value.withUnsafeBufferPointer { w in
-            BLAS.gemm(m: batch, n: inputSize, k: outputSize, a: outputGradient, lda: outputSize,
-                      b: w.baseAddress!, ldb: inputSize, beta: 0, c: dx, ldc: inputSize)
+            BLAS.gemm(
+                m: batch, n: inputSize, k: outputSize, a: outputGradient, lda: outputSize,
+                b: w.baseAddress!, ldb: inputSize, beta: 0, c: dx, ldc: inputSize)
         }
         return UnsafePointer(dx)
     }

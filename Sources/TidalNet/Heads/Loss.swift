@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import TidalCore
-import Glibc
+    import TidalCore
+    import Glibc
 #endif
 
 /// Regression losses, each the mean over all `count` elements (PyTorch's `reduction='mean'`).
@@ -13,8 +13,10 @@ public enum RegressionLoss: String, Sendable, CaseIterable, Codable {
     case huber
 
     /// The loss, and its gradient with respect to `prediction` written to `gradient`.
-    package func evaluate(prediction: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int,
-                         gradient: UnsafeMutablePointer<Float>?) -> Float {
+    package func evaluate(
+        prediction: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int,
+        gradient: UnsafeMutablePointer<Float>?
+    ) -> Float {
         var total = 0.0
         let n = Float(count)
         for i in 0 ..< count {
@@ -28,8 +30,11 @@ public enum RegressionLoss: String, Sendable, CaseIterable, Codable {
                 gradient?[i] = (e > 0 ? 1 : (e < 0 ? -1 : 0)) / n
             case .huber:
                 let a = abs(e)
-                if a < 1 { total += Double(0.5 * e * e); gradient?[i] = e / n }
-                else { total += Double(a - 0.5); gradient?[i] = (e > 0 ? 1 : -1) / n }
+                if a < 1 {
+                    total += Double(0.5 * e * e); gradient?[i] = e / n
+                } else {
+                    total += Double(a - 0.5); gradient?[i] = (e > 0 ? 1 : -1) / n
+                }
             }
         }
         return Float(total / Double(count))
@@ -48,8 +53,10 @@ public enum CrossEntropy {
     ///   - probabilities: receives softmax `[B, C]` when given.
     ///   - gradient: receives dLoss/dLogits `[B, C]` when given.
     /// - Returns: the mean loss.
-    package static func evaluate(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int,
-                                probabilities: UnsafeMutablePointer<Float>?, gradient: UnsafeMutablePointer<Float>?) -> Float {
+    package static func evaluate(
+        logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int,
+        probabilities: UnsafeMutablePointer<Float>?, gradient: UnsafeMutablePointer<Float>?
+    ) -> Float {
         var total = 0.0
         for b in 0 ..< batch {
             let z = logits + b * classes

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import TidalCore
-import Glibc
+    import TidalCore
+    import Glibc
 #endif
 
 /// How the learning rate changes from epoch to epoch; the trainer calls `rate(afterEpoch:validationLoss:)`.
@@ -45,8 +45,9 @@ public struct LearningRateScheduler: Sendable {
             rate = minimum + (baseRate - minimum) * (1 + cos(Float.pi * progress)) / 2
         case let .plateau(patience, factor):
             if let loss = validationLoss {
-                if loss < best * (1 - 1e-4) { best = loss; badEpochs = 0 }
-                else {
+                if loss < best * (1 - 1e-4) {
+                    best = loss; badEpochs = 0
+                } else {
                     badEpochs += 1
                     if badEpochs > patience { rate *= factor; badEpochs = 0 }
                 }

@@ -61,10 +61,13 @@ public final class Adam: Optimizer {
     public private(set) var stepCount = 0
 
     /// An optimizer for `parameters` with PyTorch's defaults.
-    public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false) {
-        precondition(learningRate >= 0 && (0 ..< 1).contains(beta1) && (0 ..< 1).contains(beta2) && epsilon >= 0 && weightDecay >= 0,
-                     "invalid Adam hyperparameters")
+    public init(
+        parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false
+    ) {
+        precondition(
+            learningRate >= 0 && (0 ..< 1).contains(beta1) && (0 ..< 1).contains(beta2) && epsilon >= 0 && weightDecay >= 0,
+            "invalid Adam hyperparameters")
         self.parameters = parameters
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -90,15 +93,17 @@ public final class Adam: Optimizer {
                 p.gradient.withUnsafeBufferPointer { grad in
                     firstMoment[index].withUnsafeMutableBufferPointer { m in
                         secondMoment[index].withUnsafeMutableBufferPointer { v in
-                            p.forEachActiveRange { range in for i in range {
-                                var g = grad[i]
-                                if wd != 0 {
-                                    if decoupled { value[i] *= 1 - lr * wd } else { g += wd * value[i] }
+                            p.forEachActiveRange { range in
+                                for i in range {
+                                    var g = grad[i]
+                                    if wd != 0 {
+                                        if decoupled { value[i] *= 1 - lr * wd } else { g += wd * value[i] }
+                                    }
+                                    m[i] = b1 * m[i] + (1 - b1) * g
+                                    v[i] = b2 * v[i] + (1 - b2) * g * g
+                                    value[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection + eps)
                                 }
-                                m[i] = b1 * m[i] + (1 - b1) * g
-                                v[i] = b2 * v[i] + (1 - b2) * g * g
-                                value[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection + eps)
-                            } }
+                            }
                         }
                     }
                 }
@@ -121,8 +126,10 @@ public final class SGD: Optimizer {
     var started = false
 
     /// An optimizer for `parameters` with PyTorch's defaults (plain SGD without momentum).
-    public init(parameters: [Parameter], learningRate: Float = 1e-2, momentum: Float = 0, dampening: Float = 0,
-                weightDecay: Float = 0, nesterov: Bool = false) {
+    public init(
+        parameters: [Parameter], learningRate: Float = 1e-2, momentum: Float = 0, dampening: Float = 0,
+        weightDecay: Float = 0, nesterov: Bool = false
+    ) {
         precondition(learningRate >= 0 && momentum >= 0 && weightDecay >= 0, "invalid SGD hyperparameters")
         precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum needs momentum > 0 and no dampening")
         self.parameters = parameters
@@ -142,15 +149,17 @@ public final class SGD: Optimizer {
             p.value.withUnsafeMutableBufferPointer { value in
                 p.gradient.withUnsafeBufferPointer { grad in
                     buffers[index].withUnsafeMutableBufferPointer { buf in
-                        p.forEachActiveRange { range in for i in range {
-                            var g = grad[i]
-                            if weightDecay != 0 { g += weightDecay * value[i] }
-                            if momentum != 0 {
-                                buf[i] = first ? g : momentum * buf[i] + (1 - dampening) * g
-                                g = nesterov ? g + momentum * buf[i] : buf[i]
+                        p.forEachActiveRange { range in
+                            for i in range {
+                                var g = grad[i]
+                                if weightDecay != 0 { g += weightDecay * value[i] }
+                                if momentum != 0 {
+                                    buf[i] = first ? g : momentum * buf[i] + (1 - dampening) * g
+                                    g = nesterov ? g + momentum * buf[i] : buf[i]
+                                }
+                                value[i] -= learningRate * g
                             }
-                            value[i] -= learningRate * g
-                        } }
+                        }
                     }
                 }
             }
@@ -159,6 +168,6 @@ public final class SGD: Optimizer {
 }
 
 #if canImport(Glibc)
-import TidalCore
-import Glibc
+    import TidalCore
+    import Glibc
 #endif

@@ -15,9 +15,9 @@ extension RecurrentLayer {
                 for b in 0 ..< B {
                     let row = gt + b * GH
                     // Gate activations over contiguous blocks (vectorized), then the state update.
-                    Activation.sigmoid(row, 2 * H)          // i, f
-                    Activation.tanh(row + 2 * H, H)         // g
-                    Activation.sigmoid(row + 3 * H, H)      // o
+                    Activation.sigmoid(row, 2 * H)  // i, f
+                    Activation.tanh(row + 2 * H, H)  // g
+                    Activation.sigmoid(row + 3 * H, H)  // o
                     let k0 = b * H
                     let cp = cPrev + k0, cn = cNext + k0, hp = hPrev + k0, hn = hNext + k0, tcn = tc + t * B * H + k0
                     if isReal(t, b) {
@@ -48,7 +48,7 @@ extension RecurrentLayer {
                 for b in 0 ..< B {
                     let row = gt + b * GH, drow = dgt + b * GH, k0 = b * H
                     if !isReal(t, b) {
-                        drow.update(repeating: 0, count: GH) // dh and dc pass straight to the previous step
+                        drow.update(repeating: 0, count: GH)  // dh and dc pass straight to the previous step
                         continue
                     }
                     let d = dh + k0, dcs = dc + k0, cp = cPrev + k0, tcs = tc + t * B * H + k0

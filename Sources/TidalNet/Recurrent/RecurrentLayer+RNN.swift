@@ -14,7 +14,11 @@ extension RecurrentLayer {
                 if relu { for k in 0 ..< B * H { gt[k] = max(gt[k], 0) } } else { Activation.tanh(gt, B * H) }
                 for b in 0 ..< B {
                     let k0 = b * H
-                    if isReal(t, b) { (hNext + k0).update(from: gt + k0, count: H) } else { (hNext + k0).update(from: hPrev + k0, count: H) }
+                    if isReal(t, b) {
+                        (hNext + k0).update(from: gt + k0, count: H)
+                    } else {
+                        (hNext + k0).update(from: hPrev + k0, count: H)
+                    }
                 }
             }
         }
@@ -33,7 +37,7 @@ extension RecurrentLayer {
                     let k0 = b * H
                     let y = gt + k0, da = dat + k0, d = dh + k0
                     if !isReal(t, b) {
-                        (da).update(repeating: 0, count: H) // dh passes straight to the previous step
+                        (da).update(repeating: 0, count: H)  // dh passes straight to the previous step
                         continue
                     }
                     if relu {

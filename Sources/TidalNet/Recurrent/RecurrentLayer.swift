@@ -75,10 +75,10 @@ public final class RecurrentLayer: ParameterOwner {
     }
 
     // Backward buffers.
-    let gateGradient = FloatBuffer()      // [T, B, G·H] (GRU: input-side)
-    let recurrentGateGradient = FloatBuffer() // GRU only: [T, B, H], hidden side of the n gate (r · dA_n)
-    let hiddenGradient = FloatBuffer()    // [B, H]
-    let cellGradient = FloatBuffer()      // [B, H]
+    let gateGradient = FloatBuffer()  // [T, B, G·H] (GRU: input-side)
+    let recurrentGateGradient = FloatBuffer()  // GRU only: [T, B, H], hidden side of the n gate (r · dA_n)
+    let hiddenGradient = FloatBuffer()  // [B, H]
+    let cellGradient = FloatBuffer()  // [B, H]
     /// Gradient with respect to the input sequence `[T, B, I]`, after `backward`.
     let inputGradientBuffer = FloatBuffer()
 
@@ -89,8 +89,10 @@ public final class RecurrentLayer: ParameterOwner {
 
     /// Creates a layer with PyTorch's default initialisation U(−1/√H, 1/√H).
     /// - Parameter index: the layer's index `k` in its stack, used in parameter names.
-    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, index: Int = 0, prefix: String = "",
-                generator: inout SeededGenerator) {
+    public init(
+        cell: CellKind, inputSize: Int, hiddenSize: Int, index: Int = 0, prefix: String = "",
+        generator: inout SeededGenerator
+    ) {
         precondition(inputSize >= 1 && hiddenSize >= 1, "sizes must be positive")
         self.cell = cell
         self.inputSize = inputSize
@@ -127,17 +129,21 @@ public final class RecurrentLayer: ParameterOwner {
     ///   - input: `[T, B, I]`.
     ///   - initialHidden: `[B, H]`, or nil for zeros. `initialCell` likewise (LSTM).
     ///   - mask: `[T, B]` with 1 for real steps and 0 for padding, or nil.
-    package func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
-                         initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
-                         mask: UnsafePointer<Float>? = nil) {
+    package func forward(
+        _ input: UnsafePointer<Float>, steps: Int, batch: Int,
+        initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
+        mask: UnsafePointer<Float>? = nil
+    ) {
         forward(input, steps: steps, batch: batch, initialHidden: initialHidden, initialCell: initialCell, mask: mask, borrowsInput: false)
     }
 
     /// `forward`, keeping the input pointer itself instead of a copy when `borrowsInput`: for a stack
     /// whose upper layers read its own buffers, which stay put until `backward`.
-    func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
-                 initialHidden: UnsafePointer<Float>?, initialCell: UnsafePointer<Float>?,
-                 mask: UnsafePointer<Float>?, borrowsInput: Bool) {
+    func forward(
+        _ input: UnsafePointer<Float>, steps: Int, batch: Int,
+        initialHidden: UnsafePointer<Float>?, initialCell: UnsafePointer<Float>?,
+        mask: UnsafePointer<Float>?, borrowsInput: Bool
+    ) {
         self.steps = steps
         self.batch = batch
         if borrowsInput {
@@ -161,23 +167,32 @@ public final class RecurrentLayer: ParameterOwner {
         gates.reserve(T * B * GH)
         auxiliary.reserve(T * B * H)
         if cell.hasCellState { cellState.reserve(stateCount) }
-        if let initialHidden { hidden.pointer.update(from: initialHidden, count: B * H) } else { hidden.pointer.update(repeating: 0, count: B * H) }
+        if let initialHidden {
+            hidden.pointer.update(from: initialHidden, count: B * H)
+        } else {
+            hidden.pointer.update(repeating: 0, count: B * H)
+        }
         if cell.hasCellState {
-            if let initialCell { cellState.pointer.update(from: initialCell, count: B * H) } else { cellState.pointer.update(repeating: 0, count: B * H) }
+            if let initialCell {
+                cellState.pointer.update(from: initialCell, count: B * H)
+            } else {
+                cellState.pointer.update(repeating: 0, count: B * H)
+            }
         }
         // Input projection for every step at once: gates = x · W_ihᵀ + bias.
         let g = gates.pointer
         weightIH.value.withUnsafeBufferPointer { wih in
             biasIH.value.withUnsafeBufferPointer { bih in
                 biasHH.value.withUnsafeBufferPointer { bhh in
-                    let foldRecurrentBias = cell != .gru // GRU keeps b_hn inside r · (W_hn h + b_hn)
+                    let foldRecurrentBias = cell != .gru  // GRU keeps b_hn inside r · (W_hn h + b_hn)
                     for row in 0 ..< T * B {
                         let dst = g + row * GH
                         for j in 0 ..< GH { dst[j] = foldRecurrentBias ? bih[j] + bhh[j] : bih[j] }
                     }
                 }
-                BLAS.gemm(transposeB: true, m: T * B, n: GH, k: inputSize, a: input, lda: inputSize,
-                          b: wih.baseAddress!, ldb: inputSize, beta: 1, c: g, ldc: GH)
+                BLAS.gemm(
+                    transposeB: true, m: T * B, n: GH, k: inputSize, a: input, lda: inputSize,
+                    b: wih.baseAddress!, ldb: inputSize, beta: 1, c: g, ldc: GH)
             }
         }
         usesSmallKernel = Self.smallKernelFits(batch: B, hidden: H, gateWidth: GH, frozen: weightsFrozen)
@@ -203,14 +218,24 @@ public final class RecurrentLayer: ParameterOwner {
     ///   - finalHiddenGradient: dLoss/dh_T `[B, H]`, or nil.
     ///   - finalCellGradient: dLoss/dc_T `[B, H]` (LSTM), or nil.
     ///   - needInputGradient: false skips the `[T, B, I]` input gradient (first layer of a model).
-    package func backward(outputGradient: UnsafePointer<Float>?, finalHiddenGradient: UnsafePointer<Float>?,
-                         finalCellGradient: UnsafePointer<Float>? = nil, needInputGradient: Bool = true) {
+    package func backward(
+        outputGradient: UnsafePointer<Float>?, finalHiddenGradient: UnsafePointer<Float>?,
+        finalCellGradient: UnsafePointer<Float>? = nil, needInputGradient: Bool = true
+    ) {
         let H = hiddenSize, B = batch, T = steps, GH = gateWidth
         hiddenGradient.reserve(B * H)
-        if let finalHiddenGradient { hiddenGradient.pointer.update(from: finalHiddenGradient, count: B * H) } else { hiddenGradient.zero(B * H) }
+        if let finalHiddenGradient {
+            hiddenGradient.pointer.update(from: finalHiddenGradient, count: B * H)
+        } else {
+            hiddenGradient.zero(B * H)
+        }
         if cell.hasCellState {
             cellGradient.reserve(B * H)
-            if let finalCellGradient { cellGradient.pointer.update(from: finalCellGradient, count: B * H) } else { cellGradient.zero(B * H) }
+            if let finalCellGradient {
+                cellGradient.pointer.update(from: finalCellGradient, count: B * H)
+            } else {
+                cellGradient.zero(B * H)
+            }
         }
         gateGradient.reserve(T * B * GH)
         if tracksStepGradients { stepGradientSquares = Array(repeating: 0, count: T) }
@@ -223,17 +248,20 @@ public final class RecurrentLayer: ParameterOwner {
         let dInputSide = UnsafePointer(gateGradient.pointer)
         let input = self.input!
         weightIH.gradient.withUnsafeMutableBufferPointer { dwih in
-            BLAS.gemm(transposeA: true, m: GH, n: inputSize, k: T * B, a: dInputSide, lda: GH, b: input, ldb: inputSize,
-                      beta: 1, c: dwih.baseAddress!, ldc: inputSize)
+            BLAS.gemm(
+                transposeA: true, m: GH, n: inputSize, k: T * B, a: dInputSide, lda: GH, b: input, ldb: inputSize,
+                beta: 1, c: dwih.baseAddress!, ldc: inputSize)
         }
         // The hidden side equals the input side, except the GRU's n gate (r · dA_n, kept apart).
         let sharedRows = cell == .gru ? 2 * H : GH
         weightHH.gradient.withUnsafeMutableBufferPointer { dwhh in
-            BLAS.gemm(transposeA: true, m: sharedRows, n: H, k: T * B, a: dInputSide, lda: GH, b: hidden.pointer, ldb: H,
-                      beta: 1, c: dwhh.baseAddress!, ldc: H)
+            BLAS.gemm(
+                transposeA: true, m: sharedRows, n: H, k: T * B, a: dInputSide, lda: GH, b: hidden.pointer, ldb: H,
+                beta: 1, c: dwhh.baseAddress!, ldc: H)
             if cell == .gru {
-                BLAS.gemm(transposeA: true, m: H, n: H, k: T * B, a: recurrentGateGradient.pointer, lda: H, b: hidden.pointer, ldb: H,
-                          beta: 1, c: dwhh.baseAddress! + 2 * H * H, ldc: H)
+                BLAS.gemm(
+                    transposeA: true, m: H, n: H, k: T * B, a: recurrentGateGradient.pointer, lda: H, b: hidden.pointer, ldb: H,
+                    beta: 1, c: dwhh.baseAddress! + 2 * H * H, ldc: H)
             }
         }
         biasIH.gradient.withUnsafeMutableBufferPointer { dbih in
@@ -248,8 +276,9 @@ public final class RecurrentLayer: ParameterOwner {
         if needInputGradient {
             inputGradientBuffer.reserve(T * B * inputSize)
             weightIH.value.withUnsafeBufferPointer { wih in
-                BLAS.gemm(m: T * B, n: inputSize, k: GH, a: dInputSide, lda: GH, b: wih.baseAddress!, ldb: inputSize,
-                          beta: 0, c: inputGradientBuffer.pointer, ldc: inputSize)
+                BLAS.gemm(
+                    m: T * B, n: inputSize, k: GH, a: dInputSide, lda: GH, b: wih.baseAddress!, ldb: inputSize,
+                    beta: 0, c: inputGradientBuffer.pointer, ldc: inputSize)
             }
         }
     }
@@ -263,8 +292,10 @@ public final class RecurrentLayer: ParameterOwner {
     }
 
     /// One step's recurrent product in the forward pass: `out[B, G·H] += h[B, H] · W_hhᵀ`.
-    @inline(__always) func recurrentProduct(_ h: UnsafePointer<Float>, _ whh: UnsafePointer<Float>,
-                                            into out: UnsafeMutablePointer<Float>) {
+    @inline(__always) func recurrentProduct(
+        _ h: UnsafePointer<Float>, _ whh: UnsafePointer<Float>,
+        into out: UnsafeMutablePointer<Float>
+    ) {
         let H = hiddenSize, GH = gateWidth
         if usesSmallKernel {
             SmallGEMM.multiplyAdd(m: batch, n: GH, k: H, a: h, lda: H, w: recurrentWeightTransposed.pointer, ldw: GH, c: out, ldc: GH)
@@ -274,15 +305,19 @@ public final class RecurrentLayer: ParameterOwner {
     }
 
     /// One step's recurrent product in the backward pass: `dh[B, H] += dGates[B, G·H] · W_hh`.
-    @inline(__always) func recurrentGradient(_ dGates: UnsafePointer<Float>, _ whh: UnsafePointer<Float>,
-                                             into dh: UnsafeMutablePointer<Float>) {
+    @inline(__always) func recurrentGradient(
+        _ dGates: UnsafePointer<Float>, _ whh: UnsafePointer<Float>,
+        into dh: UnsafeMutablePointer<Float>
+    ) {
         recurrentGradient(dGates, rows: gateWidth, stride: gateWidth, whh, into: dh)
     }
 
     /// `dh[B, H] += dGates[B, rows] · W[rows, H]` where the gate gradients are `stride` apart
     /// and `W` is a block of rows of `W_hh`.
-    @inline(__always) func recurrentGradient(_ dGates: UnsafePointer<Float>, rows: Int, stride: Int, _ w: UnsafePointer<Float>,
-                                             into dh: UnsafeMutablePointer<Float>) {
+    @inline(__always) func recurrentGradient(
+        _ dGates: UnsafePointer<Float>, rows: Int, stride: Int, _ w: UnsafePointer<Float>,
+        into dh: UnsafeMutablePointer<Float>
+    ) {
         let H = hiddenSize
         if usesSmallKernel {
             SmallGEMM.multiplyAdd(m: batch, n: H, k: rows, a: dGates, lda: stride, w: w, ldw: H, c: dh, ldc: H)

@@ -27,8 +27,10 @@ public final class RecurrentStack: ParameterOwner {
 
     /// A stack of `layers` layers, each initialised as `RecurrentLayer`, then the dropout generator seeded from `generator`.
     /// - Parameter prefix: module name before the PyTorch parameter names, e.g. `lstm.`.
-    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
-                prefix: String = "", generator: inout SeededGenerator) {
+    public init(
+        cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
+        prefix: String = "", generator: inout SeededGenerator
+    ) {
         precondition(layers >= 1, "a stack needs at least one layer")
         precondition((0 ..< 1).contains(dropout), "dropout must lie in [0, 1)")
         self.cell = cell
@@ -36,8 +38,9 @@ public final class RecurrentStack: ParameterOwner {
         self.hiddenSize = hiddenSize
         self.dropout = dropout
         self.layers = (0 ..< layers).map { k in
-            RecurrentLayer(cell: cell, inputSize: k == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize,
-                           index: k, prefix: prefix, generator: &generator)
+            RecurrentLayer(
+                cell: cell, inputSize: k == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize,
+                index: k, prefix: prefix, generator: &generator)
         }
         self.generator = SeededGenerator(seed: generator.next())
         dropoutMasks = (0 ..< layers).map { _ in FloatBuffer() }
@@ -55,18 +58,23 @@ public final class RecurrentStack: ParameterOwner {
     ///   - initialHidden: `[L, B, H]` or nil for zeros; `initialCell` likewise (LSTM).
     ///   - mask: `[T, B]` with 0 on left padding, or nil.
     ///   - training: applies dropout between layers when true.
-    package func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
-                         initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
-                         mask: UnsafePointer<Float>? = nil, training: Bool = false) {
-        forward(input, steps: steps, batch: batch, initialHidden: initialHidden, initialCell: initialCell, mask: mask,
-                dropout: DropoutPlan(training: training))
+    package func forward(
+        _ input: UnsafePointer<Float>, steps: Int, batch: Int,
+        initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
+        mask: UnsafePointer<Float>? = nil, training: Bool = false
+    ) {
+        forward(
+            input, steps: steps, batch: batch, initialHidden: initialHidden, initialCell: initialCell, mask: mask,
+            dropout: DropoutPlan(training: training))
     }
 
     /// Runs every layer, with the dropout masks `plan` says: drawn here (in layer order, from this
     /// stack's generator), or the given rows of masks drawn ahead by `drawDropoutMasks(into:steps:batch:)`.
-    package func forward(_ input: UnsafePointer<Float>, steps: Int, batch: Int,
-                         initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
-                         mask: UnsafePointer<Float>? = nil, dropout plan: DropoutPlan) {
+    package func forward(
+        _ input: UnsafePointer<Float>, steps: Int, batch: Int,
+        initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
+        mask: UnsafePointer<Float>? = nil, dropout plan: DropoutPlan
+    ) {
         let stateSize = batch * hiddenSize, count = steps * stateSize
         usedDropout = plan.isTraining && dropout > 0
         if usedDropout {
@@ -76,8 +84,9 @@ public final class RecurrentStack: ParameterOwner {
                 case .off: break
                 case .draw: drawDropoutMask(m, count: count, rate: dropout, generator: &generator)
                 case let .supplied(masks, rows):
-                    precondition(masks.steps == steps && rows.count == batch && rows.upperBound <= masks.batch,
-                                 "dropout masks drawn for another batch")
+                    precondition(
+                        masks.steps == steps && rows.count == batch && rows.upperBound <= masks.batch,
+                        "dropout masks drawn for another batch")
                     copyRows(rows, of: masks.layers[k].pointer, batch: masks.batch, steps: steps, width: hiddenSize, into: m)
                 }
             }
@@ -85,9 +94,10 @@ public final class RecurrentStack: ParameterOwner {
         var x = input
         for (k, layer) in layers.enumerated() {
             // Layers above the first read this stack's own buffers, which stay put until backward.
-            layer.forward(x, steps: steps, batch: batch,
-                          initialHidden: initialHidden.map { $0 + k * stateSize },
-                          initialCell: initialCell.map { $0 + k * stateSize }, mask: mask, borrowsInput: k > 0)
+            layer.forward(
+                x, steps: steps, batch: batch,
+                initialHidden: initialHidden.map { $0 + k * stateSize },
+                initialCell: initialCell.map { $0 + k * stateSize }, mask: mask, borrowsInput: k > 0)
             x = layer.output
             if usedDropout && k < layers.count - 1 {
                 let m = dropoutMasks[k].pointer, y = droppedOutputs[k].reserve(count)
@@ -112,9 +122,11 @@ public final class RecurrentStack: ParameterOwner {
     ///   - outputGradient: dLoss/d(top output) `[T, B, H]` or nil.
     ///   - finalHiddenGradient: dLoss/dh_n `[L, B, H]`, or `[B, H]` for the top layer only when `topOnly`.
     ///   - needInputGradient: whether dLoss/dInput is wanted (`inputGradient`).
-    package func backward(outputGradient: UnsafePointer<Float>?, finalHiddenGradient: UnsafePointer<Float>?,
-                         finalCellGradient: UnsafePointer<Float>? = nil, topOnly: Bool = false,
-                         needInputGradient: Bool = false) {
+    package func backward(
+        outputGradient: UnsafePointer<Float>?, finalHiddenGradient: UnsafePointer<Float>?,
+        finalCellGradient: UnsafePointer<Float>? = nil, topOnly: Bool = false,
+        needInputGradient: Bool = false
+    ) {
         let stateSize = layers[0].batch * hiddenSize
         var upstream = outputGradient
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
@@ -128,8 +140,9 @@ public final class RecurrentStack: ParameterOwner {
                 dh = finalHiddenGradient.map { $0 + k * stateSize }
                 dc = finalCellGradient.map { $0 + k * stateSize }
             }
-            layer.backward(outputGradient: upstream, finalHiddenGradient: dh, finalCellGradient: dc,
-                           needInputGradient: k > 0 || needInputGradient)
+            layer.backward(
+                outputGradient: upstream, finalHiddenGradient: dh, finalCellGradient: dc,
+                needInputGradient: k > 0 || needInputGradient)
             if k > 0 {
                 if usedDropout {
                     let count = layer.steps * stateSize

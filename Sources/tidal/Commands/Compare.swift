@@ -130,11 +130,15 @@ struct CompareReport: Encodable {
         results = outcomes.map { cell, o in
             var test: [String: Double] = [:]
             if let t = o.report.test {
-                let figures = [("mae", t.mae), ("rmse", t.rmse), ("smape", t.smape), ("mase", t.mase), ("accuracy", t.accuracy), ("macro_f1", t.macroF1)]
+                let figures = [
+                    ("mae", t.mae), ("rmse", t.rmse), ("smape", t.smape), ("mase", t.mase), ("accuracy", t.accuracy),
+                    ("macro_f1", t.macroF1),
+                ]
                 for case let (name, value?) in figures where value.isFinite { test[name] = value }
             }
-            return Cell(cell: cell.rawValue, test: test, trainSeconds: o.result.seconds, parameters: o.report.parameters,
-                        epochsRun: o.result.epochsRun)
+            return Cell(
+                cell: cell.rawValue, test: test, trainSeconds: o.result.seconds, parameters: o.report.parameters,
+                epochsRun: o.result.epochsRun)
         }
     }
 }

@@ -163,7 +163,8 @@ struct TrainingFlags: ParsableArguments {
             ("--season", season, 1 ... ModelLimits.lookback), ("--lookback", windows.lookback, 1 ... ModelLimits.lookback),
             ("--horizon", windows.horizon, 1 ... ModelLimits.horizon), ("--stride", windows.stride, 1 ... ModelLimits.lookback),
             ("--vocab-size", vocabSize, 3 ... ModelLimits.vocabularySize), ("--min-count", minCount, 1 ... Int.max),
-            ("--max-length", maxLength, 1 ... ModelLimits.lookback), ("--embedding-dim", embeddingDim, 1 ... ModelLimits.embeddingDimension),
+            ("--max-length", maxLength, 1 ... ModelLimits.lookback),
+            ("--embedding-dim", embeddingDim, 1 ... ModelLimits.embeddingDimension),
             ("--threads", threads, 1 ... 1024), ("--difference", difference, 0 ... ModelLimits.lookback - 1),
         ]
         for case let (flag, value?, range) in bounds where !range.contains(value) {

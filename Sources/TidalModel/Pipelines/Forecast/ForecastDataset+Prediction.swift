@@ -17,7 +17,9 @@ extension ForecastDataset {
             result.withUnsafeMutableBufferPointer { out in
                 predictInBatches(model, self) { indices, output, batch in
                     if let loss {
-                        total += Double(loss.evaluate(prediction: output, target: batch.targets.pointer, count: batch.size * O, gradient: nil)) * Double(batch.size)
+                        total +=
+                            Double(loss.evaluate(prediction: output, target: batch.targets.pointer, count: batch.size * O, gradient: nil))
+                            * Double(batch.size)
                     }
                     for (b, index) in indices.enumerated() {
                         let window = r.baseAddress! + (origins[index] - spec.lookback) * C

@@ -32,7 +32,9 @@ struct ForecastPipeline: TaskPipeline {
         var plan = plan
         if plan.training.batchSize == 0 { plan.training.batchSize = 32 }
         var selectionNote = ""
-        if setup.valFraction == 0, let selection = try ForecastSettingSearch(table: table, setup: setup, plan: plan, observer: observer).run() {
+        if setup.valFraction == 0,
+            let selection = try ForecastSettingSearch(table: table, setup: setup, plan: plan, observer: observer).run()
+        {
             (final, plan) = selection.candidate.applied(to: setup, plan)
             plan.training.epochs = selection.epochs
             selectionNote = "; " + selection.note
@@ -45,12 +47,14 @@ struct ForecastPipeline: TaskPipeline {
         pipeline.training = task
         pipeline.loss = plan.request.loss
         let choices = task.choices + selectionNote
-        let description = "forecast \(spec.targets.joined(separator: ",")): \(task.train.count) training, \(task.validation.count) validation, "
+        let description =
+            "forecast \(spec.targets.joined(separator: ",")): \(task.train.count) training, \(task.validation.count) validation, "
             + "\(task.test.count) test windows; lookback \(spec.lookback), horizon \(spec.horizon); \(choices)"
-        return PreparedTask(pipeline: pipeline, architecture: architecture(for: spec, plan), train: task.train,
-                            validation: task.validation.count > 0 ? task.validation : nil, test: task.test.count > 0 ? task.test : nil,
-                            training: plan.training, objective: .regression(plan.request.loss), steps: spec.steps,
-                            description: description, choices: choices, testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } })
+        return PreparedTask(
+            pipeline: pipeline, architecture: architecture(for: spec, plan), train: task.train,
+            validation: task.validation.count > 0 ? task.validation : nil, test: task.test.count > 0 ? task.test : nil,
+            training: plan.training, objective: .regression(plan.request.loss), steps: spec.steps,
+            description: description, choices: choices, testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } })
     }
 
     /// The default weight decay on differenced series (see `defaults`).
@@ -69,8 +73,9 @@ struct ForecastPipeline: TaskPipeline {
 
     /// The network for `spec`: the skip spans the window's steps unless it is off.
     static func architecture(for spec: ForecastSpec, _ plan: TrainingPlan) -> ModelArchitecture {
-        plan.architecture(inputSize: spec.featureCount, outputSize: spec.outputCount,
-                          skipSteps: defaults(difference: spec.difference, plan).skip ? spec.steps : 0, categorical: spec.categorical)
+        plan.architecture(
+            inputSize: spec.featureCount, outputSize: spec.outputCount,
+            skipSteps: defaults(difference: spec.difference, plan).skip ? spec.steps : 0, categorical: spec.categorical)
     }
 
     func evaluate(_ network: SequenceModel, on data: ForecastDataset) -> Evaluation {
@@ -82,10 +87,13 @@ struct ForecastPipeline: TaskPipeline {
         let predicted = test.predict(network)
         let naive = test.naive()
         let metrics = task.metrics(of: predicted, on: test)
-        var scoring = Scoring(test: .init(metrics), baselines: ["naive": .init(task.metrics(of: naive, on: test))],
-                              final: ["mae": metrics.mae, "rmse": metrics.rmse, "smape": metrics.smape, "mase": metrics.mase],
-                              curves: ["actual": test.firstStep(test.actuals()), "model": test.firstStep(predicted),
-                                       "naive": test.firstStep(naive)])
+        var scoring = Scoring(
+            test: .init(metrics), baselines: ["naive": .init(task.metrics(of: naive, on: test))],
+            final: ["mae": metrics.mae, "rmse": metrics.rmse, "smape": metrics.smape, "mase": metrics.mase],
+            curves: [
+                "actual": test.firstStep(test.actuals()), "model": test.firstStep(predicted),
+                "naive": test.firstStep(naive),
+            ])
         if spec.season > 1 {
             let seasonal = test.seasonalNaive(period: spec.season)
             scoring.baselines["seasonal_naive"] = .init(task.metrics(of: seasonal, on: test))
@@ -97,7 +105,8 @@ struct ForecastPipeline: TaskPipeline {
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
-        let fits = spec.outputCount == a.outputSize && spec.featureCount == a.inputSize && a.vocabularySize == 0
+        let fits =
+            spec.outputCount == a.outputSize && spec.featureCount == a.inputSize && a.vocabularySize == 0
             && spec.categorical.map(\.values.count) == a.categoricalVocabularies
             && spec.categorical.map(\.dimension) == a.categoricalDimensions
             && (a.skipSteps == 0 || a.skipSteps == spec.steps)
@@ -117,7 +126,9 @@ struct ForecastPipeline: TaskPipeline {
         let n = spec.normalizer
         var scaling = "scaling: \(spec.scaling.rawValue), difference \(spec.difference), global normalizer \(n.kind.rawValue)"
         if n.kind != .none {
-            scaling += " (" + zip(spec.columns, zip(n.shift, n.scale))
+            scaling +=
+                " ("
+                + zip(spec.columns, zip(n.shift, n.scale))
                 .map { "\($0): shift \(formatNumber($1.0)), scale \(formatNumber($1.1))" }.joined(separator: "; ") + ")"
         }
         var lines = [
@@ -126,14 +137,20 @@ struct ForecastPipeline: TaskPipeline {
             scaling,
         ]
         if !spec.categorical.isEmpty { lines.append(categoricalLine(spec.categorical)) }
-        return SchemaSummary(lines: lines, fields: [
-            "schema": ["features": .strings(spec.features), "targets": .strings(spec.targets), "time_column": .optional(spec.timeColumn),
-                       "lookback": .int(spec.lookback), "horizon": .int(spec.horizon), "difference": .int(spec.difference),
-                       "season": .int(spec.season), "scaling": .string(spec.scaling.rawValue)],
-            "normalizer": ["kind": .string(n.kind.rawValue), "columns": .strings(spec.columns), "shift": .numbers(n.shift),
-                           "scale": .numbers(n.scale)],
-            "categorical": categoricalFields(spec.categorical),
-        ])
+        return SchemaSummary(
+            lines: lines,
+            fields: [
+                "schema": [
+                    "features": .strings(spec.features), "targets": .strings(spec.targets), "time_column": .optional(spec.timeColumn),
+                    "lookback": .int(spec.lookback), "horizon": .int(spec.horizon), "difference": .int(spec.difference),
+                    "season": .int(spec.season), "scaling": .string(spec.scaling.rawValue),
+                ],
+                "normalizer": [
+                    "kind": .string(n.kind.rawValue), "columns": .strings(spec.columns), "shift": .numbers(n.shift),
+                    "scale": .numbers(n.scale),
+                ],
+                "categorical": categoricalFields(spec.categorical),
+            ])
     }
 
     func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
@@ -142,9 +159,11 @@ struct ForecastPipeline: TaskPipeline {
         let raw = try forecaster.rawRows(table)
         let n = table.rowCount
         guard n >= spec.lookback + spec.horizon else {
-            throw DataError.unusable(source: table.source, reason: "\(n) rows hold no complete window of lookback \(spec.lookback) + horizon \(spec.horizon)")
+            throw DataError.unusable(
+                source: table.source, reason: "\(n) rows hold no complete window of lookback \(spec.lookback) + horizon \(spec.horizon)")
         }
-        let set = ForecastDataset(spec: spec, raw: raw, origins: Array(spec.lookback ... n - spec.horizon), codes: try forecaster.codes(table))
+        let set = ForecastDataset(
+            spec: spec, raw: raw, origins: Array(spec.lookback ... n - spec.horizon), codes: try forecaster.codes(table))
         let predicted = set.predict(forecaster.network)
         let C = spec.columns.count
         let c0 = spec.columns.firstIndex(of: spec.targets[0])!
@@ -152,8 +171,9 @@ struct ForecastPipeline: TaskPipeline {
         func metrics(_ p: [Float]) -> MetricsReport.Scores { .init(set.metrics(of: p, scale: scale)) }
         var baselines = ["naive": metrics(set.naive())]
         if spec.season > 1 { baselines["seasonal_naive"] = metrics(set.seasonalNaive(period: spec.season)) }
-        return Scoring(test: metrics(predicted), baselines: baselines,
-                       curves: ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(set.naive())])
+        return Scoring(
+            test: metrics(predicted), baselines: baselines,
+            curves: ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(set.naive())])
     }
 
     func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor {
@@ -163,9 +183,10 @@ struct ForecastPipeline: TaskPipeline {
 
 /// `inspect`'s line for categorical covariates.
 func categoricalLine(_ columns: [CategoricalColumn]) -> String {
-    "categorical covariates: " + columns.map {
-        "\($0.name) (\($0.values.count - 1) training values + <unk>, embedding \($0.dimension))"
-    }.joined(separator: ", ")
+    "categorical covariates: "
+        + columns.map {
+            "\($0.name) (\($0.values.count - 1) training values + <unk>, embedding \($0.dimension))"
+        }.joined(separator: ", ")
 }
 
 /// `inspect --json`'s member for categorical covariates.

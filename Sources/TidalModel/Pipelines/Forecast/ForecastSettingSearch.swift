@@ -107,8 +107,10 @@ struct ForecastSettingSearch {
             epochs = try tailTrial(trial, plan)?.epochs
         }
         let refit = epochs ?? plan.training.epochs
-        let how = folded
-            ? "chosen by rolling-origin evaluation on \(Self.foldEnds.count) folds of the training part (mean MAE \(scores.joined(separator: ", ")))"
+        let how =
+            folded
+            ? "chosen by rolling-origin evaluation on \(Self.foldEnds.count) folds of the training part (mean MAE "
+                + "\(scores.joined(separator: ", ")))"
             : "chosen on a validation tail of the training part (MAE \(scores.joined(separator: ", ")))"
         return ForecastSelection(candidate: best.candidate, epochs: refit, note: how + ", refitted for \(refit) epochs")
     }
@@ -118,14 +120,16 @@ struct ForecastSettingSearch {
     private func foldScore(_ setup: ForecastSetup, _ plan: TrainingPlan, trainEnd: Int, name: String) throws -> Double? {
         var maes: [Double] = []
         for (k, end) in Self.foldEnds.enumerated() {
-            observer?.status("choosing scaling and differencing by rolling-origin evaluation on the training part: "
-                + "\(name), fold \(k + 1) of \(Self.foldEnds.count)…")
+            observer?.status(
+                "choosing scaling and differencing by rolling-origin evaluation on the training part: "
+                    + "\(name), fold \(k + 1) of \(Self.foldEnds.count)…")
             var fold = setup
             fold.rowLimit = Int((Double(trainEnd) * end).rounded(.down))
             fold.testFraction = 0.2
             fold.valFraction = 0
             guard let task = try? ForecastTask(table: table, setup: fold), task.train.count >= 2, task.test.count >= 1,
-                  let trial = try tailTrial(fold, plan) else { continue }
+                let trial = try tailTrial(fold, plan)
+            else { continue }
             var config = plan.training
             config.epochs = trial.epochs
             let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
@@ -140,7 +144,9 @@ struct ForecastSettingSearch {
     private func tailTrial(_ setup: ForecastSetup, _ plan: TrainingPlan) throws -> (mae: Double, epochs: Int)? {
         var trial = setup
         trial.valFraction = 0.2
-        guard let task = try? ForecastTask(table: table, setup: trial), task.validation.count >= 2, task.train.count >= 2 else { return nil }
+        guard let task = try? ForecastTask(table: table, setup: trial), task.validation.count >= 2, task.train.count >= 2 else {
+            return nil
+        }
         var config = plan.training
         config.patience = config.patience ?? 10
         let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)

@@ -87,7 +87,8 @@ public final class Forecaster: RowPredictor {
     /// - Throws: `DataError` when a column is missing or the table is shorter than the lookback.
     public func forecastAll(_ table: Table) throws -> [(origin: Int, values: [Float])] {
         guard table.rowCount >= spec.lookback else {
-            throw DataError.unusable(source: table.source, reason: "\(table.rowCount) rows, the model needs at least --lookback \(spec.lookback)")
+            throw DataError.unusable(
+                source: table.source, reason: "\(table.rowCount) rows, the model needs at least --lookback \(spec.lookback)")
         }
         return predictAll(raw: try rawRows(table), codes: try codes(table))
     }

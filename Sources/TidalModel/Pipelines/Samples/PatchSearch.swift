@@ -50,18 +50,25 @@ struct PatchSearch {
     func run() throws -> (patch: Int, note: String)? {
         let candidates = Self.candidates(length: spec.maxLength)
         guard candidates.count > 1, set.offsets.last! * set.channels <= Self.maximumValues,
-              let fold = Self.stratifiedFolds(set.labels, count: Self.folds) else { return nil }
+            let fold = Self.stratifiedFolds(set.labels, count: Self.folds)
+        else { return nil }
         var scores: [(patch: Int, accuracy: Double, loss: Double)] = []
         for (c, patch) in candidates.enumerated() {
-            observer?.status("choosing the patch length by \(Self.folds)-fold cross-validation: patch \(patch) (\(c + 1) of \(candidates.count))…")
+            observer?.status(
+                "choosing the patch length by \(Self.folds)-fold cross-validation: patch \(patch) (\(c + 1) of \(candidates.count))…")
             let (accuracy, loss) = try crossValidate(patch: patch, fold: fold)
             scores.append((patch, accuracy, loss))
         }
         let (chosen, standardError) = Self.decide(scores, sampleCount: set.count)
         let standard = scores[0]
         let listed = scores.map { String(format: "patch %d: accuracy %.3f", $0.patch, $0.accuracy) }.joined(separator: ", ")
-        return (chosen.patch, "patch chosen by \(Self.folds)-fold cross-validation on the training samples (\(listed); "
-                + String(format: "the default %d is kept unless beaten by more than two standard errors, 2 × %.3f)", standard.patch, standardError))
+        return (
+            chosen.patch,
+            "patch chosen by \(Self.folds)-fold cross-validation on the training samples (\(listed); "
+                + String(
+                    format: "the default %d is kept unless beaten by more than two standard errors, 2 × %.3f)", standard.patch,
+                    standardError)
+        )
     }
 
     /// The winner among cross-validated `scores` (the default first), and the standard error used.
@@ -70,8 +77,11 @@ struct PatchSearch {
     /// more than two standard errors of the default's cross-validated accuracy. Folds this small
     /// are noisy, and their estimates are correlated (each pair of training sets shares half its
     /// samples). Among the others the highest accuracy wins, ties to the lower loss.
-    static func decide(_ scores: [(patch: Int, accuracy: Double, loss: Double)], sampleCount: Int)
-        -> (chosen: (patch: Int, accuracy: Double, loss: Double), standardError: Double) {
+    static func decide(
+        _ scores: [(patch: Int, accuracy: Double, loss: Double)], sampleCount: Int
+    )
+        -> (chosen: (patch: Int, accuracy: Double, loss: Double), standardError: Double)
+    {
         let best = scores.min { a, b in a.accuracy != b.accuracy ? a.accuracy > b.accuracy : a.loss < b.loss }!
         let standard = scores[0]
         let n = Double(sampleCount)
@@ -91,7 +101,8 @@ struct PatchSearch {
             let train = try SampleDataset(spec: candidate, set: set.subset(indices: trainIndices))
             let validation = try SampleDataset(spec: candidate, set: set.subset(indices: heldOut))
             let network = plan.makeNetwork(SamplePipeline.architecture(plan, spec: candidate), steps: candidate.steps)
-            _ = try Trainer(configuration: SamplePipeline.training(plan, count: train.count), objective: objective).train(network, on: train)
+            _ = try Trainer(configuration: SamplePipeline.training(plan, count: train.count), objective: objective).train(
+                network, on: train)
             let e = SampleScoring.evaluation(network, validation, objective: objective)
             let n = Double(heldOut.count)
             correct += (e.accuracy ?? 0) * n

@@ -29,8 +29,9 @@ struct SamplePipeline: TaskPipeline {
             var stats = RunningStatistics()
             for (i, label) in trainSet.labels.enumerated() {
                 guard let v = Double(label) else {
-                    throw DataError.layout(.init(source: trainSet.source, line: trainSet.lines[i], column: 1),
-                                           reason: "regression target \"\(label)\" is not a number")
+                    throw DataError.layout(
+                        .init(source: trainSet.source, line: trainSet.lines[i], column: 1),
+                        reason: "regression target \"\(label)\" is not a number")
                 }
                 stats.add(v)
             }
@@ -40,27 +41,31 @@ struct SamplePipeline: TaskPipeline {
         }
         var channelStats = Array(repeating: RunningStatistics(), count: trainSet.channels)
         for (i, v) in trainSet.values.enumerated() { channelStats[i % trainSet.channels].add(Double(v)) }
-        var spec = SampleSpec(layout: request.format == .ucr ? .ucr : .long, channels: trainSet.channels, classes: classes,
-                              normalizer: Normalizer(kind: normalizerKind(request.scaling), statistics: channelStats),
-                              targetShift: targetShift, targetScale: targetScale, maxLength: trainSet.maxLength,
-                              patch: request.patch ?? SampleSpec.automaticPatch(length: trainSet.maxLength))
+        var spec = SampleSpec(
+            layout: request.format == .ucr ? .ucr : .long, channels: trainSet.channels, classes: classes,
+            normalizer: Normalizer(kind: normalizerKind(request.scaling), statistics: channelStats),
+            targetShift: targetShift, targetScale: targetScale, maxLength: trainSet.maxLength,
+            patch: request.patch ?? SampleSpec.automaticPatch(length: trainSet.maxLength))
         var patchNote = ""
         if request.patch == nil, request.choosesPatch, classify,
-           let (patch, note) = try PatchSearch(plan: plan, spec: spec, set: trainSet, observer: observer).run() {
+            let (patch, note) = try PatchSearch(plan: plan, spec: spec, set: trainSet, observer: observer).run()
+        {
             spec.patch = patch
             patchNote = "; " + note
         }
         var pipeline = SamplePipeline(spec: spec)
         pipeline.loss = request.loss
         let train = try SampleDataset(spec: spec, set: trainSet)
-        let description = "\(plan.task.rawValue): \(train.count) training, \(validationSet?.count ?? 0) validation, \(testSet?.count ?? 0) test samples; "
+        let description =
+            "\(plan.task.rawValue): \(train.count) training, \(validationSet?.count ?? 0) validation, \(testSet?.count ?? 0) test samples; "
             + "\(spec.channels) channel(s), length up to \(spec.maxLength), patch \(spec.patch)"
             + (classify ? ", \(classes.count) classes" : "") + patchNote
-        return PreparedTask(pipeline: pipeline, architecture: architecture(plan, spec: spec), train: train,
-                            validation: try validationSet.map { try SampleDataset(spec: spec, set: $0) },
-                            test: try testSet.map { try SampleDataset(spec: spec, set: $0) },
-                            training: training(plan, count: train.count), objective: pipeline.objective, steps: spec.steps,
-                            description: description, choices: nil, testTimes: nil)
+        return PreparedTask(
+            pipeline: pipeline, architecture: architecture(plan, spec: spec), train: train,
+            validation: try validationSet.map { try SampleDataset(spec: spec, set: $0) },
+            test: try testSet.map { try SampleDataset(spec: spec, set: $0) },
+            training: training(plan, count: train.count), objective: pipeline.objective, steps: spec.steps,
+            description: description, choices: nil, testTimes: nil)
     }
 
     /// The training, validation and test samples: a separate test file or the last test
@@ -101,7 +106,8 @@ struct SamplePipeline: TaskPipeline {
 
     /// The network for whole samples under `spec`.
     static func architecture(_ plan: TrainingPlan, spec: SampleSpec, categorical: [CategoricalColumn] = []) -> ModelArchitecture {
-        plan.architecture(inputSize: spec.stepFeatures, outputSize: plan.task == .classify ? spec.classes.count : 1, categorical: categorical)
+        plan.architecture(
+            inputSize: spec.stepFeatures, outputSize: plan.task == .classify ? spec.classes.count : 1, categorical: categorical)
     }
 
     func evaluate(_ network: SequenceModel, on data: SampleDataset) -> Evaluation {
@@ -112,21 +118,24 @@ struct SamplePipeline: TaskPipeline {
         guard let test = prepared.test else { return Scoring(test: nil) }
         let outputs = SampleScoring.predictions(network, test)
         if !spec.isRegression {
-            return SampleScoring.classification(test: test.labels, predicted: outputs.map(\.argmax), train: prepared.train.labels,
-                                                classes: spec.classes)
+            return SampleScoring.classification(
+                test: test.labels, predicted: outputs.map(\.argmax), train: prepared.train.labels,
+                classes: spec.classes)
         }
         let actual = test.targets.map(spec.originalTarget)
         let m = ForecastMetrics(actual: actual, predicted: outputs.map { spec.originalTarget($0.values[0]) }, scale: 1)
         let mean = ForecastMetrics(actual: actual, predicted: Array(repeating: spec.targetShift, count: actual.count), scale: 1)
-        return Scoring(test: MetricsReport.Scores(mae: m.mae, rmse: m.rmse),
-                       baselines: ["train_mean": MetricsReport.Scores(mae: mean.mae, rmse: mean.rmse)],
-                       final: ["mae": m.mae, "rmse": m.rmse])
+        return Scoring(
+            test: MetricsReport.Scores(mae: m.mae, rmse: m.rmse),
+            baselines: ["train_mean": MetricsReport.Scores(mae: mean.mae, rmse: mean.rmse)],
+            final: ["mae": m.mae, "rmse": m.rmse])
     }
 
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
-        let fits = spec.layout != .window && spec.stepFeatures == a.inputSize && a.vocabularySize == 0
+        let fits =
+            spec.layout != .window && spec.stepFeatures == a.inputSize && a.vocabularySize == 0
             && a.categoricalVocabularies.isEmpty && spec.outputCount == a.outputSize && a.skipSteps == 0
         return SchemaCheck.first(Self.problem(spec), fits ? nil : "the sample schema does not fit the architecture")
     }
@@ -140,7 +149,8 @@ struct SamplePipeline: TaskPipeline {
             SchemaCheck.unique(spec.classes, "classes", allowEmpty: true),
             spec.classes.count == 1 ? "a classifier needs at least two classes" : nil,
             SchemaCheck.normalizer(spec.normalizer, columns: spec.channels),
-            spec.targetShift.isFinite && spec.targetScale.isFinite && spec.targetScale > 0 ? nil : "the target scaling is not finite and positive")
+            spec.targetShift.isFinite && spec.targetScale.isFinite && spec.targetScale > 0
+                ? nil : "the target scaling is not finite and positive")
     }
 
     var summary: SchemaSummary { Self.summary(spec) }
@@ -149,13 +159,22 @@ struct SamplePipeline: TaskPipeline {
     static func summary(_ spec: SampleSpec) -> SchemaSummary {
         let n = spec.normalizer
         let kind = spec.isRegression ? ", regression" : ", classes \(spec.classes.joined(separator: ","))"
-        let scaling = "scaling: \(n.kind.rawValue) (" + zip(n.shift, n.scale).enumerated()
+        let scaling =
+            "scaling: \(n.kind.rawValue) ("
+            + zip(n.shift, n.scale).enumerated()
             .map { "ch\($0): shift \(formatNumber($1.0)), scale \(formatNumber($1.1))" }.joined(separator: "; ") + ")"
-        return SchemaSummary(lines: ["schema: \(spec.layout.rawValue) layout, \(spec.channels) channel(s), samples up to \(spec.maxLength) steps"
-                                        + ", patch \(spec.patch)" + kind, scaling],
-                             fields: ["schema": ["layout": .string(spec.layout.rawValue), "channels": .int(spec.channels),
-                                                 "classes": .strings(spec.classes), "max_length": .int(spec.maxLength), "patch": .int(spec.patch)],
-                                      "normalizer": ["kind": .string(n.kind.rawValue), "shift": .numbers(n.shift), "scale": .numbers(n.scale)]])
+        return SchemaSummary(
+            lines: [
+                "schema: \(spec.layout.rawValue) layout, \(spec.channels) channel(s), samples up to \(spec.maxLength) steps"
+                    + ", patch \(spec.patch)" + kind, scaling,
+            ],
+            fields: [
+                "schema": [
+                    "layout": .string(spec.layout.rawValue), "channels": .int(spec.channels),
+                    "classes": .strings(spec.classes), "max_length": .int(spec.maxLength), "patch": .int(spec.patch),
+                ],
+                "normalizer": ["kind": .string(n.kind.rawValue), "shift": .numbers(n.shift), "scale": .numbers(n.scale)],
+            ])
     }
 
     func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
@@ -167,14 +186,16 @@ struct SamplePipeline: TaskPipeline {
         let actual = data.targets.map(spec.originalTarget)
         let m = ForecastMetrics(actual: actual, predicted: outputs.map { spec.originalTarget($0.values[0]) }, scale: 1)
         let mean = ForecastMetrics(actual: actual, predicted: Array(repeating: spec.targetShift, count: actual.count), scale: 1)
-        return Scoring(test: MetricsReport.Scores(mae: m.mae, rmse: m.rmse),
-                       baselines: ["train_mean": MetricsReport.Scores(mae: mean.mae, rmse: mean.rmse)])
+        return Scoring(
+            test: MetricsReport.Scores(mae: m.mae, rmse: m.rmse),
+            baselines: ["train_mean": MetricsReport.Scores(mae: mean.mae, rmse: mean.rmse)])
     }
 
     func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor {
         guard spec.layout == .ucr else {
-            throw ModelUseError.notReplayable(reason: "replay reads one sample per row (UCR layout); this model reads the long layout "
-                + "— use `tidal evaluate` on whole files")
+            throw ModelUseError.notReplayable(
+                reason: "replay reads one sample per row (UCR layout); this model reads the long layout "
+                    + "— use `tidal evaluate` on whole files")
         }
         return SamplePredictor(spec: spec, network: model.makeNetwork(), input: RowInput(wideSample: true))
     }
@@ -202,8 +223,9 @@ final class SamplePredictor: RowPredictor {
             }
         } else {
             let K = input.categorical.count
-            spec.fillOne(window.numbers.baseAddress!, codes: K > 0 ? window.codes.baseAddress! : nil, categoryCount: K,
-                         length: input.window, into: batch)
+            spec.fillOne(
+                window.numbers.baseAddress!, codes: K > 0 ? window.codes.baseAddress! : nil, categoryCount: K,
+                length: input.window, into: batch)
         }
         let out = network.forward(batch)
         if spec.isRegression { return [Float(spec.originalTarget(out[0]))] }
@@ -221,8 +243,10 @@ extension SampleSpec {
 func trainingClasses(_ labels: [String], source: String, what: String) throws -> [String] {
     let classes = ClassLabels(collecting: labels).names
     if classes.count < 2 {
-        throw DataError.unusable(source: source, reason: "the training \(what) hold only one class (\"\(classes.first ?? "")\"); "
-            + "classification needs at least two")
+        throw DataError.unusable(
+            source: source,
+            reason: "the training \(what) hold only one class (\"\(classes.first ?? "")\"); "
+                + "classification needs at least two")
     }
     return classes
 }

@@ -29,14 +29,19 @@ struct WindowPipeline: TaskPipeline {
         let lookback = request.lookback ?? 24
         let split = ChronologicalSplit(rowCount: table.rowCount, testFraction: request.testFraction, valFraction: request.valFraction)
         let categorical = try categoricalNames.map { name -> CategoricalColumn in
-            guard let values = table.text(name) else { throw DataError.unknownColumn(source: table.source, requested: name, known: table.header) }
+            guard let values = table.text(name) else {
+                throw DataError.unknownColumn(source: table.source, requested: name, known: table.header)
+            }
             return CategoricalColumn(name: name, trainingValues: Array(values[0 ..< split.trainEnd]))
         }
         guard lookback <= split.trainEnd else {
-            throw DataError.unusable(source: table.source, reason: "--lookback \(lookback) is longer than the \(split.trainEnd) training rows")
+            throw DataError.unusable(
+                source: table.source, reason: "--lookback \(lookback) is longer than the \(split.trainEnd) training rows")
         }
         func windows(_ ends: Range<Int>) -> SampleSet {
-            .windows(of: table, features: features, label: label, lookback: lookback, stride: request.stride, ends: ends, categorical: categorical)
+            .windows(
+                of: table, features: features, label: label, lookback: lookback, stride: request.stride, ends: ends,
+                categorical: categorical)
         }
         let trainSet = windows(0 ..< split.trainEnd)
         let validationSet = windows(split.trainEnd ..< split.testStart), testSet = windows(split.testStart ..< table.rowCount)
@@ -46,11 +51,13 @@ struct WindowPipeline: TaskPipeline {
             table.numeric(name)![0 ..< split.trainEnd].withUnsafeBufferPointer { s.add(contentsOf: $0) }
             return s
         }
-        let sample = SampleSpec(layout: .window, channels: features.count, classes: classes,
-                                normalizer: Normalizer(kind: normalizerKind(request.scaling), statistics: statistics),
-                                maxLength: lookback, patch: request.patch ?? SampleSpec.automaticPatch(length: lookback))
-        let spec = SeriesWindowSpec(sample: sample, columns: features, labelColumn: label, lookback: lookback, timeColumn: table.timeName,
-                                    categorical: categorical)
+        let sample = SampleSpec(
+            layout: .window, channels: features.count, classes: classes,
+            normalizer: Normalizer(kind: normalizerKind(request.scaling), statistics: statistics),
+            maxLength: lookback, patch: request.patch ?? SampleSpec.automaticPatch(length: lookback))
+        let spec = SeriesWindowSpec(
+            sample: sample, columns: features, labelColumn: label, lookback: lookback, timeColumn: table.timeName,
+            categorical: categorical)
         let train = try SampleDataset(spec: sample, set: trainSet)
         // A window whose class never occurs in training cannot be scored; say how many were left out.
         let keptValidation = validationSet.filtered(to: classes), keptTest = testSet.filtered(to: classes)
@@ -58,13 +65,15 @@ struct WindowPipeline: TaskPipeline {
         let validation = keptValidation.count > 0 ? try SampleDataset(spec: sample, set: keptValidation) : nil
         let test = keptTest.count > 0 ? try SampleDataset(spec: sample, set: keptTest) : nil
         let note = dropped > 0 ? "; \(dropped) validation/test windows of classes absent from training left out of scoring" : ""
-        let description = "classify windows of \(lookback) rows by \"\(label)\": \(train.count) training, \(validation?.count ?? 0) validation, "
+        let description =
+            "classify windows of \(lookback) rows by \"\(label)\": \(train.count) training, \(validation?.count ?? 0) validation, "
             + "\(test?.count ?? 0) test windows; features \(features.joined(separator: ",")), \(classes.count) classes\(note)"
-        return PreparedTask(pipeline: WindowPipeline(spec: spec),
-                            architecture: SamplePipeline.architecture(plan, spec: sample, categorical: categorical),
-                            train: train, validation: validation, test: test, training: SamplePipeline.training(plan, count: train.count),
-                            objective: .classification(classes: classes.count), steps: sample.steps, description: description,
-                            choices: nil, testTimes: nil)
+        return PreparedTask(
+            pipeline: WindowPipeline(spec: spec),
+            architecture: SamplePipeline.architecture(plan, spec: sample, categorical: categorical),
+            train: train, validation: validation, test: test, training: SamplePipeline.training(plan, count: train.count),
+            objective: .classification(classes: classes.count), steps: sample.steps, description: description,
+            choices: nil, testTimes: nil)
     }
 
     /// The feature columns: those given, else every numeric column but the label (which needs a
@@ -92,27 +101,32 @@ struct WindowPipeline: TaskPipeline {
 
     func score(_ network: SequenceModel, _ prepared: PreparedTask<WindowPipeline>) -> Scoring {
         guard let test = prepared.test else { return Scoring(test: nil) }
-        return SampleScoring.classification(test: test.labels, predicted: SampleScoring.predictions(network, test).map(\.argmax),
-                                            train: prepared.train.labels, classes: spec.sample.classes)
+        return SampleScoring.classification(
+            test: test.labels, predicted: SampleScoring.predictions(network, test).map(\.argmax),
+            train: prepared.train.labels, classes: spec.sample.classes)
     }
 
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
         let s = spec.sample
-        let fits = s.layout == .window && s.stepFeatures == a.inputSize && a.vocabularySize == 0 && a.skipSteps == 0
+        let fits =
+            s.layout == .window && s.stepFeatures == a.inputSize && a.vocabularySize == 0 && a.skipSteps == 0
             && spec.columns.count == s.channels && s.maxLength == spec.lookback && !s.isRegression && s.classes.count == a.outputSize
             && spec.categorical.map(\.values.count) == a.categoricalVocabularies
             && spec.categorical.map(\.dimension) == a.categoricalDimensions
         return SchemaCheck.first(
-            SamplePipeline.problem(s), SchemaCheck.unique(spec.columns + spec.categorical.map(\.name) + [spec.labelColumn], "input columns"),
+            SamplePipeline.problem(s),
+            SchemaCheck.unique(spec.columns + spec.categorical.map(\.name) + [spec.labelColumn], "input columns"),
             SchemaCheck.categorical(spec.categorical),
             fits ? nil : "the series-window schema does not fit the architecture")
     }
 
     var summary: SchemaSummary {
         var summary = SamplePipeline.summary(spec.sample)
-        summary.lines[0] = "schema: windows of \(spec.lookback) rows classified by \"\(spec.labelColumn)\"; features \(spec.columns.joined(separator: ",")), "
+        summary.lines[0] =
+            "schema: windows of \(spec.lookback) rows classified by \"\(spec.labelColumn)\"; features "
+            + "\(spec.columns.joined(separator: ",")), "
             + "time column \(spec.timeColumn ?? "-"), patch \(spec.sample.patch), classes \(spec.sample.classes.joined(separator: ","))"
         if !spec.categorical.isEmpty { summary.lines.append(categoricalLine(spec.categorical)) }
         if case var .object(schema) = summary.fields["schema"] {
@@ -131,14 +145,16 @@ struct WindowPipeline: TaskPipeline {
         o.numericColumns = spec.columns
         o.textColumns = [spec.labelColumn] + spec.categorical.map(\.name)
         let table = try Table.load(path: dataPath, options: o)
-        let set = SampleSet.windows(of: table, features: spec.columns, label: spec.labelColumn, lookback: spec.lookback,
-                                    ends: 0 ..< table.rowCount, categorical: spec.categorical)
+        let set = SampleSet.windows(
+            of: table, features: spec.columns, label: spec.labelColumn, lookback: spec.lookback,
+            ends: 0 ..< table.rowCount, categorical: spec.categorical)
         let data = try SampleDataset(spec: spec.sample, set: set)
         return SampleScoring.classification(model.makeNetwork(), labels: data.labels, set: data, classes: spec.sample.classes)
     }
 
     func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor {
-        SamplePredictor(spec: spec.sample, network: model.makeNetwork(),
-                        input: RowInput(numeric: spec.columns, categorical: spec.categorical, time: spec.timeColumn, window: spec.lookback))
+        SamplePredictor(
+            spec: spec.sample, network: model.makeNetwork(),
+            input: RowInput(numeric: spec.columns, categorical: spec.categorical, time: spec.timeColumn, window: spec.lookback))
     }
 }

@@ -39,22 +39,27 @@ struct TextPipeline: TaskPipeline {
         let validation = train.slice(cut ..< train.count)
         train = train.slice(0 ..< cut)
         let classes = try trainingClasses(train.labels!, source: request.dataPath, what: "documents")
-        let vocabulary = Vocabulary(building: train.texts.map(Tokenizer.tokens), maxSize: request.vocabularySize, minCount: request.minCount)
-        let spec = TextSpec(textColumn: textColumn, labelColumn: labelColumn, classes: classes, vocabulary: vocabulary, maxLength: request.maxLength)
+        let vocabulary = Vocabulary(
+            building: train.texts.map(Tokenizer.tokens), maxSize: request.vocabularySize, minCount: request.minCount)
+        let spec = TextSpec(
+            textColumn: textColumn, labelColumn: labelColumn, classes: classes, vocabulary: vocabulary, maxLength: request.maxLength)
         let trainSet = try spec.dataset(train, source: request.dataPath)
         let validationSet = try spec.dataset(validation, source: request.dataPath)
         let testSet = try test.map { try spec.dataset($0, source: request.testPath ?? request.dataPath) }
         var training = plan.training
         if training.batchSize == 0 { training.batchSize = 32 }
         if training.patience == nil { training.patience = 3 }
-        let description = "classify text \"\(textColumn)\": \(trainSet.count) training, \(validationSet.count) validation, "
+        let description =
+            "classify text \"\(textColumn)\": \(trainSet.count) training, \(validationSet.count) validation, "
             + "\(testSet?.count ?? 0) test documents; vocabulary \(vocabulary.count) tokens, \(classes.count) classes"
-        return PreparedTask(pipeline: TextPipeline(spec: spec),
-                            architecture: plan.architecture(inputSize: request.embeddingDimension, outputSize: classes.count,
-                                                            vocabularySize: vocabulary.count),
-                            train: trainSet, validation: validationSet, test: testSet, training: training,
-                            objective: .classification(classes: classes.count), steps: request.maxLength, description: description,
-                            choices: nil, testTimes: nil)
+        return PreparedTask(
+            pipeline: TextPipeline(spec: spec),
+            architecture: plan.architecture(
+                inputSize: request.embeddingDimension, outputSize: classes.count,
+                vocabularySize: vocabulary.count),
+            train: trainSet, validation: validationSet, test: testSet, training: training,
+            objective: .classification(classes: classes.count), steps: request.maxLength, description: description,
+            choices: nil, testTimes: nil)
     }
 
     func evaluate(_ network: SequenceModel, on data: TextDataset) -> Evaluation {
@@ -63,14 +68,16 @@ struct TextPipeline: TaskPipeline {
 
     func score(_ network: SequenceModel, _ prepared: PreparedTask<TextPipeline>) -> Scoring {
         guard let test = prepared.test else { return Scoring(test: nil) }
-        return SampleScoring.classification(test: test.labels, predicted: SampleScoring.predictions(network, test).map(\.argmax),
-                                            train: prepared.train.labels, classes: spec.classes)
+        return SampleScoring.classification(
+            test: test.labels, predicted: SampleScoring.predictions(network, test).map(\.argmax),
+            train: prepared.train.labels, classes: spec.classes)
     }
 
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
-        let fits = spec.vocabulary.count == a.vocabularySize && spec.classes.count == a.outputSize
+        let fits =
+            spec.vocabulary.count == a.vocabularySize && spec.classes.count == a.outputSize
             && a.categoricalVocabularies.isEmpty && a.skipSteps == 0
         return SchemaCheck.first(
             SchemaCheck.within("vocabulary size", spec.vocabulary.count, 2 ... ModelLimits.vocabularySize),
@@ -81,11 +88,19 @@ struct TextPipeline: TaskPipeline {
     }
 
     var summary: SchemaSummary {
-        SchemaSummary(lines: ["schema: text column \"\(spec.textColumn)\", label column \"\(spec.labelColumn)\", vocabulary \(spec.vocabulary.count) tokens, "
-                                + "up to \(spec.maxLength) tokens per document, classes \(spec.classes.joined(separator: ","))"],
-                      fields: ["schema": ["text_column": .string(spec.textColumn), "label_column": .string(spec.labelColumn),
-                                          "vocabulary_size": .int(spec.vocabulary.count), "max_length": .int(spec.maxLength),
-                                          "classes": .strings(spec.classes)]])
+        SchemaSummary(
+            lines: [
+                "schema: text column \"\(spec.textColumn)\", label column \"\(spec.labelColumn)\", vocabulary \(spec.vocabulary.count) "
+                    + "tokens, "
+                    + "up to \(spec.maxLength) tokens per document, classes \(spec.classes.joined(separator: ","))"
+            ],
+            fields: [
+                "schema": [
+                    "text_column": .string(spec.textColumn), "label_column": .string(spec.labelColumn),
+                    "vocabulary_size": .int(spec.vocabulary.count), "max_length": .int(spec.maxLength),
+                    "classes": .strings(spec.classes),
+                ]
+            ])
     }
 
     func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
@@ -127,8 +142,9 @@ extension TextSpec {
     func dataset(_ documents: Documents, source: String) throws -> TextDataset {
         let labels = try (documents.labels ?? []).enumerated().map { i, label -> Int32 in
             guard let c = classes.firstIndex(of: label) else {
-                throw DataError.layout(.init(source: source, line: documents.lines[i]),
-                                       reason: "label \"\(label)\" was not seen in training; the classes are \(classes.joined(separator: ", "))")
+                throw DataError.layout(
+                    .init(source: source, line: documents.lines[i]),
+                    reason: "label \"\(label)\" was not seen in training; the classes are \(classes.joined(separator: ", "))")
             }
             return Int32(c)
         }
