@@ -370,10 +370,20 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         var temporary = "", fd: Int32 = -1
+        // Registered before it exists, so a signal at any moment removes it (TemporaryFiles.cleanUp).
+        var registration: TemporaryFiles.Token?
+        defer { TemporaryFiles.unregister(registration) }
         for _ in 0 ..< 16 where fd < 0 {
             temporary = directory + "/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+            registration = TemporaryFiles.register(temporary)
             fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-            if fd < 0 && errno != EEXIST { break }
+            let openError = errno
+            if fd < 0 {
+                TemporaryFiles.unregister(registration)  // not ours: someone else's file is never removed
+                registration = nil
+            }
+            errno = openError
+            if fd < 0 && openError != EEXIST { break }
         }
         guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
         var error: Int32 = 0
