@@ -1,7 +1,7 @@
-import TidalData
-import TidalCore
 import ArgumentParser
+import Foundation
 import TidalCore
+import TidalData
 
 /// The `tidal` command: a thin root; every subcommand lives in its own file.
 @main
@@ -22,4 +22,49 @@ struct Tidal: ParsableCommand {
             Bench.self,
         ]
     )
+
+    /// The entry point: SIGPIPE ignored and temporary files cleaned on signals (`Output.prepare`); no
+    /// arguments prints the help on stderr with status 64 (EX_USAGE); help and version text go
+    /// through `Output`, so a failed write is reported like any other.
+    static func main() {
+        Output.prepare()
+        let arguments = joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))
+        if arguments.isEmpty {
+            Output.error(helpMessage() + "\n")
+            Foundation.exit(64)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success {
+                let message = fullMessage(for: error)
+                if !message.isEmpty { Output.line(message) }
+                Foundation.exit(0)
+            }
+            exit(withError: error)
+        }
+    }
+
+    /// `--epochs -5` as `--epochs=-5`: ArgumentParser takes a value that starts with `-` for a flag and
+    /// reports "Missing value", where the range check would say what is wrong with -5.
+    static func joiningNegativeValues(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { return out + arguments[i...] }
+            if a.hasPrefix("--"), !a.contains("="), i + 1 < arguments.count {
+                let next = arguments[i + 1]
+                if next.count > 1, next.hasPrefix("-"), Double(next) != nil {
+                    out.append(a + "=" + next)
+                    i += 2
+                    continue
+                }
+            }
+            out.append(a)
+            i += 1
+        }
+        return out
+    }
 }

@@ -82,7 +82,7 @@ func benchJSON(_ value: some Encodable) throws -> String {
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
-func printJSON(_ value: some Encodable) throws { print(try benchJSON(value)) }
+func printJSON(_ value: some Encodable) throws { Output.line(try benchJSON(value)) }
 
 /// `tidal bench train`: one configuration's training throughput.
 struct TrainBenchResult: Codable, Equatable {
@@ -185,7 +185,7 @@ struct BenchTrain: ParsableCommand {
         if json {
             try printJSON(result)
         } else {
-            print(
+            Output.line(
                 String(
                     format: "train %@ %@, %d thread(s): %.0f windows/s, %.1f GFLOP/s, peak RSS %.1f MB; sgemm 1024³ %.1f GFLOP/s",
                     config.rawValue, cell.rawValue, threads, result.windowsPerSecond, result.gflops,
@@ -258,7 +258,7 @@ struct BenchIngest: ParsableCommand {
         if json {
             try printJSON(result)
         } else {
-            print(
+            Output.line(
                 String(
                     format: "ingest %@: %.1f MB in %.2f s = %.1f MB/s, %d rows, peak RSS %.1f MB",
                     result.file, result.megabytes, result.seconds, result.megabytesPerSecond, result.rows, result.peakRSSMegabytes))
@@ -269,9 +269,13 @@ struct BenchIngest: ParsableCommand {
         var path = file ?? ""
         if file == nil {
             path = FileManager.default.temporaryDirectory.appendingPathComponent("tidal-ingest-\(getpid()).csv").path
-            try generate(path: path, bytes: megabytes << 20)
         }
-        defer { if file == nil { unlink(path) } }
+        let registration = file == nil ? TemporaryFiles.register(path) : nil  // removed on a signal too
+        defer {
+            if file == nil { unlink(path) }
+            TemporaryFiles.unregister(registration)
+        }
+        if file == nil { try generate(path: path, bytes: megabytes << 20) }
         let size = Double((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / 1e6
         let start = monotonicSeconds()
         let table = try Table.load(path: path)
@@ -283,10 +287,14 @@ struct BenchIngest: ParsableCommand {
 
     /// Writes `timestamp,c0..c7` rows of random decimals until the file holds `bytes` bytes.
     static func generate(path: String, bytes: Int) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw ValidationError("cannot create \(path)")
+        // A new private file: a planted file or symlink at the predictable name is refused, never written through.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CommandError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        func put(_ text: String) throws {
+            let error = Output.writeAll(fd, text)
+            if error != 0 { throw CommandError("cannot write \(path): \(String(cString: strerror(error)))") }
         }
-        defer { try? handle.close() }
         var g = SeededGenerator(seed: 42)
         var chunk = "timestamp,c0,c1,c2,c3,c4,c5,c6,c7\n"
         var written = 0
@@ -301,12 +309,12 @@ struct BenchIngest: ParsableCommand {
             chunk += "\n"
             row += 1
             if chunk.utf8.count > 1 << 20 {
-                handle.write(Data(chunk.utf8))
+                try put(chunk)
                 written += chunk.utf8.count
                 chunk = ""
             }
         }
-        handle.write(Data(chunk.utf8))
+        try put(chunk)
     }
 }
 
@@ -328,7 +336,7 @@ struct BenchReplay: ParsableCommand {
             try printJSON(results)
         } else {
             for r in results {
-                print(
+                Output.line(
                     String(
                         format: "replay lookback %d hidden %d × %d: %.0f rows/s, latency p50 %.1f µs, p99 %.1f µs",
                         r.lookback, r.hidden, r.layers, r.rowsPerSecond, r.p50Microseconds, r.p99Microseconds))
@@ -394,7 +402,7 @@ struct BenchText: ParsableCommand {
         if json {
             try printJSON(r)
         } else {
-            print(
+            Output.line(
                 String(
                     format: "text: training %.0f tokens/s (%.0f documents/s); replay %.0f tokens/s (%.0f lines/s)",
                     r.trainTokensPerSecond, r.trainDocumentsPerSecond, r.replayTokensPerSecond, r.replayLinesPerSecond))
@@ -412,8 +420,12 @@ struct BenchText: ParsableCommand {
         var csv = "label,text\n"
         for i in 0 ..< 4000 { csv += "\(i % 2 == 0 ? "pos" : "neg"),\(document())\n" }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tidal-bench-text-\(getpid()).csv").path
+        let registration = TemporaryFiles.register(path)  // removed on a signal too
+        defer {
+            unlink(path)
+            TemporaryFiles.unregister(registration)
+        }
         try csv.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { unlink(path) }
         var request = TrainingRequest(dataPath: path)
         request.task = .classify
         request.textColumn = "text"
@@ -423,7 +435,7 @@ struct BenchText: ParsableCommand {
         request.patience = 100
         request.testFraction = 0
         let outcome = try Training.run(request)
-        guard case let .text(spec) = outcome.model.schema else { throw ValidationError("the text benchmark trained a non-text model") }
+        guard case let .text(spec) = outcome.model.schema else { throw CommandError("the text benchmark trained a non-text model") }
         let lines = csv.split(separator: "\n").dropFirst()
         let tokens = lines.reduce(0) { $0 + spec.encode(String($1.split(separator: ",", maxSplits: 1)[1])).count }
         let trainedDocuments = Double(Int(Double(lines.count) * 0.9)) * Double(outcome.result.epochsRun)
@@ -461,7 +473,7 @@ struct BenchAll: ParsableCommand {
             let r = BenchTrain.measure(config: config, cell: cell, threads: threads, seconds: 2)
             train.append(r)
             if !json {
-                print(
+                Output.line(
                     String(
                         format: "train %@ %@: %.0f windows/s, %.1f GFLOP/s", config.rawValue, cell.rawValue, r.windowsPerSecond, r.gflops))
             }
@@ -476,9 +488,10 @@ struct BenchAll: ParsableCommand {
                     sgemmGflops: sgemmGigaflops(threads: threads)))
         } else {
             for r in replay {
-                print(String(format: "replay lookback %d: p50 %.1f µs, p99 %.1f µs", r.lookback, r.p50Microseconds, r.p99Microseconds))
+                Output.line(
+                    String(format: "replay lookback %d: p50 %.1f µs, p99 %.1f µs", r.lookback, r.p50Microseconds, r.p99Microseconds))
             }
-            print(String(format: "ingest: %.1f MB/s, peak RSS %.1f MB", ingest.megabytesPerSecond, ingest.peakRSSMegabytes))
+            Output.line(String(format: "ingest: %.1f MB/s, peak RSS %.1f MB", ingest.megabytesPerSecond, ingest.peakRSSMegabytes))
         }
     }
 }

@@ -48,6 +48,12 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            var paths = OutputPaths()
+            paths.input("--data", flags.data)
+            paths.input("--test", flags.test)
+            paths.file("--metrics", metrics)
+            paths.directory("--plots", plots)
+            try paths.check()
             BLAS.setThreads(flags.threads)
             let kinds = cells.split(separator: ",").map { CellKind(rawValue: String($0))! }
             var outcomes: [(CellKind, TrainingOutcome)] = []
@@ -56,17 +62,17 @@ struct Compare: ParsableCommand {
                 request.cell = cell
                 request.tracksStepGradients = true
                 request.choosesPatch = false
-                if !quiet { print("== \(cell.rawValue)") }
+                if !quiet { Output.line("== \(cell.rawValue)") }
                 let observer = ConsoleObserver(quiet: quiet)
                 let outcome = try Training.run(request, observer: observer)
                 observer.finish()
                 outcomes.append((cell, outcome))
             }
-            print(table(outcomes), terminator: "")
+            Output.write(table(outcomes))
             if let metrics {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try encoder.encode(CompareReport(outcomes)).write(to: URL(fileURLWithPath: metrics))
+                try OutputPaths.write(Array(try encoder.encode(CompareReport(outcomes))), to: metrics, flag: "--metrics")
             }
             if let plots { try writePlots(outcomes, to: plots) }
         }
@@ -88,11 +94,11 @@ struct Compare: ParsableCommand {
     }
 
     func writePlots(_ outcomes: [(CellKind, TrainingOutcome)], to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try PlotWriter.createDirectory(directory)
         let loss = LineChart(
             title: "Training loss per epoch", xLabel: "epoch", yLabel: "training loss",
             series: outcomes.map { .init(name: $0.0.rawValue, values: $0.1.result.history.map(\.trainLoss)) })
-        try loss.svg().write(toFile: directory + "/compare_loss.svg", atomically: true, encoding: .utf8)
+        try OutputPaths.write(Array(loss.svg().utf8), to: directory + "/compare_loss.svg", flag: "--plots")
         var series: [LineChart.Series] = []
         var longest = 0
         for (cell, o) in outcomes {
@@ -105,7 +111,7 @@ struct Compare: ParsableCommand {
             yLabel: "‖dLoss/dh_t‖", series: series)
         chart.xValues = (0 ..< longest).map(Double.init)
         chart.logY = true
-        try chart.svg().write(toFile: directory + "/compare_gradients.svg", atomically: true, encoding: .utf8)
+        try OutputPaths.write(Array(chart.svg().utf8), to: directory + "/compare_gradients.svg", flag: "--plots")
     }
 }
 

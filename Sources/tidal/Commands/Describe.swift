@@ -28,7 +28,7 @@ struct Describe: ParsableCommand {
         options.inferTextColumns = true
         if options.missing == .error { options.missing = .keep }
         let table = try reportingErrors { try Table.load(path: file, options: options) }
-        print(DescribeReport(table: table, windows: windows).render(), terminator: "")
+        Output.write(DescribeReport(table: table, windows: windows).render())
     }
 }
 

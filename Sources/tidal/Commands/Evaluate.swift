@@ -31,14 +31,20 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            var paths = OutputPaths()
+            paths.input("--model", model)
+            paths.input("--data", data)
+            paths.file("--metrics", metrics)
+            paths.directory("--plots", plots)
+            try paths.check()
             let trained = try ModelFile.read(model)
             let scoring = try trained.evaluate(dataPath: data, options: csv.tableOptions())
             let report = MetricsReport(evaluating: trained, scoring: scoring)
             let outcome = TrainingOutcome(
                 model: trained, result: TrainingResult(history: [], bestEpoch: 0, seconds: 0), report: report,
                 forecastCurves: scoring.curves, testTimes: nil)
-            print(SummaryTable.render(outcome), terminator: "")
-            if let metrics { try report.json().write(to: URL(fileURLWithPath: metrics)) }
+            Output.write(SummaryTable.render(outcome))
+            if let metrics { try OutputPaths.write(Array(report.json()), to: metrics, flag: "--metrics") }
             if let plots { try PlotWriter.write(outcome, to: plots) }
         }
     }

@@ -43,7 +43,7 @@ struct Forecast: ParsableCommand {
                 out += PredictionWriter.line(
                     output, forecaster.columns, row: origin, time: table.time?[origin - 1], values: values, gap: nil)
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            Output.write(out)
         }
     }
 }

@@ -29,7 +29,7 @@ struct Inspect: ParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 let data = try encoder.encode(JSONValue.object(fields(m, summary, sizes: (bytes.count, compressed, uncompressed))))
-                print(String(decoding: data, as: UTF8.self))
+                Output.line(String(decoding: data, as: UTF8.self))
                 return
             }
             let a = m.architecture
@@ -50,7 +50,7 @@ struct Inspect: ParsableCommand {
                     + md.finalMetrics.sorted { $0.key < $1.key }.map { "\($0.key) \(formatMetric($0.value))" }
                     .joined(separator: ", "))
             lines.append("size: \(bytes.count) bytes on disk (payload \(compressed) compressed, \(uncompressed) uncompressed)")
-            print(lines.joined(separator: "\n"))
+            Output.line(lines.joined(separator: "\n"))
         }
     }
 

@@ -36,7 +36,7 @@ struct Predict: ParsableCommand {
             let out = BufferedOutput()
             let engine = try ReplayEngine(
                 model: trained, format: output, hasHeader: !noHeader,
-                write: out.write, warn: { writeAll(2, "tidal: " + $0 + "\n") })
+                write: out.write, warn: { Output.error("tidal: " + $0 + "\n") })
             try engine.run(source: FileByteSource(path: data))
             out.flush()
             if engine.counts.rejected > 0 { throw ExitCode(1) }

@@ -41,31 +41,50 @@ struct Replay: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let trained = try ModelFile.read(model)
+            let sink = ReplaySink(hasHeaderLine: output == .csv)
             let engine = try ReplayEngine(
                 model: trained, format: output, strict: strict, hasHeader: !noHeader,
-                write: { line in writeAll(1, line) }, warn: { line in writeAll(2, "tidal: " + line + "\n") })
+                write: sink.write, warn: { line in Output.error("tidal: " + line + "\n") })
+            sink.engine = engine
             ReplaySignals.install()
             do {
                 try engine.run(source: FileByteSource(path: input)) { ReplaySignals.publish($0) }
             } catch {
-                writeAll(2, engine.counts.summary + "\n")
+                Output.error(engine.counts.summary + "\n")
                 throw error
             }
-            writeAll(2, engine.counts.summary + "\n")
+            Output.error(engine.counts.summary + "\n")
         }
     }
 }
 
-/// Writes every byte with write(2): unbuffered, so each line leaves at once.
-func writeAll(_ fd: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
-    bytes.withUnsafeMutableBytes { raw in
-        var done = 0
-        while done < raw.count {
-            let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-            if n < 0 { if errno == EINTR { continue }; return }
-            done += n
+/// Replay's standard output: each line written at once with write(2), and counted only once it is
+/// written. SIGINT and SIGTERM are held off while a line is written and counted, so the summary a
+/// signal prints accounts for exactly the lines that left. A failed write prints the summary (the
+/// lines written so far) and ends the process as `Output` does.
+final class ReplaySink {
+    weak var engine: ReplayEngine?
+    private var headerPending: Bool
+
+    init(hasHeaderLine: Bool) { headerPending = hasHeaderLine }
+
+    func write(_ line: String) {
+        let error = ReplaySignals.holdingSignals { () -> Int32 in
+            let error = Output.writeAll(1, line)
+            let isHeader = headerPending
+            headerPending = false
+            if error == 0, !isHeader, var counts = engine?.counts {
+                counts.predicted += 1  // the engine counts the line after this returns
+                ReplaySignals.store(counts)
+            }
+            return error
         }
+        guard error != 0 else { return }
+        if let c = engine?.counts {
+            let unwritten = c.read - c.predicted - c.rejected - c.warming
+            Output.error(c.summary + ", \(unwritten) not written (standard output failed)\n")
+        }
+        Output.failStandardOutput(error)
     }
 }
 
@@ -76,8 +95,22 @@ enum ReplaySignals {
     nonisolated(unsafe) static var rejected = 0
     nonisolated(unsafe) static var warming = 0
 
-    static func publish(_ c: ReplayCounts) {
+    /// Stores the counts the handler prints, with the signals held off so it never sees half of them.
+    static func publish(_ c: ReplayCounts) { holdingSignals { store(c) } }
+
+    static func store(_ c: ReplayCounts) {
         read = c.read; predicted = c.predicted; rejected = c.rejected; warming = c.warming
+    }
+
+    /// Runs `body` with SIGINT and SIGTERM blocked; one that arrives meanwhile is handled right after.
+    static func holdingSignals<T>(_ body: () -> T) -> T {
+        var blocked = sigset_t(), saved = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGINT)
+        sigaddset(&blocked, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &blocked, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        return body()
     }
 
     static func install() {
@@ -95,6 +128,7 @@ enum ReplaySignals {
             put(" predictions written, "); put(ReplaySignals.rejected); put(" rejected, "); put(ReplaySignals.warming);
             put(" warming up (interrupted)\n")
             buffer.withUnsafeBytes { _ = Foundation.write(2, $0.baseAddress, n) }
+            TemporaryFiles.cleanUp()
             _exit(128 + signal)
         }
         signal(SIGINT, handler)

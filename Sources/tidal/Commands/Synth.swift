@@ -2,6 +2,7 @@ import TidalCore
 import ArgumentParser
 import Foundation
 import TidalData
+import TidalModel
 
 /// `tidal synth`: seeded synthetic tasks on stdout.
 struct Synth: ParsableCommand {
@@ -26,7 +27,8 @@ struct Synth: ParsableCommand {
         @Option(help: "Random seed.") var seed: UInt64 = 0
 
         func validate() throws {
-            guard length >= 1, (1 ... length).contains(lag) else { throw ValidationError("--lag must lie in 1 … --length") }
+            try Synth.checkLength(length, from: 1)
+            guard (1 ... length).contains(lag) else { throw ValidationError("--lag must lie in 1 … --length") }
             guard samples >= 1, classes >= 2 else { throw ValidationError("--samples must be ≥ 1 and --classes ≥ 2") }
         }
 
@@ -44,7 +46,10 @@ struct Synth: ParsableCommand {
         @Option(help: "Number of samples.") var samples: Int = 1000
         @Option(help: "Random seed.") var seed: UInt64 = 0
 
-        func validate() throws { guard length >= 2, samples >= 1 else { throw ValidationError("--length must be ≥ 2 and --samples ≥ 1") } }
+        func validate() throws {
+            try Synth.checkLength(length, from: 2)
+            guard samples >= 1 else { throw ValidationError("--samples must be ≥ 1") }
+        }
 
         func run() throws {
             let out = BufferedOutput()
@@ -67,17 +72,11 @@ struct Synth: ParsableCommand {
             out.flush()
         }
     }
-}
 
-/// Collects output and writes it in large blocks.
-final class BufferedOutput {
-    private var buffer = ""
-    func write(_ s: String) {
-        buffer += s
-        if buffer.utf8.count > 1 << 16 { flush() }
-    }
-    func flush() {
-        FileHandle.standardOutput.write(Data(buffer.utf8))
-        buffer = ""
+    /// A sample length a model can read (`ModelLimits.lookback`); one line per sample must also fit in memory.
+    static func checkLength(_ length: Int, from lowest: Int) throws {
+        guard (lowest ... ModelLimits.lookback).contains(length) else {
+            throw ValidationError("--length must lie in \(lowest)...\(ModelLimits.lookback), not \(length)")
+        }
     }
 }

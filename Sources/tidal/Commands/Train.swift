@@ -38,19 +38,35 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkOutputPaths()
             BLAS.setThreads(flags.threads)
             let request = try flags.request()
             let observer = ConsoleObserver(quiet: quiet)
             let outcome = try Training.run(request, observer: observer)
             observer.finish()
-            if !quiet { print(SummaryTable.render(outcome)) }
-            if let metrics { try outcome.report.json().write(to: URL(fileURLWithPath: metrics)) }
-            if let plots { try PlotWriter.write(outcome, to: plots) }
+            if !quiet { Output.line(SummaryTable.render(outcome)) }
+            // The model first: it is what the training cost; a metrics or plots failure must not lose it.
             if let out {
-                try ModelFile.write(outcome.model, to: out)
-                if !quiet { print("model written to \(out)") }
+                try OutputPaths.write(try ModelFile.encode(outcome.model), to: out, flag: "--out")
+                if !quiet { Output.line("model written to \(out)") }
             }
+            if let metrics { try OutputPaths.write(Array(outcome.report.json()), to: metrics, flag: "--metrics") }
+            if let plots { try PlotWriter.write(outcome, to: plots) }
         }
+    }
+}
+
+extension Train {
+    /// Every output path checked before training starts: none may replace an input or another output,
+    /// each must be a writable regular file (a directory for --plots) or a new name.
+    func checkOutputPaths() throws {
+        var paths = OutputPaths()
+        paths.input("--data", flags.data)
+        paths.input("--test", flags.test)
+        paths.file("--out", out)
+        paths.file("--metrics", metrics)
+        paths.directory("--plots", plots)
+        try paths.check()
     }
 }
 
@@ -67,22 +83,21 @@ final class ConsoleObserver: TrainingObserver {
     }
 
     func started(description: String) {
-        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        if !quiet { print(description) }
+        if progress { Output.error("\r\u{1B}[K") }
+        if !quiet { Output.line(description) }
         epochStart = Date()
     }
 
     func status(_ message: String) {
         guard progress else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(message)".utf8))
+        Output.error("\r\u{1B}[K\(message)")
     }
 
     func epochEnded(_ r: EpochRecord, of total: Int, task: TaskKind) {
-        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if progress { Output.error("\r\u{1B}[K") }
         epochStart = Date()
         guard !quiet else { return }
-        print(EpochLine.render(r, of: total))
-        fflush(nil)
+        Output.line(EpochLine.render(r, of: total))
     }
 
     func batchEnded(_ index: Int, of count: Int, epoch: Int) {
@@ -95,12 +110,11 @@ final class ConsoleObserver: TrainingObserver {
         let eta = Double(count - index) / max(rate, 1e-9)
         let width = 30, filled = width * index / max(count, 1)
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(
-            Data(String(format: "\r\u{1B}[Kepoch %d [%@] %d/%d  %.0f batches/s  ETA %.1fs", epoch, bar, index, count, rate, eta).utf8))
+        Output.error(String(format: "\r\u{1B}[Kepoch %d [%@] %d/%d  %.0f batches/s  ETA %.1fs", epoch, bar, index, count, rate, eta))
     }
 
     func finish() {
-        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if progress { Output.error("\r\u{1B}[K") }
     }
 }
 

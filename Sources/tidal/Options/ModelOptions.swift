@@ -198,15 +198,13 @@ struct TrainingFlags: ParsableArguments {
     }
 
     /// The data path to read: standard input (`-`) is copied once into a temporary file, because
-    /// training reads its data more than once (to pick defaults, then to train).
+    /// training reads its data more than once (to pick defaults, then to train). The copy lives in a
+    /// private directory (`mkdtemp`, mode 0700) registered with `TemporaryFiles`, so it goes away
+    /// with the process: on exit, and on SIGINT, SIGTERM or SIGHUP.
     func dataPath() throws -> String {
         guard data == "-" else { return data }
         if let spooled = Self.spooledStandardInput { return spooled }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tidal-stdin-\(getpid()).csv").path
-        guard FileManager.default.createFile(atPath: path, contents: FileHandle.standardInput.readDataToEndOfFile()) else {
-            throw ValidationError("cannot store standard input in \(path)")
-        }
-        atexit { if let p = TrainingFlags.spooledStandardInput { unlink(p) } }
+        let path = try StandardInputSpool.copy()
         Self.spooledStandardInput = path
         return path
     }
@@ -259,3 +257,32 @@ struct TrainingFlags: ParsableArguments {
 }
 
 enum OnOff: String, ExpressibleByArgument { case on, off }
+
+/// Standard input copied into a file in a new private temporary directory.
+enum StandardInputSpool {
+    /// Copies standard input to `$TMPDIR/tidal-XXXXXX/stdin.csv` and returns that path.
+    static func copy() throws -> String {
+        let base = (ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp")
+        var template = Array((base.hasSuffix("/") ? base : base + "/").utf8CString.dropLast()) + Array("tidal-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw CommandError("cannot make a temporary directory in \(base) for standard input: \(String(cString: strerror(errno)))")
+        }
+        let directory = String(cString: made)
+        TemporaryFiles.register(directory)  // registered first, so it is removed after the file inside it
+        let path = directory + "/stdin.csv"
+        TemporaryFiles.register(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CommandError("cannot store standard input in \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw CommandError("cannot read standard input: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            let error = buffer.withUnsafeBytes { Output.writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[0 ..< n])) }
+            if error != 0 { throw CommandError("cannot store standard input in \(path): \(String(cString: strerror(error)))") }
+        }
+        return path
+    }
+}

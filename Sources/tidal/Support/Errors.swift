@@ -1,19 +1,23 @@
-import TidalData
-import TidalCore
 import ArgumentParser
 import Foundation
+import TidalCore
+import TidalData
 
 /// Runs `body`; a Tidal error is printed as one line on stderr (`tidal: …`) and the
-/// command exits with status 1, with no stack trace.
+/// command exits with status 1, with no stack trace and no usage text: a failure while running
+/// is not a mistake in the flags. A `ValidationError` thrown while running (a flag found wrong only
+/// then) is one line too, with status 64 (EX_USAGE); flag errors found before running, in
+/// `validate()`, keep ArgumentParser's message and usage.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as ExitCode {
         throw error
     } catch let error as ValidationError {
-        throw error
+        Output.error("tidal: \(error.message)\n")
+        throw ExitCode(64)
     } catch {
-        FileHandle.standardError.write(Data("tidal: \(error)\n".utf8))
+        Output.error("tidal: \(error)\n")
         throw ExitCode(1)
     }
 }

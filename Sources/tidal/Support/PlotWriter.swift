@@ -6,11 +6,11 @@ import TidalModel
 /// Writes the training plots of an outcome into a directory.
 enum PlotWriter {
     static func write(_ outcome: TrainingOutcome, to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try createDirectory(directory)
         let report = outcome.report
         let h = report.history
         func save(_ name: String, _ svg: String) throws {
-            try svg.write(toFile: (directory as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+            try OutputPaths.write(Array(svg.utf8), to: (directory as NSString).appendingPathComponent(name), flag: "--plots")
         }
         var lossSeries = [LineChart.Series(name: "train loss", values: h.map(\.trainLoss))]
         if h.contains(where: { $0.valLoss != nil }) {
@@ -57,6 +57,15 @@ enum PlotWriter {
                 series: series)
             chart.xTickLabels = outcome.testTimes
             try save("forecast.svg", chart.svg())
+        }
+    }
+
+    /// Creates the plots directory (and any missing parents), or says in one line why it cannot.
+    static func createDirectory(_ directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CommandError("cannot create the --plots directory \(directory); give a directory you can write to")
         }
     }
 }
