@@ -260,10 +260,12 @@ enum OnOff: String, ExpressibleByArgument { case on, off }
 
 /// Standard input copied into a file in a new private temporary directory.
 enum StandardInputSpool {
-    /// Copies standard input to `$TMPDIR/tidal-XXXXXX/stdin.csv` and returns that path.
+    /// Copies standard input to `$TMPDIR/tidal-PID-XXXXXX/stdin.csv` and returns that path.
     static func copy() throws -> String {
         let base = (ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp")
-        var template = Array((base.hasSuffix("/") ? base : base + "/").utf8CString.dropLast()) + Array("tidal-XXXXXX".utf8CString)
+        let prefix = (base.hasSuffix("/") ? base : base + "/")
+        removeStaleSpools(in: prefix)
+        var template = Array(prefix.utf8CString.dropLast()) + Array("tidal-\(getpid())-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw CommandError("cannot make a temporary directory in \(base) for standard input: \(String(cString: strerror(errno)))")
         }
@@ -284,5 +286,21 @@ enum StandardInputSpool {
             if error != 0 { throw CommandError("cannot store standard input in \(path): \(String(cString: strerror(error)))") }
         }
         return path
+    }
+
+    /// Removes the spools of runs that were killed (`kill -9`) before they could: directories
+    /// `tidal-PID-XXXXXX` of this user whose process no longer exists. Only their `stdin.csv` is
+    /// removed, then the directory if that left it empty; anything else is left alone.
+    static func removeStaleSpools(in prefix: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: prefix) else { return }
+        for name in names where name.hasPrefix("tidal-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, parts[2].count == 6, let pid = Int32(parts[1]), pid > 0 else { continue }
+            var info = stat()
+            guard lstat(prefix + name, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid() else { continue }
+            guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            unlink(prefix + name + "/stdin.csv")
+            rmdir(prefix + name)
+        }
     }
 }
