@@ -95,6 +95,16 @@ public final class SequenceModel: ParameterOwner {
     private let embeddingGradient = FloatBuffer()
     private var droppedOut = false
     private var dropoutGenerator: SeededGenerator
+    /// The states of every generator training draws from (embedding dropout, then the stack's
+    /// dropout between layers), for training checkpoints; setting it continues from saved states.
+    package var dropoutGenerators: [SeededGenerator] {
+        get { [dropoutGenerator, recurrent.generator] }
+        set {
+            precondition(newValue.count == 2, "a SequenceModel has two dropout generators")
+            dropoutGenerator = newValue[0]
+            recurrent.generator = newValue[1]
+        }
+    }
     private var batch = 0
     private var steps = 0
 

@@ -10,7 +10,8 @@ public struct SequenceBatcher: Sendable {
     public let sampleCount: Int
     /// Samples per batch (the last one may hold fewer).
     public let batchSize: Int
-    private var generator: SeededGenerator
+    /// The shuffle generator; a training checkpoint saves and restores it.
+    package var generator: SeededGenerator
 
     /// A batcher whose shuffles are fixed by `seed`.
     /// - Precondition: `batchSize >= 1`.

@@ -80,16 +80,40 @@ public struct Scoring: Sendable {
 
 extension TaskPipeline {
     /// The whole run: prepare, train with the shared loop, score, and package the model.
+    ///
+    /// With `resumePath` the run continues from a checkpoint (refused unless its settings match);
+    /// with `initFromPath` the network starts from a model's weights. A run stopped by
+    /// `shouldStop` is still packaged, holding the best weights so far, but its test part is not
+    /// scored (the report has no test scores or baselines).
     static func train(_ plan: TrainingPlan, observer: TrainingObserver?) throws -> TrainingOutcome {
+        let request = plan.request
+        if request.resumePath != nil && request.initFromPath != nil { throw ContinuationError.resumeAndInit }
         let prepared = try prepare(plan, observer: observer)
         let network = plan.makeNetwork(prepared.architecture, steps: prepared.steps)
-        observer?.started(description: prepared.description)
         let pipeline = prepared.pipeline
-        let result = try Trainer(configuration: prepared.training, objective: prepared.objective)
+        let settings = RunSettings.of(plan, training: prepared.training, schema: pipeline.schema, architecture: prepared.architecture)
+        var resume: TrainingState?
+        if let path = request.resumePath {
+            let checkpoint = try CheckpointFile.read(path)
+            let differences = checkpoint.differences(from: settings)
+            guard differences.isEmpty else { throw ContinuationError.checkpointMismatch(path: path, differences: differences) }
+            resume = checkpoint.state
+        }
+        if let path = request.initFromPath {
+            try WarmStart.apply(ModelFile.read(path), path: path, to: network, schema: pipeline.schema)
+        }
+        observer?.started(description: prepared.description)
+        var training = prepared.training
+        training.shouldStop = request.shouldStop
+        let write = request.checkpointPath.map { path in
+            { (state: TrainingState) throws in try CheckpointFile.write(TrainingCheckpoint(settings: settings, state: state), to: path) }
+        }
+        let result = try Trainer(configuration: training, objective: prepared.objective)
             .fit(
                 network, on: prepared.train, validation: prepared.validation, test: prepared.test,
-                evaluate: pipeline.evaluate, observer: observer, task: pipeline.task)
-        let scoring = pipeline.score(network, prepared)
+                evaluate: pipeline.evaluate, observer: observer, task: pipeline.task,
+                resuming: resume, checkpointEvery: write == nil ? 0 : request.checkpointEvery ?? 0, checkpoint: write)
+        let scoring = result.interruption == nil ? pipeline.score(network, prepared) : Scoring(test: nil)
         let report = MetricsReport(
             task: pipeline.task, cell: plan.cell, result: result, test: scoring.test,
             baselines: scoring.baselines, parameters: network.parameterCount, choices: prepared.choices)

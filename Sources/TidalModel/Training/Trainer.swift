@@ -27,6 +27,10 @@ public struct TrainingConfiguration: Sendable {
     public var tracksStepGradients = false
     /// Threads: with 2 or more, each batch is split across them (`DataParallel`, single-threaded BLAS in each).
     public var threads = 1
+    /// Asked before every batch; `true` stops the run there, after the batch in progress, and the
+    /// result is marked `interruption`. `tidal train` sets it from Ctrl-C; a Swift caller can
+    /// cancel a run from another thread the same way. Nil: never stop early.
+    public var shouldStop: (@Sendable () -> Bool)?
 
     /// PyTorch-like defaults: 100 epochs of Adam at 1e-3, batches of 32, clipping at 1.
     public init() {}
@@ -75,14 +79,38 @@ public struct TrainingResult: Sendable {
     public var bestEpoch: Int
     /// Wall-clock time of the run.
     public var seconds: Double
+    /// Set when `shouldStop` ended the run: where, and which weights the model holds.
+    public var interruption: Interruption?
     /// Epochs run.
     public var epochsRun: Int { history.count }
 
     /// A result from its parts.
-    public init(history: [EpochRecord], bestEpoch: Int, seconds: Double) {
+    public init(history: [EpochRecord], bestEpoch: Int, seconds: Double, interruption: Interruption? = nil) {
         self.history = history
         self.bestEpoch = bestEpoch
         self.seconds = seconds
+        self.interruption = interruption
+    }
+}
+
+/// Where a run stopped when `TrainingConfiguration.shouldStop` asked it to.
+public struct Interruption: Sendable, Equatable {
+    /// The epoch that was running, 1-based (its batches before `batchesDone` were trained, the rest not).
+    public var epoch: Int
+    /// Batches of `epoch` trained before the stop.
+    public var batchesDone: Int
+    /// Batches in `epoch`.
+    public var batchCount: Int
+    /// The epoch whose best validation weights the model holds (early stopping tracks them), or
+    /// nil when it holds the current weights, as they were after the last batch trained.
+    public var restoredEpoch: Int?
+
+    /// An interruption from its parts.
+    public init(epoch: Int, batchesDone: Int, batchCount: Int, restoredEpoch: Int?) {
+        self.epoch = epoch
+        self.batchesDone = batchesDone
+        self.batchCount = batchCount
+        self.restoredEpoch = restoredEpoch
     }
 }
 
@@ -90,6 +118,7 @@ public struct TrainingResult: Sendable {
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case diverged(epoch: Int)
     case noSamples(part: String, reason: String)
+    case unusableCheckpoint(reason: String)
 
     /// The message, one line, with what to try.
     public var description: String {
@@ -99,6 +128,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
                 "the training loss became NaN or infinite in epoch \(epoch); try a lower --lr (e.g. 1e-4) or gradient clipping (--clip 1)"
         case let .noSamples(part, reason):
             return "the \(part) part has no complete sample: \(reason)"
+        case let .unusableCheckpoint(reason):
+            return "cannot resume from the checkpoint: \(reason)"
         }
     }
 }
@@ -108,6 +139,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
 /// Each epoch: a seeded shuffle of the training samples, then per batch forward, loss,
 /// backward, optional clipping and one optimizer step; then the evaluation hooks. With
 /// `patience`, the best validation-loss weights are restored at the end.
+///
+/// A run can be checkpointed (`TrainingState`: weights, optimizer moments, every generator,
+/// early-stopping state and history) and resumed from one; a resumed run ends with the same
+/// weights, bit for bit, as one that was never stopped.
 public struct Trainer {
     /// The hyperparameters.
     public let configuration: TrainingConfiguration
@@ -126,129 +161,57 @@ public struct Trainer {
     ///   - samples: the training samples.
     ///   - validate: evaluates the validation part (drives early stopping), or nil.
     ///   - test: evaluates the test part after every epoch (printed only), or nil.
+    ///   - state: a checkpoint to continue from (taken by a run with the same model, samples and configuration).
+    ///   - checkpointEvery: epochs between calls of `checkpoint` (0: only when `shouldStop` interrupts the run).
+    ///   - checkpoint: receives the whole training state every `checkpointEvery` epochs and at an interruption.
     ///   - onEpoch: called after every epoch (epoch lines).
     ///   - onBatch: called after every batch with (batch index, batch count) for progress.
+    /// - Throws: `TrainingError` when the loss diverges or `state` does not fit; whatever `checkpoint` throws.
     public func train(
         _ model: SequenceModel, on samples: any SampleSource,
         validate: ((SequenceModel) -> Evaluation)? = nil,
         test: ((SequenceModel) -> Evaluation)? = nil,
+        resuming state: TrainingState? = nil,
+        checkpointEvery: Int = 0,
+        checkpoint: ((TrainingState) throws -> Void)? = nil,
         onEpoch: (EpochRecord) -> Void = { _ in },
         onBatch: (Int, Int) -> Void = { _, _ in }
     ) throws -> TrainingResult {
         guard samples.count > 0 else { throw TrainingError.noSamples(part: "training", reason: "no windows or samples to learn from") }
         let start = Date()
-        let parameters = model.parameters
-        let optimizer: Optimizer
-        switch configuration.optimizer {
-        case .adam:
-            optimizer = Adam(parameters: parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
-        case .adamw:
-            optimizer = Adam(
-                parameters: parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay, decoupled: true)
-        case .sgd:
-            optimizer = SGD(
-                parameters: parameters, learningRate: configuration.learningRate, momentum: 0.9, weightDecay: configuration.weightDecay)
-        }
-        var scheduler = LearningRateScheduler(configuration.schedule, baseRate: configuration.learningRate)
-        var batcher = SequenceBatcher(sampleCount: samples.count, batchSize: configuration.batchSize, seed: configuration.seed)
-        let batch = Batch()
-        let outputGradient = FloatBuffer()
-        var history: [EpochRecord] = []
-        var bestLoss = Double.infinity
-        var bestEpoch = 0
-        var bestWeights: [[Float]]?
-        var epochsWithoutImprovement = 0
-
-        let parallel =
-            configuration.threads >= 2 && !configuration.tracksStepGradients
-            ? DataParallel(master: model, parts: configuration.threads) : nil
-        if parallel != nil { BLAS.setThreads(1) }
+        let loop = TrainingLoop(configuration: configuration, objective: objective, model: model, samples: samples)
+        if let state { try loop.restore(state) }
         let firstLayer = model.recurrent.layers[0]
         firstLayer.tracksStepGradients = configuration.tracksStepGradients
         defer { firstLayer.tracksStepGradients = false }
-        for epoch in 1 ... configuration.epochs {
-            var lossSum = 0.0, correct = 0, seen = 0, normSum = 0.0
-            var stepSums: [Double] = [], stepCounts: [Int] = []
-            let batches = batcher.nextEpoch()
-            for (index, indices) in batches.enumerated() {
-                samples.fill(indices, into: batch)
-                func lossAndGradient(_ output: UnsafePointer<Float>, _ gradient: UnsafeMutablePointer<Float>) -> Float {
-                    switch objective {
-                    case let .regression(kind):
-                        return kind.evaluate(
-                            prediction: output, target: batch.targets.pointer, count: batch.size * model.architecture.outputSize,
-                            gradient: gradient)
-                    case let .classification(classes):
-                        return batch.labels.withUnsafeBufferPointer {
-                            CrossEntropy.evaluate(
-                                logits: output, labels: $0.baseAddress!, batch: batch.size, classes: classes, probabilities: nil,
-                                gradient: gradient)
-                        }
-                    }
+        var epoch = loop.history.count + 1
+        epochs: while !loop.stopped && epoch <= configuration.epochs {
+            let shuffle = loop.batcher.generator
+            let batches = loop.batcher.nextEpoch()
+            for index in loop.resumeBatch ..< batches.count {
+                if configuration.shouldStop?() == true {
+                    let seconds = loop.priorSeconds + Date().timeIntervalSince(start)
+                    try checkpoint?(loop.state(batchesDone: index, shuffle: shuffle, seconds: seconds))
+                    return loop.interrupted(in: epoch, after: index, of: batches.count, seconds: seconds)
                 }
-                let loss: Float
-                let output: UnsafePointer<Float>
-                if let parallel, batch.size >= 2 * parallel.parts {
-                    (loss, output) = parallel.forwardBackward(batch, training: true, loss: lossAndGradient)
-                } else {
-                    model.zeroGradients()
-                    output = model.forward(batch, training: true)
-                    loss = lossAndGradient(output, outputGradient.reserve(batch.size * model.architecture.outputSize))
-                    if loss.isFinite { model.backward(outputGradient.pointer) }
-                }
-                if case let .classification(classes) = objective {
-                    for b in 0 ..< batch.size where argmax(output + b * classes, classes) == Int(batch.labels[b]) { correct += 1 }
-                }
-                guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch) }
-                if configuration.tracksStepGradients {
-                    let squares = firstLayer.stepGradientSquares
-                    if stepSums.count < squares.count {
-                        stepSums += Array(repeating: 0, count: squares.count - stepSums.count)
-                        stepCounts += Array(repeating: 0, count: squares.count - stepCounts.count)
-                    }
-                    for (t, sq) in squares.enumerated() {
-                        let k = squares.count - 1 - t
-                        stepSums[k] += (sq / Double(batch.size)).squareRoot()
-                        stepCounts[k] += 1
-                    }
-                }
-                normSum += clipGradientNorm(parameters, maxNorm: configuration.clip ?? .infinity)
-                optimizer.step()
-                lossSum += Double(loss) * Double(batch.size)
-                seen += batch.size
+                try loop.trainBatch(batches[index], epoch: epoch)
                 onBatch(index + 1, batches.count)
             }
-            let record = EpochRecord(
-                epoch: epoch, trainLoss: lossSum / Double(seen),
-                trainAccuracy: isRegression ? nil : Double(correct) / Double(seen),
-                validation: validate?(model), test: test?(model),
-                gradientNorm: normSum / Double(batches.count),
-                stepGradientNorms: configuration.tracksStepGradients ? zip(stepSums, stepCounts).map { $0 / Double(max($1, 1)) } : nil)
-            history.append(record)
+            loop.resumeBatch = 0
+            let record = loop.endEpoch(epoch, batches: batches.count, validate: validate, test: test)
             onEpoch(record)
-            optimizer.learningRate = scheduler.rate(afterEpoch: epoch, validationLoss: record.validation.map { Float($0.loss) })
-
-            if let validation = record.validation, configuration.patience != nil {
-                // Classification stops on validation accuracy (the loss keeps rising with over-confidence
-                // while accuracy still improves); regression on the validation loss.
-                let score = validation.accuracy.map { -$0 + 1e-9 * validation.loss } ?? validation.loss
-                if score < bestLoss {
-                    bestLoss = score
-                    bestEpoch = epoch
-                    bestWeights = parameters.map(\.value)
-                    epochsWithoutImprovement = 0
-                } else {
-                    epochsWithoutImprovement += 1
-                    if epochsWithoutImprovement >= configuration.patience! { break }
-                }
-            } else {
-                bestEpoch = epoch
+            loop.afterEpoch(record)
+            if checkpointEvery > 0, epoch % checkpointEvery == 0, let checkpoint {
+                try checkpoint(
+                    loop.state(
+                        batchesDone: 0, shuffle: loop.batcher.generator, seconds: loop.priorSeconds + Date().timeIntervalSince(start)))
             }
+            if loop.stopped { break epochs }
+            epoch += 1
         }
-        if let bestWeights, bestEpoch != history.count {
-            for (p, w) in zip(parameters, bestWeights) { p.value = w }
-        }
-        return TrainingResult(history: history, bestEpoch: bestEpoch, seconds: Date().timeIntervalSince(start))
+        loop.restoreBestWeights(unlessLast: true)
+        return TrainingResult(
+            history: loop.history, bestEpoch: loop.early.bestEpoch, seconds: loop.priorSeconds + Date().timeIntervalSince(start))
     }
 
     var isRegression: Bool {

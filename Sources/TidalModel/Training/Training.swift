@@ -87,14 +87,16 @@ extension Trainer {
     func fit<Data: SampleSource>(
         _ network: SequenceModel, on train: Data, validation: Data?, test: Data?,
         evaluate: @escaping (SequenceModel, Data) -> Evaluation,
-        observer: TrainingObserver?, task: TaskKind
+        observer: TrainingObserver?, task: TaskKind,
+        resuming state: TrainingState? = nil, checkpointEvery: Int = 0, checkpoint: ((TrainingState) throws -> Void)? = nil
     ) throws -> TrainingResult {
-        var currentEpoch = 1
+        var currentEpoch = (state?.epoch ?? 0) + 1
         let epochs = configuration.epochs
         return try self.train(
             network, on: train,
             validate: validation.map { part in { evaluate($0, part) } },
             test: test.map { part in { evaluate($0, part) } },
+            resuming: state, checkpointEvery: checkpointEvery, checkpoint: checkpoint,
             onEpoch: {
                 observer?.epochEnded($0, of: epochs, task: task); currentEpoch = $0.epoch + 1
             },

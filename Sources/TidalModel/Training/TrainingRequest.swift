@@ -113,6 +113,23 @@ public struct TrainingRequest: Sendable {
     /// The creation time written into the model file; nil: now.
     public var createdAt: Date?
 
+    // MARK: stopping, checkpoints and warm starts
+
+    /// Asked before every batch of the final training; `true` stops it there and the outcome is
+    /// marked interrupted (`TrainingResult.interruption`), its model holding the best weights so far.
+    public var shouldStop: (@Sendable () -> Bool)?
+    /// Where checkpoints of the run's whole state go (`CheckpointFile`); nil: none.
+    public var checkpointPath: String?
+    /// Epochs between checkpoints (nil or 0: only when `shouldStop` interrupts the run).
+    public var checkpointEvery: Int?
+    /// A checkpoint to continue from; the run must have its settings and data (the epoch count may grow).
+    /// The outcome is then bit-identical to the run's had it never stopped.
+    public var resumePath: String?
+    /// A model file whose weights the network starts from instead of a fresh initialisation
+    /// (warm start); its schema kind and architecture must be the ones this run builds. The data
+    /// scaling is still fitted on this run's data.
+    public var initFromPath: String?
+
     /// A request to train on `dataPath` with every default.
     public init(dataPath: String) { self.dataPath = dataPath }
 

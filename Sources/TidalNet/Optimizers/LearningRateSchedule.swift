@@ -33,6 +33,13 @@ public struct LearningRateScheduler: Sendable {
         rate = baseRate
     }
 
+    /// The running figures, for training checkpoints: the coming rate, the best validation loss
+    /// so far and the epochs since it improved (`plateau`).
+    package var progress: (rate: Float, best: Float, badEpochs: Int) {
+        get { (rate, best, badEpochs) }
+        set { (rate, best, badEpochs) = newValue }
+    }
+
     /// The rate for the next epoch, after epoch `epoch` (1-based) ended with `validationLoss`.
     public mutating func rate(afterEpoch epoch: Int, validationLoss: Float?) -> Float {
         switch schedule {

@@ -58,7 +58,7 @@ public final class Adam: Optimizer {
     var firstMoment: [[Float]]
     var secondMoment: [[Float]]
     /// Steps taken (t in the bias corrections).
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
 
     /// An optimizer for `parameters` with PyTorch's defaults.
     public init(
@@ -171,3 +171,50 @@ public final class SGD: Optimizer {
     import TidalCore
     import Glibc
 #endif
+
+/// An optimizer's running state, as a training checkpoint saves it: the step count and every
+/// per-parameter buffer (Adam: the first moments, then the second; SGD: the momentum buffers).
+package struct OptimizerState: Sendable, Equatable {
+    /// Adam: steps taken; SGD: 1 once a step has filled the momentum buffers, else 0.
+    package var steps: Int
+    /// The buffers, in the order of the optimizer's parameters.
+    package var buffers: [[Float]]
+
+    /// A state from its parts.
+    package init(steps: Int, buffers: [[Float]]) {
+        self.steps = steps
+        self.buffers = buffers
+    }
+}
+
+/// An optimizer whose state can be saved and restored exactly.
+package protocol StatefulOptimizer: Optimizer {
+    /// The state after the steps taken so far.
+    var state: OptimizerState { get }
+    /// Continues from `state`; false (and nothing changed) when its buffers do not fit the parameters.
+    func restore(_ state: OptimizerState) -> Bool
+}
+
+extension Adam: StatefulOptimizer {
+    package var state: OptimizerState { OptimizerState(steps: stepCount, buffers: firstMoment + secondMoment) }
+
+    package func restore(_ state: OptimizerState) -> Bool {
+        let counts = parameters.map(\.count)
+        guard state.steps >= 0, state.buffers.map(\.count) == counts + counts else { return false }
+        stepCount = state.steps
+        firstMoment = Array(state.buffers[0 ..< counts.count])
+        secondMoment = Array(state.buffers[counts.count...])
+        return true
+    }
+}
+
+extension SGD: StatefulOptimizer {
+    package var state: OptimizerState { OptimizerState(steps: started ? 1 : 0, buffers: buffers) }
+
+    package func restore(_ state: OptimizerState) -> Bool {
+        guard (0 ... 1).contains(state.steps), state.buffers.map(\.count) == parameters.map(\.count) else { return false }
+        started = state.steps == 1
+        buffers = state.buffers
+        return true
+    }
+}

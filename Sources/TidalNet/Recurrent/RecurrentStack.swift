@@ -14,7 +14,8 @@ public final class RecurrentStack: ParameterOwner {
     public let layers: [RecurrentLayer]
     /// Dropout rate between layers in training (0 = none).
     public let dropout: Float
-    private var generator: SeededGenerator
+    /// The dropout generator between layers; a training checkpoint saves and restores it.
+    package var generator: SeededGenerator
     private let dropoutMasks: [FloatBuffer]
     private let droppedOutputs: [FloatBuffer]
     private let gradientScratch = FloatBuffer()

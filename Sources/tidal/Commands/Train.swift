@@ -36,14 +36,75 @@ struct Train: ParsableCommand {
     @Flag(help: "Print nothing on stdout (no epoch lines, no table); errors still go to stderr.")
     var quiet = false
 
+    @Option(
+        name: .customLong("checkpoint-every"),
+        help:
+            """
+            Every N epochs, write the whole training state (weights, optimizer moments, random generators, early stopping, \
+            history) to --checkpoint, atomically; Ctrl-C writes one too. Continue with --resume.
+            """
+    )
+    var checkpointEvery: Int?
+
+    @Option(help: "Where checkpoints go (default: <out>.checkpoint). Giving it turns checkpoints on at Ctrl-C.")
+    var checkpoint: String?
+
+    @Option(
+        help:
+            """
+            Continue the run a checkpoint holds; the flags and data must be those it was written with (--epochs may be \
+            raised). The result is bit-identical to the run's had it never stopped.
+            """
+    )
+    var resume: String?
+
+    @Option(
+        name: .customLong("init-from"),
+        help:
+            """
+            Start from this model's weights instead of a fresh initialisation (a warm start, to retrain on new data). Its \
+            kind (forecast, classify, …) and network (cell, sizes, layers, inputs, outputs) must be the ones this run builds. \
+            The data scaling is fitted on the new data as usual, not taken from the model.
+            """
+    )
+    var initFrom: String?
+
+    func validate() throws {
+        if let checkpointEvery, !(1 ... 1_000_000).contains(checkpointEvery) {
+            throw ValidationError("--checkpoint-every must lie in 1...1000000, not \(checkpointEvery)")
+        }
+        if checkpointEvery != nil && checkpoint == nil && out == nil {
+            throw ValidationError("--checkpoint-every needs --checkpoint PATH or --out (checkpoints go to <out>.checkpoint)")
+        }
+        if resume != nil && initFrom != nil {
+            throw ValidationError("--resume continues a run and --init-from starts a new one from a model; give one of them")
+        }
+    }
+
+    /// Where checkpoints go: `--checkpoint`, or `<out>.checkpoint` with `--checkpoint-every`; nil: none.
+    var checkpointPath: String? { checkpoint ?? (checkpointEvery != nil ? out.map { $0 + ".checkpoint" } : nil) }
+
     func run() throws {
         try reportingErrors {
             try checkOutputPaths()
             BLAS.setThreads(flags.threads)
-            let request = try flags.request()
+            var request = try flags.request()
+            request.checkpointPath = checkpointPath
+            request.checkpointEvery = checkpointEvery
+            request.resumePath = resume
+            request.initFromPath = initFrom
+            request.shouldStop = { Interrupts.requested }
+            // Ctrl-C is caught only while this command trains and writes; see `Interrupts`.
+            Interrupts.install()
+            defer { Interrupts.restore() }
             let observer = ConsoleObserver(quiet: quiet)
             let outcome = try Training.run(request, observer: observer)
             observer.finish()
+            if let interruption = outcome.result.interruption {
+                if let out { try OutputPaths.write(try ModelFile.encode(outcome.model), to: out, flag: "--out") }
+                Output.error("tidal: \(interruptionMessage(interruption))\n")
+                throw ExitCode(130)
+            }
             if !quiet { Output.line(SummaryTable.render(outcome)) }
             // The model first: it is what the training cost; a metrics or plots failure must not lose it.
             if let out {
@@ -52,7 +113,29 @@ struct Train: ParsableCommand {
             }
             if let metrics { try OutputPaths.write(Array(outcome.report.json()), to: metrics, flag: "--metrics") }
             if let plots { try PlotWriter.write(outcome, to: plots) }
+            if Interrupts.requested {
+                Output.error("tidal: interrupted after training; every output was written\n")
+                throw ExitCode(130)
+            }
         }
+    }
+
+    /// The stderr line of a run stopped by Ctrl-C: where it stopped, which weights were saved where.
+    func interruptionMessage(_ i: Interruption) -> String {
+        var place = "interrupted in epoch \(i.epoch)"
+        if i.batchesDone > 0 { place += " after batch \(i.batchesDone) of \(i.batchCount)" }
+        let which: String
+        if let best = i.restoredEpoch {
+            which = "the model from epoch \(best) (the best validation score so far)"
+        } else if i.batchesDone == 0 {
+            which = i.epoch > 1 ? "the model from epoch \(i.epoch - 1) (the current weights)" : "the initial weights (nothing trained yet)"
+        } else {
+            which = "the current weights (\(i.epoch > 1 ? "epoch \(i.epoch - 1) and " : "")\(i.batchesDone) batches of epoch \(i.epoch))"
+        }
+        var parts = [place + "; " + (out.map { "saved \(which) to \($0)" } ?? "no --out given, so no model was saved")]
+        if let path = checkpointPath { parts.append("the training state is in \(path) (continue with --resume \(path))") }
+        if metrics != nil || plots != nil { parts.append("the test part was not scored, so no metrics or plots were written") }
+        return parts.joined(separator: "; ")
     }
 }
 
@@ -63,7 +146,9 @@ extension Train {
         var paths = OutputPaths()
         paths.input("--data", flags.data)
         paths.input("--test", flags.test)
+        // --resume and --init-from may name --checkpoint or --out: carrying a run on, or retraining a model in place, replaces them on purpose.
         paths.file("--out", out)
+        paths.file("--checkpoint", checkpointPath)
         paths.file("--metrics", metrics)
         paths.directory("--plots", plots)
         try paths.check()
