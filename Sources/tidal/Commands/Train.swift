@@ -146,7 +146,8 @@ extension Train {
         var paths = OutputPaths()
         paths.input("--data", flags.data)
         paths.input("--test", flags.test)
-        // --resume and --init-from may name --checkpoint or --out: carrying a run on, or retraining a model in place, replaces them on purpose.
+        // --resume and --init-from may name --checkpoint or --out: carrying a run on, or retraining a model
+        // in place, replaces them on purpose.
         paths.file("--out", out)
         paths.file("--checkpoint", checkpointPath)
         paths.file("--metrics", metrics)
