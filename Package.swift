@@ -24,6 +24,10 @@ import PackageDescription
     let numericFlags: [String] = ["-Ounchecked"]
 #endif
 
+// `-static-stdlib` links the standard library statically; Foundation's static archives then need
+// their C layers named (what `swift build --static-swift-stdlib` adds for an executable).
+let staticStdlibFlags = ["-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections"]
+
 let package = Package(
     name: "Tidal",
     products: [
@@ -64,7 +68,11 @@ let package = Package(
             dependencies: [
                 "TidalCore", "TidalData", "TidalNet", "TidalModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // Release binaries carry the Swift standard library and Foundation inside them, so the one
+            // file copies to any x86-64 Linux with glibc, libcsv, libzstd and OpenBLAS (`ldd` names nothing
+            // from the toolchain).
+            linkerSettings: [.unsafeFlags(staticStdlibFlags, .when(configuration: .release))]
         ),
 
         .executableTarget(name: "tidal-library-example", dependencies: ["Tidal"]),
