@@ -42,16 +42,73 @@ test_sha=$(sha test.csv)
 # Runs a command; sets $status and $err (its stderr) and discards stdout unless redirected inside.
 run() { err=$( "$@" 2>&1 >/dev/null ); status=$?; }
 
+repack() { python3 "$root/Scripts/reliability/repack.py" "$@"; }
+
+# A model edited by repack.py must be refused by inspect, forecast and replay: exit 1, one line, the file named.
+refused() {
+  local n=$1 what=$2 file=$3 cmd
+  for cmd in "inspect $file" "forecast --model $file --data in.csv" "replay --model $file --input in.csv"; do
+    run timeout 20 "$TIDAL" $cmd
+    if [ "$status" != 1 ] || [ "$(wc -l <<<"$err")" != 1 ] || ! grep -q -F "$file" <<<"$err"; then
+      fail "$n" "$what: '$cmd' exit $status: $(head -c 200 <<<"$err")"
+      return
+    fi
+  done
+  ok "$n" "$what refused: $(head -c 150 <<<"$err")"
+}
+
 finding_1() {
-  : # finding 1: owned by another change (the model loader checks the description before building the network)
+  local i=0
+  while read -r path value; do
+    i=$((i + 1))
+    repack m.tidal "edit$i.tidal" set "$path" "$value" || { fail 1 "repack $path"; continue; }
+    refused 1 "$path = $value" "edit$i.tidal"
+  done <<EOF
+architecture.outputSize -2
+architecture.inputSize 9223372036854775807
+architecture.hiddenSize 9223372036854775807
+architecture.hiddenSize 2147483647
+architecture.layers -1
+architecture.vocabularySize 4611686018427387904
+architecture.categoricalVocabularies [-3]
+EOF
 }
 
 finding_2() {
-  : # finding 2: owned by another change (header integers and sizes checked against the file's real size)
+  repack m.tidal big-compressed.tidal header compressed 9223372036854775808
+  refused 2 "a compressed size of 2^63" big-compressed.tidal
+  repack m.tidal big-payload.tidal header payload 4294967296
+  refused 2 "a payload size of 2^32 on a $(stat -c %s m.tidal)-byte file" big-payload.tidal
+  truncate -s 2G huge.bin
+  local start=$SECONDS
+  run "$TIDAL" inspect huge.bin
+  check 2 "a 2 GB file that is no model: refused in $((SECONDS - start)) s without reading it ('$err')" \
+    test "$status" = 1 -a $((SECONDS - start)) -lt 3 -a -n "$(grep 'not a Tidal model' <<<"$err")"
+  rm -f huge.bin
 }
 
 finding_3() {
-  : # finding 3: owned by another change (inconsistent models refused: lookback, normalizer, tensor ranges, flags)
+  local i=0
+  while read -r path value; do
+    i=$((i + 1))
+    repack m.tidal "bad$i.tidal" set "$path" "$value" || { fail 3 "repack $path"; continue; }
+    refused 3 "$path = $value" "bad$i.tidal"
+  done <<EOF
+forecast.normalizer.scale []
+forecast.normalizer.scale [0]
+forecast.normalizer.scale [-1]
+forecast.normalizer.shift [1e308]
+forecast.lookback 100000000
+format 2
+forecast.targets ["value","value"]
+EOF
+  # A lookback that disagrees with the linear skip's width (the skip reads exactly `lookback` steps).
+  "$TIDAL" train --data in.csv "${tiny[@]}" --normalize window --difference 0 --skip on --out skip.tidal >/dev/null 2>&1
+  repack skip.tidal skip9.tidal set forecast.lookback 9 && refused 3 "a lookback of 9 beside a skip over 12 steps" skip9.tidal
+  repack m.tidal overlap.tidal tensors-overlap && refused 3 "overlapping tensor ranges" overlap.tidal
+  repack m.tidal flags.tidal header flags 1 && refused 3 "non-zero reserved header flags" flags.tidal
+  "$TIDAL" train --data train.csv --test test.csv --task classify --epochs 1 --hidden 4 --quiet --out c.tidal >/dev/null 2>&1
+  repack c.tidal dup.tidal set samples.classes '["p_1","p_1"]' && refused 3 "duplicate class names" dup.tidal
 }
 
 finding_4() {
