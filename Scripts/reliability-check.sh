@@ -226,7 +226,10 @@ finding_8() {
 }
 
 finding_9() {
-  : # finding 9: owned by another change (Ctrl-C during train saves the best model and exits 130)
+  # Ctrl-C during train: Scripts/reliability/train-interrupt.sh holds the check.
+  source "$root/Scripts/reliability/train-interrupt.sh"
+  mkdir -p interrupt
+  if check_9 "$TIDAL" "$work/interrupt"; then :; else failures=$((failures + 1)); fi
 }
 
 finding_10() {

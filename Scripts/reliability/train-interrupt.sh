@@ -8,9 +8,15 @@
 # The weight bytes of a model file (header, zstd frame, u32 JSON length, JSON, weights), hashed.
 _tidal_weights_md5() {
     python3 - "$1" <<'PY'
-import hashlib, struct, subprocess, sys
+import ctypes, ctypes.util, hashlib, struct, sys
+zstd = ctypes.CDLL(ctypes.util.find_library("zstd") or "libzstd.so.1")  # the library tidal links; no zstd tool needed
+zstd.ZSTD_getFrameContentSize.restype = ctypes.c_ulonglong
+zstd.ZSTD_decompress.restype = ctypes.c_size_t
 data = open(sys.argv[1], "rb").read()
-payload = subprocess.run(["zstd", "-d", "-c", "-q"], input=data[32:], capture_output=True, check=True).stdout
+frame = data[32:]
+size = zstd.ZSTD_getFrameContentSize(frame, len(frame))
+out = ctypes.create_string_buffer(size)
+payload = out.raw[:zstd.ZSTD_decompress(out, size, frame, len(frame))]
 (n,) = struct.unpack_from("<I", payload, 0)
 print(hashlib.md5(payload[4 + n:]).hexdigest())
 PY
