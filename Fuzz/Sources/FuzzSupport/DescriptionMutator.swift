@@ -11,7 +11,9 @@ public enum DescriptionMutator {
         1 << 20, (1 << 20) + 1, 1 << 22, (1 << 22) + 1, 1 << 28, (1 << 28) + 1, Int(Int32.max), Int(Int32.max) + 1, Int.max,
         Int.min, 0.5, -0.5, 1e-45, Double.leastNonzeroMagnitude, 3.5e38, 3.4e38, -3.5e38, 1e308, -1e308, 1.8446744073709552e19,
     ]
-    nonisolated(unsafe) static let strings: [Any] = ["", "a", "b", "time", "value", "kind", "x", "<unk>", "<pad>", "lstm", "gru", "rnn", "forecast", "zscore"]
+    nonisolated(unsafe) static let strings: [Any] = [
+        "", "a", "b", "time", "value", "kind", "x", "<unk>", "<pad>", "lstm", "gru", "rnn", "forecast", "zscore",
+    ]
 
     /// A path to a value: keys and array indices.
     enum Step { case key(String), index(Int) }

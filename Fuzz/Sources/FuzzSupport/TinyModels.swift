@@ -11,7 +11,9 @@ public enum TinyModels {
         epochs: 1, finalMetrics: ["mae": 1])
 
     /// A forecaster of `b` from columns `a,b` (and a categorical `kind`), lookback 4, horizon 2.
-    public static func forecaster(difference: Int = 0, skip: Bool = true, categorical: Bool = false, cell: CellKind = .lstm)
+    public static func forecaster(
+        difference: Int = 0, skip: Bool = true, categorical: Bool = false, cell: CellKind = .lstm
+    )
         -> TrainedModel
     {
         var spec = ForecastSpec(
