@@ -30,6 +30,8 @@ public func initialize(
             let file = try ModelFile.encode(model)
             let back = try ModelFile.decode(file, path: name)
             try exercise(back)
+            let (json, weights) = ModelPayload.split(try ModelPayload.of(file: file))!
+            try ModelPayload.checkPack(json: json, weights: weights)
             try Data(try ModelPayload.of(file: file)).write(to: URL(fileURLWithPath: dir).appendingPathComponent(name))
             // One whole file too, for the byte-level checks of the header and frame.
             if name == "forecast-skip" { try Data(file).write(to: URL(fileURLWithPath: dir).appendingPathComponent("file-\(name)")) }
