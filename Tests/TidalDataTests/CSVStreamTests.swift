@@ -45,6 +45,18 @@ final class CSVStreamTests: XCTestCase {
         }
     }
 
+    /// A malformed field before a NUL byte on the same line is the error, whatever the chunking
+    /// (found by `Scripts/fuzz.sh csv`: one chunk reported the NUL, small chunks the quote).
+    func testTheFirstProblemOnALineIsReportedInEveryChunking() throws {
+        let bytes = Array("a,b\nx\"y\"z,1\0\n".utf8)
+        var messages: Set<String> = []
+        for chunk in 1 ... bytes.count {
+            XCTAssertThrowsError(try records(bytes, chunkSize: chunk)) { messages.insert("\($0)") }
+        }
+        XCTAssertEqual(messages.count, 1, "\(messages)")
+        XCTAssertTrue(messages.first?.contains("malformed CSV") == true, "\(messages)")
+    }
+
     func testDelimiters() throws {
         XCTAssertEqual(try records("a;b\n1;2\n", delimiter: UInt8(ascii: ";")).map(\.1), [["a", "b"], ["1", "2"]])
         XCTAssertEqual(try records("a\tb\n1\t 2\n", delimiter: 0x09).map(\.1), [["a", "b"], ["1", "2"]])

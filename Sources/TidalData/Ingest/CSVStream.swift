@@ -124,6 +124,14 @@ public final class CSVStream {
                     for i in position ..< end {
                         let byte = start[i]
                         if byte == 0 {
+                            // The bytes before the NUL first: a malformed field earlier on the line is the first
+                            // problem, whatever the chunking (a chunk may end before the NUL or after it).
+                            context.currentLine = line
+                            if i > position,
+                                csv_parse(parser, start + position, i - position, fieldCallback, rowCallback, ctx) != i - position
+                            {
+                                throw malformedError(line: context.rowStartLine ?? line)
+                            }
                             throw DataError.nulByte(
                                 SourceLocation(source: sourceName, line: line, column: columnInLine + i - position + 1),
                                 byteOffset: byteOffset + i - position)

@@ -70,7 +70,13 @@ public struct Vocabulary: Sendable, Equatable, Codable {
 
     /// Decodes the token list (a JSON array of strings, in id order).
     public init(from decoder: any Decoder) throws {
-        self.init(tokens: try decoder.singleValueContainer().decode([String].self))
+        let container = try decoder.singleValueContainer()
+        let tokens = try container.decode([String].self)
+        // A model file is untrusted: a token listed twice is an error, not `init(tokens:)`'s trap.
+        guard Set(tokens).count == tokens.count else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a vocabulary token appears twice")
+        }
+        self.init(tokens: tokens)
     }
 
     /// Encodes the token list as a JSON array of strings, in id order.

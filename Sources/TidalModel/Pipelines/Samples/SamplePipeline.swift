@@ -134,6 +134,8 @@ struct SamplePipeline: TaskPipeline {
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
+        // The sizes first: within their limits, `stepFeatures` (patch × channels) cannot overflow.
+        if let problem = Self.problem(spec) { return problem }
         let fits =
             spec.layout != .window && spec.stepFeatures == a.inputSize && a.vocabularySize == 0
             && a.categoricalVocabularies.isEmpty && spec.outputCount == a.outputSize && a.skipSteps == 0

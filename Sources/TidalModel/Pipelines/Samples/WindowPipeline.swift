@@ -110,6 +110,8 @@ struct WindowPipeline: TaskPipeline {
 
     func mismatch(with a: ModelArchitecture) -> String? {
         let s = spec.sample
+        // The sizes first: within their limits, `stepFeatures` (patch × channels) cannot overflow.
+        if let problem = SamplePipeline.problem(s) { return problem }
         let fits =
             s.layout == .window && s.stepFeatures == a.inputSize && a.vocabularySize == 0 && a.skipSteps == 0
             && spec.columns.count == s.channels && s.maxLength == spec.lookback && !s.isRegression && s.classes.count == a.outputSize
