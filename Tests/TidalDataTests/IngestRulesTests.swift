@@ -148,3 +148,16 @@ final class IngestRulesTests: XCTestCase {
         XCTAssertEqual(good, 1)
     }
 }
+
+/// Integer time columns stay one kind past 999 (four digits would otherwise read as a year).
+final class IntegerTimeTests: XCTestCase {
+    func testAnIntegerTimeColumnIsNumbersThroughout() throws {
+        let text = "time,v\n" + (995 ..< 1010).map { "\($0),1" }.joined(separator: "\n") + "\n"
+        XCTAssertEqual(try Table.load(source: MemoryByteSource(text, name: "i.csv")).rowCount, 15)
+        let back = "time,v\n998,1\n999,1\n1000,1\n999,1\n"
+        XCTAssertThrowsError(try Table.load(source: MemoryByteSource(back, name: "i.csv"))) {
+            XCTAssertEqual("\($0)", "i.csv:5: time column \"time\" is not increasing: \"999\" comes after \"1000\"; sort the file by time")
+        }
+        XCTAssertEqual(try Table.load(source: MemoryByteSource("time,v\n-5,1\n3,1\n1949,1\n20000,1\n", name: "i.csv")).rowCount, 4)
+    }
+}

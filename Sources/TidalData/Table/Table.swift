@@ -345,7 +345,7 @@ struct TableLoader {
         var firstBad: Int?
         var firstDisorder: Int?
         for r in 0 ..< times.count {
-            guard let parsed = times.withBytes(r, TimeKey.parse(bytes:)), parsed.kind == (kind ?? parsed.kind) else {
+            guard let parsed = times.withBytes(r, TimeKey.orderKey(bytes:)), parsed.kind == (kind ?? parsed.kind) else {
                 if firstBad == nil { firstBad = r }
                 continue
             }

@@ -78,7 +78,7 @@ struct RowReader {
     /// of the checks, so that the time is remembered only for a row that is accepted.
     private mutating func checkTime(_ record: CSVRecord, _ field: Int) throws {
         if timeIsLabel { return }
-        let parsed = record.withField(field, TimeKey.parse(bytes:))
+        let parsed = record.withField(field, TimeKey.orderKey(bytes:))
         guard let previous = lastTime else {
             if let parsed { lastTime = (parsed.key, parsed.kind, record.string(field)) } else { timeIsLabel = true }
             return
