@@ -64,14 +64,15 @@ final class CSVStreamTests: XCTestCase {
 
     func testNumbersParseAsStrtod() throws {
         let table = try Table.load(
-            source: MemoryByteSource("x\n1\n-2.5\n1e-3\n3.14159265358979\n0x10\n1.7976931348623157e308\n0.1\n", name: "n.csv"),
+            source: MemoryByteSource("x\n1\n-2.5\n1e-3\n3.14159265358979\n0x10\n3.4e38\n0.1\n", name: "n.csv"),
             options: {
                 var o = TableOptions(); o.numericColumns = ["x"]; return o
             }())
-        let expected: [Double] = [1, -2.5, 1e-3, 3.14159265358979, 16, Double(Float.infinity), 0.1]
+        let expected: [Double] = [1, -2.5, 1e-3, 3.14159265358979, 16, 3.4e38, 0.1]
         let got = table.numeric("x")!
         XCTAssertEqual(got.count, expected.count)
         XCTAssertEqual(got[0], 1); XCTAssertEqual(got[1], -2.5); XCTAssertEqual(got[2], Float(1e-3)); XCTAssertEqual(got[4], 16);
+        XCTAssertEqual(got[5], Float(3.4e38));
         XCTAssertEqual(got[6], Float(0.1))
         // The exact fast path agrees bit for bit with strtod on many decimals.
         var generator = testGenerator(7)

@@ -149,4 +149,36 @@ final class PartedLoadTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix("\(raggedPath):392:"), "\(error)")
         }
     }
+
+    /// The rules of issue 14 (numbers beyond Float32, bad time cells, duplicate names, the wrong
+    /// delimiter, long fields quoted short) give the same error through the two-part reader as
+    /// front to back, with the bad cell in either half.
+    func testTheNewIngestRulesGiveTheSequentialErrorsInEitherHalf() throws {
+        func month(_ r: Int) -> String { String(format: "%04d-%02d", 1900 + r / 12, r % 12 + 1) }
+        func file(_ bad: Int?, time: (Int) -> String = month, value: (Int) -> String = { "\($0)" }, header: String = "date,v") -> String {
+            header + "\n" + (0 ..< 400).map { "\(time($0)),\(value($0))" }.joined(separator: "\n") + "\n"
+        }
+        let huge = String(repeating: "z", count: 5000)
+        var cases: [(String, String)] = []
+        for bad in [40, 350] {
+            cases.append(("range\(bad)", file(bad, value: { $0 == bad ? "1e39" : "\($0)" })))
+            cases.append(("negative\(bad)", file(bad, value: { $0 == bad ? "-1e308" : "\($0)" })))
+            cases.append(("month\(bad)", file(bad, time: { $0 == bad ? "1949-13" : month($0) })))
+            cases.append(("hello\(bad)", file(bad, time: { $0 == bad ? "hello" : month($0) })))
+            cases.append(("huge\(bad)", file(bad, value: { $0 == bad ? huge : "\($0)" })))
+        }
+        cases.append(("duplicate", file(nil, header: "v,v")))
+        cases.append(("semicolon", file(nil, header: "date;v").replacingOccurrences(of: ",", with: ";")))
+        for (name, text) in cases {
+            let path = try write(text, "\(name).csv")
+            var sequentialError = "", partedError = ""
+            XCTAssertThrowsError(try sequential(path, TableOptions()), name) { sequentialError = "\($0)" }
+            XCTAssertThrowsError(try Table.load(path: path), name) { partedError = "\($0)" }
+            XCTAssertEqual(partedError, sequentialError, name)
+            XCTAssertTrue(sequentialError.hasPrefix("\(path):"), "\(name): \(sequentialError)")
+            XCTAssertLessThan(sequentialError.utf8.count, 400, name)
+            // The two-part reader itself never returns a table for such a file: it hands over.
+            XCTAssertNil(try? Table.loadInParts(path: path, options: TableOptions()) ?? nil, name)
+        }
+    }
 }

@@ -121,10 +121,16 @@ public struct CSVRecord: @unchecked Sendable {
         SourceLocation(source: source, line: storage.lines[index], column: index + 1)
     }
 
-    /// Field `index` as a number, or the typed error naming where and what: missing, or not a number.
+    /// Field `index` as a number, or the typed error naming where and what: missing, not a number,
+    /// or beyond Float32's range (`1e39` would become infinity).
     public func requireNumber(_ index: Int, source: String, column: String) throws -> Float {
         switch number(index) {
-        case let .value(v): return Float(v)
+        case let .value(v):
+            let value = Float(v)
+            if value.isInfinite {
+                throw DataError.outOfRange(location(ofField: index, source: source), column: column, text: string(index))
+            }
+            return value
         case .missing: throw DataError.missingValue(location(ofField: index, source: source), column: column)
         case .invalid: throw DataError.notANumber(location(ofField: index, source: source), column: column, text: string(index))
         }

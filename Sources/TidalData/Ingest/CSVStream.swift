@@ -76,10 +76,32 @@ public final class CSVStream {
     ///
     /// - Parameter body: receives each record; return `false` to stop reading.
     /// - Throws: `DataError` for malformed input, with source, line and column; any error `body` throws.
+    public func forEachRecord(_ body: (CSVRecord) throws -> Bool) throws {
+        try forEachRecord(reportingBadRows: false, body, onBadRow: { throw $0 })
+    }
+
+    /// Like `forEachRecord(_:)`, but a row holding a NUL byte or bytes that are not UTF-8 is
+    /// handed to `onBadRow` (its `DataError`, with line and column) instead of ending the read;
+    /// the stream then goes on with the next row. Replay reads this way, so one bad row of a
+    /// long stream is reported and skipped like any other.
+    ///
+    /// - Parameters:
+    ///   - body: receives each good record; return `false` to stop reading.
+    ///   - onBadRow: receives each bad row's error (`nulByte` or `invalidUTF8`); return `false`
+    ///     to stop reading, or throw.
+    /// - Throws: `DataError` for input libcsv cannot parse (a stray quote, an unclosed quote);
+    ///   any error `body` or `onBadRow` throws.
+    public func forEachRecord(onBadRow: (DataError) throws -> Bool, _ body: (CSVRecord) throws -> Bool) throws {
+        try forEachRecord(reportingBadRows: true, body, onBadRow: onBadRow)
+    }
+
+    /// The read itself; bad rows go to `onBadRow` when `reportingBadRows`, else NUL bytes throw at once.
     ///
     /// It is long (about 100 lines) because its nested `deliver` and `feed` share one pass's
     /// line, byte and column counters with the libcsv callbacks; apart they would pass them around.
-    public func forEachRecord(_ body: (CSVRecord) throws -> Bool) throws {
+    private func forEachRecord(
+        reportingBadRows: Bool, _ body: (CSVRecord) throws -> Bool, onBadRow: (DataError) throws -> Bool
+    ) throws {
         let ctx = Unmanaged.passUnretained(context).toOpaque()
         var line = 1
         var byteOffset = 0
@@ -90,9 +112,10 @@ public final class CSVStream {
             guard context.rowComplete else { return true }
             let record = context.record
             if record.isBlank { return true }
+            if let nul = context.nulByte { return try onBadRow(nul) }
             if let bad = context.invalidUTF8Field {
                 let name = fieldNames.flatMap { bad < $0.count ? $0[bad] : nil } ?? "field \(bad + 1)"
-                throw DataError.invalidUTF8(record.location(ofField: bad, source: sourceName), column: name)
+                return try onBadRow(DataError.invalidUTF8(record.location(ofField: bad, source: sourceName), column: name))
             }
             if requiresUniformFieldCount {
                 if let expected = expectedFieldCount {
@@ -123,18 +146,23 @@ public final class CSVStream {
                 if suspicious {
                     for i in position ..< end {
                         let byte = start[i]
-                        if byte == 0 {
-                            // The bytes before the NUL first: a malformed field earlier on the line is the first
-                            // problem, whatever the chunking (a chunk may end before the NUL or after it).
-                            context.currentLine = line
-                            if i > position,
-                                csv_parse(parser, start + position, i - position, fieldCallback, rowCallback, ctx) != i - position
-                            {
-                                throw malformedError(line: context.rowStartLine ?? line)
+                        if byte == 0, context.nulByte == nil {
+                            if !reportingBadRows {
+                                // The bytes before the NUL first: a malformed field earlier on the line is the first
+                                // problem, whatever the chunking (a chunk may end before the NUL or after it).
+                                context.currentLine = line
+                                if i > position,
+                                    csv_parse(parser, start + position, i - position, fieldCallback, rowCallback, ctx) != i - position
+                                {
+                                    throw malformedError(line: context.rowStartLine ?? line)
+                                }
                             }
-                            throw DataError.nulByte(
+                            let error = DataError.nulByte(
                                 SourceLocation(source: sourceName, line: line, column: columnInLine + i - position + 1),
                                 byteOffset: byteOffset + i - position)
+                            // Reporting bad rows: the row is parsed on and handed to `onBadRow` once complete.
+                            guard reportingBadRows else { throw error }
+                            context.nulByte = error
                         }
                         if byte == 0x0D { end = i + 1; terminator = 0x0D; break }
                     }
@@ -207,6 +235,8 @@ private final class ParseContext {
     var currentLine = 1
     var rowStartLine: Int?
     var invalidUTF8Field: Int?
+    /// The first NUL byte of the row being read (only when bad rows are reported, not thrown).
+    var nulByte: DataError?
 
     /// The finished row; the storage is reused for the next one unless the consumer kept it.
     var record: CSVRecord { CSVRecord(storage: storage) }
@@ -218,6 +248,7 @@ private final class ParseContext {
             rowComplete = false
             rowStartLine = nil
             invalidUTF8Field = nil
+            if nulByte != nil { nulByte = nil }
         }
     }
 

@@ -143,6 +143,7 @@ struct TableLoader {
 
     mutating func begin(with first: CSVRecord) throws {
         let names = options.hasHeader ? first.strings : (0 ..< first.count).map(String.init)
+        if options.hasHeader { try Self.checkHeader(names, line: first.line, source: source, delimiter: options.delimiter) }
         header = names
         if let explicit = options.timeColumn {
             // An empty name means: no time column, and no guessing one.
@@ -199,7 +200,7 @@ struct TableLoader {
                 switch record.number(field) {
                 case let .value(v):
                     slots[k] = .numeric(s)
-                    numericStore[s].values.append(Float(v))
+                    numericStore[s].values.append(try float(v, record, field))
                 case .missing:
                     numericStore[s].values.append(.nan)
                     missing[k] += 1
@@ -218,7 +219,7 @@ struct TableLoader {
 
     mutating func number(_ record: CSVRecord, _ field: Int, _ k: Int) throws -> Float {
         switch record.number(field) {
-        case let .value(v): return Float(v)
+        case let .value(v): return try float(v, record, field)
         case .missing:
             missing[k] += 1
             if options.missing == .error {
@@ -228,6 +229,16 @@ struct TableLoader {
         case .invalid:
             throw DataError.notANumber(record.location(ofField: field, source: source), column: header![field], text: record.string(field))
         }
+    }
+
+    /// `v` as a Float: a value beyond Float32's range is an error, not an infinity (one compare per cell).
+    @inline(__always)
+    func float(_ v: Double, _ record: CSVRecord, _ field: Int) throws -> Float {
+        let value = Float(v)
+        if value.isInfinite {
+            throw DataError.outOfRange(record.location(ofField: field, source: source), column: header![field], text: record.string(field))
+        }
+        return value
     }
 
     mutating func finish() throws -> Table {
@@ -301,18 +312,59 @@ struct TableLoader {
         }
     }
 
-    func checkTimeOrder(_ table: Table) throws {
-        guard let times = table.time, let name = table.timeName, times.count > 1 else { return }
-        guard let first = times.withBytes(0, TimeKey.parse(bytes:)) else { return }
-        var previous = first.key
-        for r in 1 ..< times.count {
-            guard let parsed = times.withBytes(r, TimeKey.parse(bytes:)), parsed.kind == first.kind else { return }
-            if parsed.key <= previous {
-                throw DataError.timeNotIncreasing(
-                    SourceLocation(source: source, line: table.lines[r]), column: name,
-                    previous: times[r - 1], current: times[r])
+    /// A header must name each column once, and a one-column header that holds `;` or a tab
+    /// (while read with another delimiter) means the wrong delimiter: both are errors.
+    static func checkHeader(_ names: [String], line: Int, source: String, delimiter: UInt8) throws {
+        if names.count == 1 {
+            for (byte, text) in [(UInt8(ascii: ";"), ";"), (0x09, "\t"), (UInt8(ascii: ","), ",")]
+            where byte != delimiter && names[0].utf8.contains(byte) {
+                throw DataError.wrongDelimiter(SourceLocation(source: source, line: line), header: names[0], delimiter: text)
             }
+        }
+        var seen: [String: Int] = [:]
+        for (i, name) in names.enumerated() {
+            if let first = seen[name] {
+                throw DataError.duplicateColumn(
+                    SourceLocation(source: source, line: line, column: i + 1), name: name, firstColumn: first + 1)
+            }
+            seen[name] = i
+        }
+    }
+
+    /// Checks the time column: increasing, and every cell a time when the column is one.
+    ///
+    /// A column is taken as time when at least half its cells parse (`TimeKey`) as the same
+    /// kind (calendar or number) as the first cell that parses; then every other cell is an
+    /// error (`1949-13` or `hello` among months). A column where fewer parse is a free label and
+    /// is not checked. The first problem in file order is reported.
+    func checkTimeOrder(_ table: Table) throws {
+        guard let times = table.time, let name = table.timeName, times.count > 1, let field = timeField else { return }
+        var kind: TimeKey.Kind?
+        var previous: Double?
+        var parsedCount = 0
+        var firstBad: Int?
+        var firstDisorder: Int?
+        for r in 0 ..< times.count {
+            guard let parsed = times.withBytes(r, TimeKey.orderKey(bytes:)), parsed.kind == (kind ?? parsed.kind) else {
+                if firstBad == nil { firstBad = r }
+                continue
+            }
+            kind = parsed.kind
+            parsedCount += 1
+            if let previous, parsed.key <= previous, firstDisorder == nil { firstDisorder = r }
             previous = parsed.key
+        }
+        if let bad = firstBad {
+            guard parsedCount >= times.count - parsedCount else { return }  // mostly labels: not a time column
+            if firstDisorder.map({ $0 < bad }) != true {
+                throw DataError.badTime(
+                    SourceLocation(source: source, line: table.lines[bad], column: field + 1), column: name, text: times[bad])
+            }
+        }
+        if let r = firstDisorder {
+            // No bad cell before row r (it would have been reported): the previous cell parsed.
+            throw DataError.timeNotIncreasing(
+                SourceLocation(source: source, line: table.lines[r]), column: name, previous: times[r - 1], current: times[r])
         }
     }
 }

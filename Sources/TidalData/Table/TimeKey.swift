@@ -26,6 +26,20 @@ public enum TimeKey {
         }
     }
 
+    /// The key the time-order checks compare: `parse(bytes:)`, except that a plain integer
+    /// (`7`, `1000`, `20240`) is always a number — `parse` reads four digits as a year — so a
+    /// column counting 1, 2, … past 999 stays one kind. Years alone (`1949`, `1950`) then order
+    /// as numbers, which is the same order.
+    public static func orderKey(bytes: UnsafeBufferPointer<UInt8>) -> (key: Double, kind: Kind)? {
+        var digits = 0
+        for (i, b) in bytes.enumerated() where !(b >= 0x30 && b <= 0x39) && !(i == 0 && b == 0x2D) { return parse(bytes: bytes) }
+        for b in bytes where b != 0x2D { digits += 1 }
+        guard digits > 0, digits <= 15 else { return parse(bytes: bytes) }
+        var v = 0.0
+        for b in bytes where b != 0x2D { v = v * 10 + Double(b - 0x30) }
+        return (bytes.first == 0x2D ? -v : v, .number)
+    }
+
     static func parseCalendar(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
         var i = 0
         func digits(_ n: Int) -> Int? {

@@ -96,9 +96,23 @@ public final class ReplayEngine {
     }
 
     /// Reads rows from `source` until its end; `onCounts` sees the counts after every row.
+    ///
+    /// The order for each prediction line is: `willWrite()`, then `write(line)`, then the counts
+    /// with that line included go to `onCounts`. A caller that reports counts from a signal
+    /// handler (the CLI's summary on SIGINT) can so tell the one moment it cannot know whether
+    /// the newest line is out — between `willWrite` and `onCounts` — and hold the summary until
+    /// `onCounts`, which then counts exactly the lines written.
+    ///
+    /// A row with a NUL byte or bytes that are not UTF-8 is a bad row like any other (reported,
+    /// skipped, counted; with `strict` it stops replay); in the header it stops replay.
+    ///
+    /// - Parameters:
+    ///   - source: the rows, header first unless `hasHeader` is false.
+    ///   - onCounts: called after every row with the counts so far, after the row's line (if any) was written.
+    ///   - willWrite: called just before each prediction line is written.
     /// - Throws: `DataError` for input that is not CSV at all, `ReplayError` for a header without
     ///   the model's columns and, with `strict`, for the first bad row.
-    public func run(source: any ByteSource, onCounts: (ReplayCounts) -> Void = { _ in }) throws {
+    public func run(source: any ByteSource, onCounts: (ReplayCounts) -> Void = { _ in }, willWrite: () -> Void = {}) throws {
         let input = predictor.input, columns = predictor.columns
         let stream = try CSVStream(source: source)
         stream.requiresUniformFieldCount = false
@@ -109,7 +123,22 @@ public final class ReplayEngine {
         var row = 0
         var sinceRejection = L  // accepted rows since the last rejection, saturating at L
         let gapColumn = L > 1
-        try stream.forEachRecord { record in
+        /// Counts a rejected row and reports it, or stops replay with `strict`.
+        func reject(_ error: DataError) throws {
+            counts.rejected += 1
+            if strict { throw ReplayError.badRow(error.rejection) }
+            warn(error.rejection)
+            sinceRejection = 0
+            onCounts(counts)
+        }
+        func badRow(_ error: DataError) throws -> Bool {
+            guard reader != nil else { throw error }  // a bad header is not a row to skip
+            row += 1
+            counts.read += 1
+            try reject(error)
+            return true
+        }
+        try stream.forEachRecord(onBadRow: badRow) { record in
             if reader == nil {
                 let names = hasHeader ? record.strings : RowReader.defaultHeader(input, fieldCount: record.count)
                 let ready = try RowReader(header: names, input: input, source: stream.sourceName)
@@ -125,11 +154,7 @@ public final class ReplayEngine {
             do {
                 try reader!.read(record)
             } catch let error as DataError {
-                counts.rejected += 1
-                if strict { throw ReplayError.badRow(error.rejection) }
-                warn(error.rejection)
-                sinceRejection = 0
-                onCounts(counts)
+                try reject(error)
                 return true
             }
             reader!.numbers.withUnsafeBufferPointer(numbers.push)
@@ -145,6 +170,7 @@ public final class ReplayEngine {
                     predictor.predict(RowWindow(numbers: n, codes: c, texts: reader!.texts, sample: reader!.sample))
                 }
             }
+            willWrite()
             write(
                 PredictionWriter.line(
                     format, columns, row: row, time: reader!.time(record), values: values,

@@ -17,6 +17,11 @@ struct RowReader {
     var codes: [Int32]
     var texts: [String]
     var sample: [Float] = []
+    /// The time key and kind of the last accepted row, when the model and the input have a time column
+    /// and the first accepted row's time parsed (`TimeKey`); later rows must be later and of the same kind.
+    private var lastTime: (key: Double, kind: TimeKey.Kind, text: String)?
+    /// Whether the first accepted row's time was a free label: then times are not checked.
+    private var timeIsLabel = false
 
     /// Maps the header's names to the input's columns.
     /// - Throws: `ReplayError.missingColumns` when the header lacks a column the model reads.
@@ -47,19 +52,46 @@ struct RowReader {
         return names + (names.count ..< max(names.count, fieldCount)).map { "extra\($0)" }
     }
 
-    /// Parses `record` into `numbers`, `codes`, `texts` and `sample`.
-    /// - Throws: `DataError` naming the line and field: too few fields, a missing value, a cell that is not a number.
+    /// Parses `record` into `numbers`, `codes`, `texts` and `sample`; a row that throws is not accepted.
+    /// - Throws: `DataError` naming the line and field: too few fields or more than the header, a missing
+    ///   value, a cell that is not a number or beyond Float32, a time that does not parse or is not after
+    ///   the last accepted row's (as `forecast` checks a file).
     mutating func read(_ record: CSVRecord) throws {
+        guard record.count <= header.count else {
+            throw DataError.raggedRow(SourceLocation(source: source, line: record.line), expected: header.count, found: record.count)
+        }
         if input.wideSample { return try readSample(record) }
-        let last = max(numericFields.max() ?? -1, categoryFields.max() ?? -1, textFields.max() ?? -1)
+        let last = max(numericFields.max() ?? -1, categoryFields.max() ?? -1, textFields.max() ?? -1, timeField ?? -1)
         guard record.count > last else {
             throw DataError.raggedRow(SourceLocation(source: source, line: record.line), expected: header.count, found: record.count)
         }
         for (c, field) in numericFields.enumerated() {
             numbers[c] = try record.requireNumber(field, source: source, column: input.numeric[c])
         }
+        if let timeField { try checkTime(record, timeField) }
         for (k, field) in categoryFields.enumerated() { codes[k] = input.categorical[k].id(of: record.string(field)) }
         for (k, field) in textFields.enumerated() { texts[k] = record.string(field) }
+    }
+
+    /// The time rules of `Table` for a stream: once the first accepted row's time parses, every
+    /// later row's must parse as the same kind and come after the last accepted row's. Run last
+    /// of the checks, so that the time is remembered only for a row that is accepted.
+    private mutating func checkTime(_ record: CSVRecord, _ field: Int) throws {
+        if timeIsLabel { return }
+        let parsed = record.withField(field, TimeKey.orderKey(bytes:))
+        guard let previous = lastTime else {
+            if let parsed { lastTime = (parsed.key, parsed.kind, record.string(field)) } else { timeIsLabel = true }
+            return
+        }
+        let name = header[field]
+        guard let parsed, parsed.kind == previous.kind else {
+            throw DataError.badTime(record.location(ofField: field, source: source), column: name, text: record.string(field))
+        }
+        guard parsed.key > previous.key else {
+            throw DataError.timeNotIncreasing(
+                record.location(ofField: field, source: source), column: name, previous: previous.text, current: record.string(field))
+        }
+        lastTime = (parsed.key, parsed.kind, record.string(field))
     }
 
     /// A UCR row: every field but the label is a value. Trailing missing fields shorten the
@@ -82,11 +114,19 @@ struct RowReader {
 extension DataError {
     /// The line replay writes for a rejected row: where, what, and that the row was left out.
     var rejection: String {
+        let q = DataError.quote
         switch self {
-        case let .missingValue(at, column): return "\(at): row rejected: column \"\(column)\": missing value"
-        case let .notANumber(at, column, text): return "\(at): row rejected: column \"\(column)\": expected a number, found \"\(text)\""
+        case let .missingValue(at, column): return "\(at): row rejected: column \(q(column)): missing value"
+        case let .notANumber(at, column, text): return "\(at): row rejected: column \(q(column)): expected a number, found \(q(text))"
+        case let .outOfRange(at, column, text):
+            return "\(at): row rejected: column \(q(column)): \(q(text)) is beyond the range of a 32-bit float"
         case let .raggedRow(at, expected, found): return "\(at): row rejected: expected \(expected) fields, found \(found)"
         case let .layout(at, reason): return "\(at): row rejected: \(reason)"
+        case let .nulByte(at, offset): return "\(at): row rejected: NUL byte at byte offset \(offset)"
+        case let .invalidUTF8(at, column): return "\(at): row rejected: column \(q(column)): the bytes are not valid UTF-8"
+        case let .badTime(at, column, text): return "\(at): row rejected: time column \(q(column)): \(q(text)) is not a time"
+        case let .timeNotIncreasing(at, column, previous, current):
+            return "\(at): row rejected: time column \(q(column)): \(q(current)) is not after \(q(previous))"
         default: return "\(self) (row rejected)"
         }
     }

@@ -1,5 +1,6 @@
 import TidalCore
 import ArgumentParser
+import Synchronization
 import Foundation
 import TidalData
 import TidalModel
@@ -41,14 +42,14 @@ struct Replay: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let trained = try ModelFile.read(model)
-            let sink = ReplaySink(hasHeaderLine: output == .csv)
+            let sink = ReplaySink()
             let engine = try ReplayEngine(
                 model: trained, format: output, strict: strict, hasHeader: !noHeader,
                 write: sink.write, warn: { line in Output.error("tidal: " + line + "\n") })
             sink.engine = engine
             ReplaySignals.install()
             do {
-                try engine.run(source: FileByteSource(path: input)) { ReplaySignals.publish($0) }
+                try engine.run(source: FileByteSource(path: input), onCounts: ReplaySignals.publish, willWrite: ReplaySignals.willWrite)
             } catch {
                 Output.error(engine.counts.summary + "\n")
                 throw error
@@ -58,27 +59,15 @@ struct Replay: ParsableCommand {
     }
 }
 
-/// Replay's standard output: each line written at once with write(2), and counted only once it is
-/// written. SIGINT and SIGTERM are held off while a line is written and counted, so the summary a
-/// signal prints accounts for exactly the lines that left. A failed write prints the summary (the
-/// lines written so far) and ends the process as `Output` does.
+/// Replay's standard output: each line written at once with write(2). The engine calls
+/// `ReplaySignals.willWrite` before a prediction line and publishes the counts that include it after
+/// this returns, so the summary a signal prints accounts for exactly the lines that left. A failed
+/// write prints the summary (the lines written so far) and ends the process as `Output` does.
 final class ReplaySink {
     weak var engine: ReplayEngine?
-    private var headerPending: Bool
-
-    init(hasHeaderLine: Bool) { headerPending = hasHeaderLine }
 
     func write(_ line: String) {
-        let error = ReplaySignals.holdingSignals { () -> Int32 in
-            let error = Output.writeAll(1, line)
-            let isHeader = headerPending
-            headerPending = false
-            if error == 0, !isHeader, var counts = engine?.counts {
-                counts.predicted += 1  // the engine counts the line after this returns
-                ReplaySignals.store(counts)
-            }
-            return error
-        }
+        let error = Output.writeAll(1, line)
         guard error != 0 else { return }
         if let c = engine?.counts {
             let unwritten = c.read - c.predicted - c.rejected - c.warming
@@ -89,47 +78,80 @@ final class ReplaySink {
 }
 
 /// The summary line on SIGINT/SIGTERM, written from the signal handler with async-signal-safe calls only.
+///
+/// The summary must count exactly the lines written. Two things make that hold:
+/// - The counts are a snapshot written in one go: `publish` fills the slot the handler is not
+///   reading, then switches `current` with one atomic store, so a handler that interrupts
+///   `publish` reads the previous complete snapshot, never half of each.
+/// - Between `willWrite` (just before a prediction line goes out) and the `publish` that counts
+///   it, no snapshot is right: the write may or may not have happened (a signal that arrives
+///   during write(2) runs its handler when the call returns, before the count). A signal in that
+///   window is held (`pending`); `publish` stores the counts that include the line, and then,
+///   seeing the pending signal, writes the summary and exits. A second signal while one is held
+///   (a write blocked on a full pipe) exits at once with the last snapshot.
+/// The flags are sequentially consistent atomics, so the handler (on any thread) and `publish`
+/// cannot both miss the other: one of them writes the summary, once (`exiting`).
 enum ReplaySignals {
-    nonisolated(unsafe) static var read = 0
-    nonisolated(unsafe) static var predicted = 0
-    nonisolated(unsafe) static var rejected = 0
-    nonisolated(unsafe) static var warming = 0
+    /// Two snapshots of (read, predicted, rejected, warming); `current` says which one is complete.
+    nonisolated(unsafe) static let slots = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+    static let current = Atomic<Int>(0)
+    /// True from `willWrite` until the `publish` that counts the line.
+    static let writing = Atomic<Bool>(false)
+    /// The signal held while `writing`, or 0.
+    static let pending = Atomic<Int32>(0)
+    static let exiting = Atomic<Bool>(false)
 
-    /// Stores the counts the handler prints, with the signals held off so it never sees half of them.
-    static func publish(_ c: ReplayCounts) { holdingSignals { store(c) } }
+    static func willWrite() { writing.store(true, ordering: .sequentiallyConsistent) }
 
-    static func store(_ c: ReplayCounts) {
-        read = c.read; predicted = c.predicted; rejected = c.rejected; warming = c.warming
+    static func publish(_ c: ReplayCounts) {
+        let next = 1 - current.load(ordering: .sequentiallyConsistent)
+        let slot = slots + 4 * next
+        slot[0] = c.read; slot[1] = c.predicted; slot[2] = c.rejected; slot[3] = c.warming
+        current.store(next, ordering: .sequentiallyConsistent)
+        writing.store(false, ordering: .sequentiallyConsistent)
+        let signal = pending.load(ordering: .sequentiallyConsistent)
+        if signal != 0 { summarizeAndExit(signal) }
     }
 
-    /// Runs `body` with SIGINT and SIGTERM blocked; one that arrives meanwhile is handled right after.
-    static func holdingSignals<T>(_ body: () -> T) -> T {
-        var blocked = sigset_t(), saved = sigset_t()
-        sigemptyset(&blocked)
-        sigaddset(&blocked, SIGINT)
-        sigaddset(&blocked, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &blocked, &saved)
-        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
-        return body()
-    }
-
-    static func install() {
-        let handler: @convention(c) (Int32) -> Void = { signal in
-            var buffer = [UInt8](repeating: 0, count: 256)
+    /// Writes the interrupted summary from the complete snapshot and exits 128 + `signal`; only the first caller does.
+    static func summarizeAndExit(_ signal: Int32) {
+        guard !exiting.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        let counts = slots + 4 * current.load(ordering: .sequentiallyConsistent)
+        // Stack memory only: the handler may have interrupted malloc.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer in
             var n = 0
             func put(_ s: StaticString) { s.withUTF8Buffer { for b in $0 where n < 255 { buffer[n] = b; n += 1 } } }
             func put(_ v: Int) {
-                var digits = [UInt8](repeating: 0, count: 20)
-                var k = 0, x = v
-                repeat { digits[k] = UInt8(48 + x % 10); x /= 10; k += 1 } while x > 0 && k < 20
-                while k > 0 && n < 255 { k -= 1; buffer[n] = digits[k]; n += 1 }
+                var divisor = 1
+                while divisor <= v / 10 { divisor *= 10 }
+                repeat {
+                    if n < 255 { buffer[n] = UInt8(48 + (v / divisor) % 10); n += 1 }
+                    divisor /= 10
+                } while divisor > 0
             }
-            put("tidal: replay: "); put(ReplaySignals.read); put(" rows read, "); put(ReplaySignals.predicted)
-            put(" predictions written, "); put(ReplaySignals.rejected); put(" rejected, "); put(ReplaySignals.warming);
+            put("tidal: replay: "); put(counts[0]); put(" rows read, "); put(counts[1])
+            put(" predictions written, "); put(counts[2]); put(" rejected, "); put(counts[3])
             put(" warming up (interrupted)\n")
-            buffer.withUnsafeBytes { _ = Foundation.write(2, $0.baseAddress, n) }
-            TemporaryFiles.cleanUp()
-            _exit(128 + signal)
+            _ = Foundation.write(2, buffer.baseAddress, n)
+        }
+        TemporaryFiles.cleanUp()
+        _exit(128 + signal)
+    }
+
+    static func install() {
+        // Touch every static now: their lazy one-time initialisation must not first run inside the handler.
+        slots.initialize(repeating: 0, count: 8)
+        current.store(0, ordering: .sequentiallyConsistent)
+        writing.store(false, ordering: .sequentiallyConsistent)
+        pending.store(0, ordering: .sequentiallyConsistent)
+        exiting.store(false, ordering: .sequentiallyConsistent)
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            // A second signal while one is held: exit now (the write may be blocked for good).
+            if ReplaySignals.pending.exchange(signal, ordering: .sequentiallyConsistent) != 0 {
+                ReplaySignals.summarizeAndExit(signal)
+            }
+            // Not inside a write: the snapshot is exact. Inside one: `publish` finishes the job.
+            if !ReplaySignals.writing.load(ordering: .sequentiallyConsistent) { ReplaySignals.summarizeAndExit(signal) }
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
