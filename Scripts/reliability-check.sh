@@ -7,8 +7,7 @@
 #   TIDAL=.build/debug/tidal Scripts/reliability-check.sh
 #   Scripts/reliability-check.sh 4 5             # only these findings
 #
-# One function per finding. A finding whose fix belongs to another change has a stub marked
-# `# finding N: owned by another change`: fill it in with that change.
+# One function per finding; findings 8-10 source their checks from Scripts/reliability/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -209,7 +208,10 @@ EOF
 }
 
 finding_8() {
-  : # finding 8: owned by another change (replay: NUL and invalid UTF-8 rows, extra cells, times going backwards)
+  # NUL and invalid-UTF-8 rows, extra cells, times going backwards, signal counts: Scripts/reliability/ingest-replay.sh.
+  source "$root/Scripts/reliability/ingest-replay.sh"
+  mkdir -p ingest8
+  check_8 "$TIDAL" "$work/ingest8" || failures=$((failures + 1))
   # The signal half (the summary counts exactly what was written) is Replay.swift's ReplaySink; check it here.
   local i extra=0 pid written counted
   awk 'BEGIN { print "timestamp,value"; for (y = 1949; y < 2949; y++) for (m = 1; m <= 12; m++) printf "%d-%02d,%d\n", y, m, 100 + (y * 12 + m) % 50 }' >burst.csv
@@ -233,7 +235,10 @@ finding_9() {
 }
 
 finding_10() {
-  : # finding 10: owned by another change (values beyond Float32, bad time cells, duplicate column names)
+  # Values beyond Float32, bad time cells, duplicate names, long fields, the wrong delimiter (with finding 11's last two).
+  source "$root/Scripts/reliability/ingest-replay.sh"
+  mkdir -p ingest10
+  check_10 "$TIDAL" "$work/ingest10" || failures=$((failures + 1))
 }
 
 finding_11() {
@@ -260,7 +265,7 @@ EOF
   check 11 "tidal with no arguments: usage on stderr, exit $status" test "$status" = 64 -a -n "$(grep USAGE <<<"$err")"
   run "$TIDAL" describe no-such.csv
   check 11 "a run-time error prints no usage: '$err'" test "$status" = 1 -a -z "$(grep Usage <<<"$err")"
-  # finding 11 (a 50 MB field echoed whole, a semicolon file without --delimiter): owned by another change (ingest)
+  # finding 11's long field and semicolon file are checked with finding 10 (ingest-replay.sh).
 }
 
 findings=("$@")
