@@ -105,6 +105,16 @@ struct ForecastPipeline: TaskPipeline {
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
+        // Sizes first: the arithmetic after them (steps, outputs, the difference's range) cannot overflow once they hold.
+        if let problem = SchemaCheck.first(
+            SchemaCheck.within("lookback", spec.lookback, 1 ... ModelLimits.lookback),
+            SchemaCheck.within("horizon", spec.horizon, 1 ... ModelLimits.horizon),
+            SchemaCheck.within("season", spec.season, 1 ... ModelLimits.lookback),
+            SchemaCheck.within("targets", spec.targets.count, 1 ... ModelLimits.outputSize))
+            ?? SchemaCheck.within("difference", spec.difference, 0 ... spec.lookback - 1)
+        {
+            return problem
+        }
         let fits =
             spec.outputCount == a.outputSize && spec.featureCount == a.inputSize && a.vocabularySize == 0
             && spec.categorical.map(\.values.count) == a.categoricalVocabularies
@@ -113,10 +123,6 @@ struct ForecastPipeline: TaskPipeline {
         return SchemaCheck.first(
             SchemaCheck.unique(spec.features, "features"), SchemaCheck.unique(spec.targets, "targets"),
             SchemaCheck.unique(spec.columns + spec.categorical.map(\.name), "input columns"),
-            SchemaCheck.within("lookback", spec.lookback, 1 ... ModelLimits.lookback),
-            SchemaCheck.within("horizon", spec.horizon, 1 ... ModelLimits.horizon),
-            SchemaCheck.within("difference", spec.difference, 0 ... max(0, spec.lookback - 1)),
-            SchemaCheck.within("season", spec.season, 1 ... ModelLimits.lookback),
             SchemaCheck.normalizer(spec.normalizer, columns: spec.columns.count),
             SchemaCheck.categorical(spec.categorical),
             fits ? nil : "the forecasting schema does not fit the architecture (inputs, outputs, embeddings or skip width)")
