@@ -79,7 +79,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .missingValue(at, column):
             return "\(at): column \(Self.quote(column)): missing value; use --fill ffill|linear|drop to fill or drop such rows"
         case let .unknownColumn(source, requested, known):
-            let names = known.prefix(50).map(Self.quote).joined(separator: ", ") + (known.count > 50 ? ", … (\(known.count) columns)" : "")
+            let names =
+                known.prefix(50).map(Self.quote).joined(separator: ", ") + (known.count > 50 ? ", … (\(known.count) columns)" : "")
             return "\(source): no column \(Self.quote(requested)); the columns are: \(names)"
         case let .timeNotIncreasing(at, column, previous, current):
             return

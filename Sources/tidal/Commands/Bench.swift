@@ -390,7 +390,8 @@ struct BenchReplay: ParsableCommand {
 struct BenchText: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "text",
-        abstract: "Tokens per second of text classification: training (Embedding 64 → LSTM 64 → Linear, batch 32) and replay of raw lines.")
+        abstract: "Tokens per second of text classification: training (Embedding 64 → LSTM 64 → Linear, batch 32) "
+            + "and replay of raw lines.")
 
     @Option(help: "Threads.")
     var threads: Int = 1
