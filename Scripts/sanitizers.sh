@@ -6,7 +6,7 @@
 # Each sanitizer has its own scratch path (.build-asan, .build-tsan; git-ignored), so the normal
 # .build is untouched. Prints the XCTest totals and the time taken; exits non-zero on a test
 # failure or any sanitizer report (halt_on_error: the first report stops the run).
-# Leak checking is on, with Scripts/lsan-suppressions.txt for the Swift runtime's weak side tables.
+# Leak checking is on in the test process, with Scripts/lsan-suppressions.txt for the Swift runtime's weak side tables.
 # The Swift runtime's backtracer is turned off so the sanitizer's own report is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,9 @@ esac
 
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
+# The tidal processes the tests start: memory errors still halt them, but objects alive when a
+# command exits (every error path ends in exit) are not leaks. See TestPaths.childEnvironment.
+export TIDAL_CHILD_ASAN_OPTIONS=${TIDAL_CHILD_ASAN_OPTIONS:-halt_on_error=1:detect_leaks=0}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/Scripts/lsan-suppressions.txt:print_suppressions=0}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 

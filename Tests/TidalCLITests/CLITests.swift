@@ -21,6 +21,7 @@ enum TidalBinary {
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = TestPaths.packageRoot
+        process.environment = TestPaths.childEnvironment()
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -377,6 +378,7 @@ final class DocsTests: XCTestCase {
         let run = Process()
         run.executableURL = URL(fileURLWithPath: "/bin/bash")
         run.arguments = [TestPaths.packageRoot.appendingPathComponent("Scripts/generate-cli-doc.sh").path, TidalBinary.binary.path]
+        run.environment = TestPaths.childEnvironment()
         let out = Pipe()
         run.standardOutput = out
         try run.run()

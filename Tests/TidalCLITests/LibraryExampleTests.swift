@@ -74,6 +74,7 @@ final class LibraryExampleTests: XCTestCase {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = root
+        process.environment = TestPaths.childEnvironment()
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

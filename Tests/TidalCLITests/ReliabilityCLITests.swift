@@ -16,8 +16,7 @@ final class ReliabilityCLITests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", script]
         process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env["TIDAL"] = TidalBinary.binary.path
+        var env = TestPaths.childEnvironment(["TIDAL": TidalBinary.binary.path])
         env.merge(environment) { _, new in new }
         process.environment = env
         let out = Pipe(), err = Pipe()
@@ -77,6 +76,7 @@ final class ReliabilityCLITests: XCTestCase {
             process.executableURL = TidalBinary.binary
             process.arguments = arguments
             process.currentDirectoryURL = dir
+            process.environment = TestPaths.childEnvironment()
             let out = Pipe(), err = Pipe()
             process.standardOutput = out
             process.standardError = err

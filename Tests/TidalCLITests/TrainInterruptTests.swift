@@ -13,6 +13,7 @@ final class TrainInterruptTests: XCTestCase {
         let process = Process()
         process.executableURL = TidalBinary.binary
         process.currentDirectoryURL = TestPaths.packageRoot
+        process.environment = TestPaths.childEnvironment()
         // A validation part and fixed scaling and differencing skip the setting search: the epochs start at once.
         process.arguments =
             [

@@ -25,6 +25,17 @@ public enum TestPaths {
     /// `SampleSeries/` in the package.
     public static let sampleSeries: URL = packageRoot.appendingPathComponent("SampleSeries")
 
+    /// The environment for a child process the tests start (the built `tidal`, a script that runs it):
+    /// this process's environment plus `extra`. Under `Scripts/sanitizers.sh`, `TIDAL_CHILD_ASAN_OPTIONS`
+    /// replaces `ASAN_OPTIONS` for the child, so a command that `exit`s with objects still alive (every
+    /// error path does) is not reported as a leak, while this process keeps its leak checking.
+    public static func childEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        if let child = environment["TIDAL_CHILD_ASAN_OPTIONS"] { environment["ASAN_OPTIONS"] = child }
+        environment.merge(extra) { _, new in new }
+        return environment
+    }
+
     /// A fresh temporary directory, removed when the test case ends.
     public static func temporaryDirectory(_ testCase: XCTestCase) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tidal-test-\(UUID().uuidString)")
