@@ -87,7 +87,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(train.stdout.contains("Epoch [1/"), train.stdout)
         XCTAssertNotNil(train.stdout.range(of: #"Epoch \[\d+/\d+\], Train Loss: \d+\.\d{4}, Test MAE: "#, options: .regularExpression))
         XCTAssertTrue(train.stdout.contains("seasonal_naive"))
-        XCTAssertEqual(train.stderr, "")  // no progress bar when stderr is not a terminal
+        // No progress bar when stderr is not a terminal; three epochs may earn a warning about the baselines.
+        XCTAssertTrue(train.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("tidal: warning: ") }, train.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as! [String: Any]
         XCTAssertEqual(json["task"] as? String, "forecast")
         XCTAssertNotNil((json["test"] as? [String: Any])?["mase"])
@@ -233,7 +234,7 @@ final class CLITests: XCTestCase {
                     "--metrics", metrics, "--out", model,
                 ], stdin: stdin)
             XCTAssertEqual(run.status, 0, run.stderr)
-            XCTAssertEqual(run.stderr, "")
+            XCTAssertTrue(run.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("tidal: warning: ") }, run.stderr)
             XCTAssertTrue(run.stdout.hasSuffix("model written to \(model)\n"), run.stdout)
             var json = try XCTUnwrap(
                 try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as? [String: Any])

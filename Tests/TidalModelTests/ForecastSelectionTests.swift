@@ -36,6 +36,9 @@ final class ForecastSelectionTests: XCTestCase {
         XCTAssertEqual(names(), ["minmax/d1"])
         setup.difference = nil
         XCTAssertEqual(names(), ["minmax/d0", "minmax/d12"])
+        // A window no longer than the season cannot hold a seasonal difference: lag 1 instead.
+        setup.lookback = 12
+        XCTAssertEqual(names(), ["minmax/d0", "minmax/d1"])
     }
 
     /// A seasonal series with noise: `rows` rows, the first `clean` of them well behaved.
@@ -115,5 +118,44 @@ final class ForecastSelectionTests: XCTestCase {
         let choice = try XCTUnwrap(select(path, r))
         XCTAssertTrue(choice.note.hasPrefix("chosen on a validation tail of the training part (MAE window/d0: "), choice.note)
         XCTAssertTrue(choice.note.hasSuffix("refitted for 1 epochs"), choice.note)
+    }
+
+    /// Rows of a seeded Gaussian random walk, for which the naive forecast is the best one.
+    func writeRandomWalk(_ dir: URL, rows: Int) throws -> String {
+        var g = testGenerator(11)
+        var level = 100.0, csv = "t,value\n"
+        for t in 0 ..< rows {
+            level += Double(g.uniform(-1, 1)) * 3
+            csv += "\(t),\(level)\n"
+        }
+        let path = dir.appendingPathComponent("walk.csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testWhenNoSettingBeatsTheBaselinesItSaysSoAndTakesTheDifferencedOne() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
+        let path = try writeRandomWalk(dir, rows: 150)
+        var r = request(path)
+        r.season = 1
+        r.lookback = 12
+        let choice = try XCTUnwrap(select(path, r))
+        XCTAssertTrue(choice.note.contains("; naive "), choice.note)
+        let warning = try XCTUnwrap(choice.warning, choice.note)
+        XCTAssertTrue(warning.hasPrefix("no network setting beat naive on the training part's backtest"), warning)
+        XCTAssertEqual(choice.candidate.difference, 1)
+        XCTAssertTrue(warning.contains("trained the safest setting, zscore/d1"), warning)
+    }
+
+    func testAShortSeriesWithALongHorizonIsComparedOnTheValidationTail() throws {
+        // 100 rows, horizon 12: no fold leaves a validation tail of a whole window, so the folds give way to the tail.
+        let dir = try TestPaths.temporaryDirectory(self)
+        let path = try writeSeries(dir, rows: 100, clean: 100, name: "short.csv")
+        var r = request(path)
+        r.lookback = 12
+        r.horizon = 12
+        r.season = 1
+        let choice = try XCTUnwrap(select(path, r))
+        XCTAssertTrue(choice.note.hasPrefix("chosen on a validation tail of the training part (MAE window/d0: "), choice.note)
     }
 }

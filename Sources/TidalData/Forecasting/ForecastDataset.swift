@@ -85,6 +85,18 @@ public struct ForecastDataset: SampleSource, Sendable {
         return result
     }
 
+    /// Mean absolute error of `predicted` (`[count, outputCount]`, original units) against the actual
+    /// values, over the cells where both are known (a baseline has none before the series starts).
+    public func meanAbsoluteError(of predicted: [Float]) -> Double {
+        let actual = actuals()
+        var sum = 0.0, n = 0
+        for i in actual.indices where !actual[i].isNaN && !predicted[i].isNaN {
+            sum += abs(Double(predicted[i]) - Double(actual[i]))
+            n += 1
+        }
+        return n > 0 ? sum / Double(n) : .infinity
+    }
+
     /// The naive forecast (`y[o − 1]` for every step) per origin, `[count, outputCount]`.
     public func naive() -> [Float] { seasonalNaive(period: 1) }
 

@@ -22,6 +22,9 @@ public struct ForecastSetup: Sendable {
     public var difference: Int?
     /// Seasonal period for the seasonal-naive baseline and MASE (1 = none).
     public var season = 1
+    /// True: `season` is read from the time column's spacing when the table is loaded
+    /// (`SeasonInference`), replacing the value above.
+    public var infersSeason = false
     /// Text columns used as categorical covariates (an embedding each).
     public var categorical: [String] = []
     /// Only the first `rowLimit` rows of the table are used (nil: all of them). The setting

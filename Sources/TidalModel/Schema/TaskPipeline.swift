@@ -51,6 +51,9 @@ struct PreparedTask<Pipeline: TaskPipeline> {
     var description: String
     /// How settings were chosen, for the metrics JSON.
     var choices: String?
+    /// What the user should know about the run's accuracy (no setting beat the baselines), for
+    /// the summary and the metrics JSON.
+    var warning: String? = nil
     /// Time labels of the test origins (forecasting with a time column).
     var testTimes: [String]?
 }
@@ -116,7 +119,8 @@ extension TaskPipeline {
         let scoring = result.interruption == nil ? pipeline.score(network, prepared) : Scoring(test: nil)
         let report = MetricsReport(
             task: pipeline.task, cell: plan.cell, result: result, test: scoring.test,
-            baselines: scoring.baselines, parameters: network.parameterCount, choices: prepared.choices)
+            baselines: scoring.baselines, parameters: network.parameterCount, choices: prepared.choices,
+            warning: prepared.warning)
         let model = TrainedModel(
             schema: pipeline.schema, architecture: prepared.architecture, network: network,
             metadata: TrainingMetadata(plan, result: result, metrics: scoring.final))

@@ -96,11 +96,14 @@ public struct MetricsReport: Sendable, Codable {
     public var parameters: Int
     /// How the data-dependent settings were chosen; nil when none were.
     public var choices: String?
+    /// What the user should know about the result (no setting beat the baselines on the
+    /// training part's backtest); nil when nothing.
+    public var warning: String?
 
     /// A report from its parts.
     public init(
         task: String, cell: String, epochsRun: Int, bestEpoch: Int, history: [EpochEntry], test: Scores?,
-        baselines: [String: Scores], trainSeconds: Double, parameters: Int, choices: String?
+        baselines: [String: Scores], trainSeconds: Double, parameters: Int, choices: String?, warning: String? = nil
     ) {
         self.task = task
         self.cell = cell
@@ -112,11 +115,12 @@ public struct MetricsReport: Sendable, Codable {
         self.trainSeconds = trainSeconds
         self.parameters = parameters
         self.choices = choices
+        self.warning = warning
     }
 
     enum CodingKeys: String, CodingKey {
         case task, cell, epochsRun = "epochs_run", bestEpoch = "best_epoch", history, test, baselines
-        case trainSeconds = "train_seconds", parameters, choices
+        case trainSeconds = "train_seconds", parameters, choices, warning
     }
 
     /// Pretty JSON with sorted keys (so reruns diff cleanly).
@@ -132,7 +136,7 @@ extension MetricsReport {
     /// The report of a finished training run.
     public init(
         task: TaskKind, cell: CellKind, result: TrainingResult, test: Scores?, baselines: [String: Scores],
-        parameters: Int, choices: String?
+        parameters: Int, choices: String?, warning: String? = nil
     ) {
         let history = result.history.map {
             EpochEntry(
@@ -141,7 +145,8 @@ extension MetricsReport {
         }
         self.init(
             task: task.rawValue, cell: cell.rawValue, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, history: history,
-            test: test, baselines: baselines, trainSeconds: result.seconds, parameters: parameters, choices: choices)
+            test: test, baselines: baselines, trainSeconds: result.seconds, parameters: parameters, choices: choices,
+            warning: warning)
     }
 
     /// The report of scoring a trained model on a file (no training history).

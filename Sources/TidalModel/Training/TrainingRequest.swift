@@ -50,8 +50,10 @@ public struct TrainingRequest: Sendable {
     public var testFraction = 0.2
     /// The last fraction of the rows before the test part is the validation part.
     public var valFraction = 0.0
-    /// Seasonal period for baselines and MASE (1 = none).
-    public var season = 1
+    /// Seasonal period for baselines, MASE, the differencing candidates and the default lookback
+    /// (1 = none). Nil: read from the time column's spacing (`SeasonInference`: monthly 12,
+    /// quarterly 4, weekly 52, daily 7, hourly 24, half-hourly 48; otherwise 1).
+    public var season: Int?
     /// Scaling; nil chooses (forecasting: by backtests; otherwise z-scores).
     public var scaling: Scaling?
     /// Forecasting: the differencing lag; nil chooses.
@@ -165,7 +167,8 @@ public struct TrainingRequest: Sendable {
         setup.valFraction = valFraction
         setup.scaling = scaling
         setup.difference = difference
-        setup.season = season
+        setup.season = season ?? 1
+        setup.infersSeason = season == nil
         setup.categorical = categorical
         var plan = TrainingPlan(request: self, forecast: setup, training: training)
         plan.dropout = dropout ?? (text ? 0.5 : 0)

@@ -106,6 +106,7 @@ struct Train: ParsableCommand {
                 throw ExitCode(130)
             }
             if !quiet { Output.line(SummaryTable.render(outcome)) }
+            if let warning = outcome.report.warning { Output.error("tidal: warning: \(warning)\n") }
             // The model first: it is what the training cost; a metrics or plots failure must not lose it.
             if let out {
                 try OutputPaths.write(try ModelFile.encode(outcome.model), to: out, flag: "--out")

@@ -65,8 +65,15 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "A separate test file (as UCR ships them); otherwise the last --test-fraction is the test part.")
     var test: String?
 
-    @Option(help: "Seasonal period for seasonal-naive baselines and MASE (1 = none).")
-    var season: Int = 1
+    @Option(
+        help: ArgumentHelp(
+            "Seasonal period: auto, or rows per season (1 = none).",
+            discussion:
+                "auto (the default) reads the time column's spacing: monthly 12, quarterly 4, weekly 52, daily 7, "
+                + "hourly 24, half-hourly 48, quarter-hourly 96; yearly, an integer index or no time column 1. "
+                + "The season sets the seasonal-naive baseline, MASE, the differencing candidates and the default lookback "
+                + "(two seasons, or 24 rows without one). The first output line says which season was used."))
+    var season: SeasonChoice = .auto
 
     @Option(help: "Recurrent cell: lstm, gru, rnn or rnn-relu.")
     var cell: CellKind = .lstm
@@ -160,7 +167,7 @@ struct TrainingFlags: ParsableArguments {
         let bounds: [(String, Int?, ClosedRange<Int>)] = [
             ("--hidden", hidden, 1 ... ModelLimits.hiddenSize), ("--layers", layers, 1 ... ModelLimits.layers),
             ("--batch", batch, 1 ... 1 << 20), ("--patch", patch, 1 ... ModelLimits.lookback), ("--epochs", epochs, 1 ... 1_000_000),
-            ("--season", season, 1 ... ModelLimits.lookback), ("--lookback", windows.lookback, 1 ... ModelLimits.lookback),
+            ("--season", season.period, 1 ... ModelLimits.lookback), ("--lookback", windows.lookback, 1 ... ModelLimits.lookback),
             ("--horizon", windows.horizon, 1 ... ModelLimits.horizon), ("--stride", windows.stride, 1 ... ModelLimits.lookback),
             ("--vocab-size", vocabSize, 3 ... ModelLimits.vocabularySize), ("--min-count", minCount, 1 ... Int.max),
             ("--max-length", maxLength, 1 ... ModelLimits.lookback),
@@ -228,7 +235,7 @@ struct TrainingFlags: ParsableArguments {
         r.stride = windows.stride
         r.testFraction = windows.testFraction
         r.valFraction = windows.valFraction
-        r.season = season
+        r.season = season.period
         r.scaling = normalize
         r.difference = difference
         r.patch = patch
@@ -303,4 +310,28 @@ enum StandardInputSpool {
             rmdir(prefix + name)
         }
     }
+}
+
+/// `--season`: `auto` (from the time column) or a period in rows.
+enum SeasonChoice: ExpressibleByArgument, Equatable {
+    case auto
+    case rows(Int)
+
+    init?(argument: String) {
+        if argument == "auto" {
+            self = .auto
+        } else if let n = Int(argument) {
+            self = .rows(n)
+        } else {
+            return nil
+        }
+    }
+
+    /// The period, or nil for `auto`.
+    var period: Int? {
+        if case let .rows(n) = self { return n }
+        return nil
+    }
+
+    var defaultValueDescription: String { "auto" }
 }

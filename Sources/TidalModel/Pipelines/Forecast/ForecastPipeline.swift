@@ -18,26 +18,45 @@ struct ForecastPipeline: TaskPipeline {
 
     // MARK: training
 
-    /// When the user fixed neither the validation part nor both scaling and differencing, the
-    /// settings are chosen on the training part alone (`ForecastSettingSearch`); the test part is
-    /// never looked at.
+    /// Scaling, differencing and the epoch count are chosen on the training part alone
+    /// (`ForecastSettingSearch`; the test part is never looked at), narrowed by whatever the user
+    /// fixed (all of it when scaling and differencing are both given with a validation part:
+    /// then the run trains for `epochs`). With a validation part and `patience`, early stopping on it ends the final run instead
+    /// of the chosen epoch count.
     static func prepare(_ plan: TrainingPlan, observer: TrainingObserver?) throws -> PreparedTask<ForecastPipeline> {
         var options = plan.request.table
-        let setup = plan.forecast
+        var setup = plan.forecast
         let features = setup.features.isEmpty ? setup.targets : setup.features
         options.numericColumns = features + setup.targets.filter { !features.contains($0) }
         options.textColumns = setup.categorical
         let table = try Table.load(path: plan.request.dataPath, options: options)
-        var final = setup
+        var seasonNote = ""
+        if setup.infersSeason {
+            let inferred = SeasonInference.infer(table.time)
+            setup.season = inferred.period
+            setup.infersSeason = false
+            seasonNote = " (auto: \(inferred.frequency))"
+        }
         var plan = plan
+        plan.forecast = setup
+        var final = setup
         if plan.training.batchSize == 0 { plan.training.batchSize = 32 }
         var selectionNote = ""
-        if setup.valFraction == 0,
-            let selection = try ForecastSettingSearch(table: table, setup: setup, plan: plan, observer: observer).run()
-        {
+        var warning: String?
+        // Scaling and differencing both fixed, and a validation part to watch: nothing is left to choose.
+        let everythingFixed = setup.scaling != nil && setup.difference != nil && setup.valFraction > 0
+        if !everythingFixed, let selection = try ForecastSettingSearch(table: table, setup: setup, plan: plan, observer: observer).run() {
+            let requestedEpochs = plan.training.epochs
             (final, plan) = selection.candidate.applied(to: setup, plan)
-            plan.training.epochs = selection.epochs
             selectionNote = "; " + selection.note
+            if setup.valFraction > 0, let patience = plan.training.patience {
+                // The user asked for early stopping on their validation part: it, not the trial, ends the run.
+                plan.training.epochs = requestedEpochs
+                selectionNote += "; then early stopping (patience \(patience)) on the validation part, up to \(requestedEpochs) epochs"
+            } else {
+                plan.training.epochs = selection.epochs
+            }
+            warning = selection.warning
         } else {
             (plan.request.skip, plan.training.weightDecay) = defaults(difference: setup.difference ?? 0, plan)
         }
@@ -49,12 +68,14 @@ struct ForecastPipeline: TaskPipeline {
         let choices = task.choices + selectionNote
         let description =
             "forecast \(spec.targets.joined(separator: ",")): \(task.train.count) training, \(task.validation.count) validation, "
-            + "\(task.test.count) test windows; lookback \(spec.lookback), horizon \(spec.horizon); \(choices)"
+            + "\(task.test.count) test windows; lookback \(spec.lookback), horizon \(spec.horizon), "
+            + "season \(spec.season)\(seasonNote); \(choices)"
         return PreparedTask(
             pipeline: pipeline, architecture: architecture(for: spec, plan), train: task.train,
             validation: task.validation.count > 0 ? task.validation : nil, test: task.test.count > 0 ? task.test : nil,
             training: plan.training, objective: .regression(plan.request.loss), steps: spec.steps,
-            description: description, choices: choices, testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } })
+            description: description, choices: choices, warning: warning,
+            testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } })
     }
 
     /// The default weight decay on differenced series (see `defaults`).

@@ -32,6 +32,21 @@ struct ForecastSelection {
     var epochs: Int
     /// One clause for the user: how the choice was made and every candidate's score.
     var note: String
+    /// Set when no candidate beat the better of naive and seasonal naive on the training part's
+    /// backtest: what was found and what was chosen instead.
+    var warning: String?
+}
+
+/// One candidate's backtest: its MAE and the baselines' MAE on the same windows.
+struct CandidateScore {
+    var candidate: ForecastCandidate
+    var mae: Double
+    /// The better of naive and seasonal naive on the same windows, and its name.
+    var baseline: (name: String, mae: Double)
+    /// The early-stopped trial's best epoch (validation-tail comparisons only).
+    var epochs: Int?
+
+    var beatsBaseline: Bool { mae < baseline.mae }
 }
 
 /// Chooses scaling and differencing for a forecaster on the training part alone; the test part
@@ -46,6 +61,12 @@ struct ForecastSelection {
 ///   error swings from epoch to epoch. So the whole procedure (trial and refit) is
 ///   backtested on rolling-origin folds ending at 80 %, 90 % and 100 % of the training part,
 ///   each fitted on its first 80 % and scored by MAE on the rest; the lowest mean MAE wins.
+///   When no fold is long enough for a trial (a short series with a long horizon), the
+///   candidates are compared on the validation tail instead.
+///
+/// Naive and seasonal naive are scored on the same windows. When no candidate beats the better
+/// of them, the selection says so (`ForecastSelection.warning`) and takes the safest candidate:
+/// the differenced one, whose weight decay shrinks its correction toward the baseline.
 struct ForecastSettingSearch {
     /// Training parts with at most this many windows are compared on rolling-origin folds; larger
     /// ones on a single validation tail, which is then long enough to be trusted and the folds
@@ -59,10 +80,12 @@ struct ForecastSettingSearch {
     let plan: TrainingPlan
     let observer: TrainingObserver?
 
-    /// The settings to compare: per-window scaling on the level and z-scoring on seasonal (or
-    /// lag-1) differences, narrowed by whatever the user fixed.
+    /// The settings to compare: per-window scaling on the level and z-scoring on seasonal
+    /// differences (lag 1 without a season, or when the window is not longer than the season),
+    /// narrowed by whatever the user fixed.
     static func candidates(_ setup: ForecastSetup, _ plan: TrainingPlan) -> [ForecastCandidate] {
-        let season = max(1, setup.season)
+        // Differences at the season's lag need a window longer than the season; else lag 1.
+        let season = max(1, setup.season) < setup.resolvedLookback ? max(1, setup.season) : 1
         let pairs: [(Scaling, Int)]
         switch (setup.scaling, setup.difference) {
         case let (s?, d?): pairs = [(s, d)]
@@ -80,45 +103,78 @@ struct ForecastSettingSearch {
     func run() throws -> ForecastSelection? {
         let candidates = Self.candidates(setup, plan)
         let trainEnd = ChronologicalSplit(rowCount: table.rowCount, testFraction: setup.testFraction, valFraction: 0).trainEnd
-        let folded = candidates.count > 1 && trainEnd - setup.resolvedLookback - setup.horizon + 1 <= Self.foldedWindowLimit
-        var best: (score: Double, candidate: ForecastCandidate, epochs: Int?)?
-        var scores: [String] = []
-        for candidate in candidates {
-            let (trial, plan) = candidate.applied(to: setup, self.plan)
-            let score: Double, epochs: Int?
-            if folded {
-                guard let backtest = try foldScore(trial, plan, trainEnd: trainEnd, name: candidate.name) else { continue }
-                (score, epochs) = (backtest, nil)
-                scores.append("\(candidate.name): \(formatMetric(score))")
-            } else {
-                observer?.status("choosing scaling and differencing on a validation tail of the training part: \(candidate.name)…")
-                guard let tail = try tailTrial(trial, plan) else { continue }
-                (score, epochs) = (tail.mae, tail.epochs)
-                scores.append("\(candidate.name): \(formatMetric(score)) at epoch \(tail.epochs)")
-            }
-            if best == nil || score < best!.score { best = (score, candidate, epochs) }
+        var folded = candidates.count > 1 && trainEnd - setup.resolvedLookback - setup.horizon + 1 <= Self.foldedWindowLimit
+        var scores = try candidates.compactMap { try score($0, folded: folded, trainEnd: trainEnd) }
+        if folded && scores.isEmpty {
+            folded = false
+            scores = try candidates.compactMap { try score($0, folded: false, trainEnd: trainEnd) }
         }
-        guard let best else { return nil }
-        var epochs = best.epochs
+        guard let best = scores.min(by: { $0.mae < $1.mae }) else { return nil }
+        var chosen = best
+        var warning: String?
+        if !best.beatsBaseline {
+            // The safest setting: a correction to the (seasonal) naive forecast, shrunk toward it.
+            chosen = scores.last { $0.candidate.difference > 0 } ?? best
+            let found =
+                "no network setting beat \(best.baseline.name) on the training part's backtest (best \(best.candidate.name) MAE "
+                + "\(formatMetric(best.mae)) vs \(formatMetric(best.baseline.mae)))"
+            warning =
+                chosen.candidate.difference > 0
+                ? found + "; trained the safest setting, \(chosen.candidate.name), whose weight decay pulls it toward the baseline"
+                : found + "; no differenced setting was among the choices (--normalize/--difference narrowed them): "
+                    + "consider more data, --epochs, or the baseline itself"
+        }
+        var epochs = chosen.epochs
         if epochs == nil {
             // Backtested: the epoch count for the final fit comes from the winner's trial on the whole training part.
-            observer?.status("choosing the epoch count on a validation tail of the training part: \(best.candidate.name)…")
-            let (trial, plan) = best.candidate.applied(to: setup, self.plan)
+            observer?.status("choosing the epoch count on a validation tail of the training part: \(chosen.candidate.name)…")
+            let (trial, plan) = chosen.candidate.applied(to: setup, self.plan)
             epochs = try tailTrial(trial, plan)?.epochs
         }
         let refit = epochs ?? plan.training.epochs
+        let listed = scores.map { s in
+            "\(s.candidate.name): \(formatMetric(s.mae))" + (s.epochs.map { " at epoch \($0)" } ?? "")
+        }
+        let baselines = scores.first.map { "; \($0.baseline.name) \(formatMetric($0.baseline.mae))" } ?? ""
         let how =
             folded
             ? "chosen by rolling-origin evaluation on \(Self.foldEnds.count) folds of the training part (mean MAE "
-                + "\(scores.joined(separator: ", ")))"
-            : "chosen on a validation tail of the training part (MAE \(scores.joined(separator: ", ")))"
-        return ForecastSelection(candidate: best.candidate, epochs: refit, note: how + ", refitted for \(refit) epochs")
+                + "\(listed.joined(separator: ", "))\(baselines))"
+            : "chosen on a validation tail of the training part (MAE \(listed.joined(separator: ", "))\(baselines))"
+        return ForecastSelection(
+            candidate: chosen.candidate, epochs: refit, note: how + ", refitted for \(refit) epochs", warning: warning)
+    }
+
+    /// The candidate's score: backtested on the folds, or from its trial on the validation tail;
+    /// nil when no window set is long enough.
+    private func score(_ candidate: ForecastCandidate, folded: Bool, trainEnd: Int) throws -> CandidateScore? {
+        let (trial, plan) = candidate.applied(to: setup, self.plan)
+        if folded {
+            guard let backtest = try foldScore(trial, plan, trainEnd: trainEnd, name: candidate.name) else { return nil }
+            return CandidateScore(candidate: candidate, mae: backtest.mae, baseline: backtest.baseline)
+        }
+        observer?.status("choosing scaling and differencing on a validation tail of the training part: \(candidate.name)…")
+        guard let tail = try tailTrial(trial, plan) else { return nil }
+        return CandidateScore(candidate: candidate, mae: tail.mae, baseline: tail.baseline, epochs: tail.epochs)
+    }
+
+    /// The better of naive and seasonal naive (when the setup has a season) on `set`, by MAE.
+    private func baseline(on set: ForecastDataset) -> (name: String, mae: Double) {
+        var best = ("naive", set.meanAbsoluteError(of: set.naive()))
+        if setup.season > 1 {
+            let seasonal = set.meanAbsoluteError(of: set.seasonalNaive(period: setup.season))
+            if seasonal < best.1 { best = ("seasonal naive", seasonal) }
+        }
+        return best
     }
 
     /// Mean MAE of the candidate's whole procedure (tail trial, then refit) over the
-    /// rolling-origin folds, or nil when no fold holds enough windows.
-    private func foldScore(_ setup: ForecastSetup, _ plan: TrainingPlan, trainEnd: Int, name: String) throws -> Double? {
-        var maes: [Double] = []
+    /// rolling-origin folds, and the better baseline's mean MAE on the same folds; nil when no
+    /// fold holds enough windows.
+    private func foldScore(
+        _ setup: ForecastSetup, _ plan: TrainingPlan, trainEnd: Int, name: String
+    ) throws -> (mae: Double, baseline: (name: String, mae: Double))? {
+        var maes: [Double] = [], baselines: [String: [Double]] = [:]
         for (k, end) in Self.foldEnds.enumerated() {
             observer?.status(
                 "choosing scaling and differencing by rolling-origin evaluation on the training part: "
@@ -135,13 +191,24 @@ struct ForecastSettingSearch {
             let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
             _ = try Trainer(configuration: config, objective: .regression(plan.request.loss)).train(network, on: task.train)
             maes.append(task.test.evaluate(network, loss: plan.request.loss).mae!)
+            baselines["naive", default: []].append(task.test.meanAbsoluteError(of: task.test.naive()))
+            if self.setup.season > 1 {
+                let seasonal = task.test.seasonalNaive(period: self.setup.season)
+                baselines["seasonal naive", default: []].append(task.test.meanAbsoluteError(of: seasonal))
+            }
         }
-        return maes.isEmpty ? nil : maes.reduce(0, +) / Double(maes.count)
+        guard !maes.isEmpty else { return nil }
+        func mean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(x.count) }
+        let baseline = baselines.map { (name: $0.key, mae: mean($0.value)) }.min { $0.mae < $1.mae }!
+        return (mean(maes), baseline)
     }
 
     /// The early-stopped trial on the training part's last 20 %: its validation MAE at the best
-    /// epoch, and that epoch; nil when the part is too short for it.
-    private func tailTrial(_ setup: ForecastSetup, _ plan: TrainingPlan) throws -> (mae: Double, epochs: Int)? {
+    /// epoch, that epoch, and the better baseline on the same windows; nil when the part is too
+    /// short for it.
+    private func tailTrial(
+        _ setup: ForecastSetup, _ plan: TrainingPlan
+    ) throws -> (mae: Double, epochs: Int, baseline: (name: String, mae: Double))? {
         var trial = setup
         trial.valFraction = 0.2
         guard let task = try? ForecastTask(table: table, setup: trial), task.validation.count >= 2, task.train.count >= 2 else {
@@ -153,6 +220,7 @@ struct ForecastSettingSearch {
         let loss = plan.request.loss
         let result = try Trainer(configuration: config, objective: .regression(loss))
             .train(network, on: task.train, validate: { task.validation.evaluate($0, loss: loss) })
-        return (result.history[result.bestEpoch - 1].validation?.mae ?? .infinity, max(1, result.bestEpoch))
+        let mae = result.history[result.bestEpoch - 1].validation?.mae ?? .infinity
+        return (mae, max(1, result.bestEpoch), baseline(on: task.validation))
     }
 }
