@@ -52,7 +52,8 @@ struct ForecastPipeline: TaskPipeline {
             if setup.valFraction > 0, let patience = plan.training.patience {
                 // The user asked for early stopping on their validation part: it, not the trial, ends the run.
                 plan.training.epochs = requestedEpochs
-                selectionNote += "; then early stopping (patience \(patience)) on the validation part, up to \(requestedEpochs) epochs"
+                selectionNote +=
+                    "; the final run stops early instead (patience \(patience) on the validation part, up to \(requestedEpochs) epochs)"
             } else {
                 plan.training.epochs = selection.epochs
             }
