@@ -43,7 +43,7 @@ package func argmax(_ p: UnsafePointer<Float>, _ n: Int) -> Int {
 /// Runs the model over samples in fixed order, `batchSize` at a time, handing each batch's
 /// output `[size, outputs]` to `body` with the batch's sample indices.
 package func predictInBatches(
-    _ model: SequenceModel, _ samples: any SampleSource, indices: [Int]? = nil, batchSize: Int = 256,
+    _ model: any SequencePredicting, _ samples: any SampleSource, indices: [Int]? = nil, batchSize: Int = 256,
     _ body: (_ indices: [Int], _ output: UnsafePointer<Float>, _ batch: Batch) -> Void
 ) {
     let all = indices ?? Array(0 ..< samples.count)
@@ -52,7 +52,7 @@ package func predictInBatches(
     while start < all.count {
         let part = Array(all[start ..< min(start + batchSize, all.count)])
         samples.fill(part, into: batch)
-        let output = model.forward(batch)
+        let output = model.predict(batch)
         body(part, output, batch)
         start += batchSize
     }

@@ -20,6 +20,10 @@ enum SmallModel {
         request.season = 12
         request.hidden = 6
         request.epochs = 3
+        request.ensemble = 2  // every check below also covers the second member's tensors
+        // Per-window scaling of the level: the linear skip spans the window, so a lookback edit shows.
+        request.scaling = .window
+        request.difference = 0
         request.createdAt = Date(timeIntervalSince1970: 1_700_000_000)  // the bytes do not depend on the clock
         let model = try Training.run(request).model
         cached = model
@@ -38,6 +42,8 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(back.schema, model.schema)
         XCTAssertEqual(back.metadata, model.metadata)
         XCTAssertEqual(back.weights, model.weights)
+        XCTAssertEqual(back.members, 2)
+        XCTAssertTrue(back.weights.contains { $0.name == "member1.head.weight" })
         XCTAssertEqual(Array(bytes[0 ..< 8]), Array("TIDALMDL".utf8))
         XCTAssertEqual(back.weights.map(\.name).first, "lstm.weight_ih_l0")
         // Same predictions from the decoded model.

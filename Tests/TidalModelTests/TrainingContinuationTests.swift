@@ -42,6 +42,7 @@ final class TrainingContinuationTests: XCTestCase {
         r.threads = threads
         r.patience = patience
         r.cell = cell
+        r.ensemble = 1  // the uninterrupted reference runs must train the one network a checkpoint holds
         r.createdAt = Date(timeIntervalSince1970: 0)
         return r
     }
@@ -216,5 +217,19 @@ final class TrainingContinuationTests: XCTestCase {
         XCTAssertThrowsError(try Training.run(classify)) { error in
             XCTAssertTrue("\(error)".contains("it is a forecasting model"), "\(error)")
         }
+    }
+
+    func testAnEnsembleIsRefusedWithCheckpointsAndDefaultsToOneNetworkWithThem() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
+        var r = request(epochs: 1)
+        r.ensemble = nil
+        r.checkpointPath = dir.appendingPathComponent("c.ckpt").path
+        XCTAssertEqual(try r.resolved().members, 1)
+        r.ensemble = 2
+        XCTAssertThrowsError(try r.resolved()) { XCTAssertEqual($0 as? ContinuationError, .ensembleContinuation) }
+        r.checkpointPath = nil
+        XCTAssertEqual(try r.resolved().members, 2)
+        r.ensemble = nil
+        XCTAssertEqual(try r.resolved().members, TrainingPlan.forecastMembers)
     }
 }

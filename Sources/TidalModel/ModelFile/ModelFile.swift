@@ -63,8 +63,10 @@ public enum ModelFile {
         var text: TextSpec?
         var metadata: TrainingMetadata
         var tensors: [TensorEntry]
+        /// Ensemble members (absent: 1).
+        var members: Int
 
-        enum CodingKeys: String, CodingKey { case format, task, architecture, forecast, samples, text, metadata, tensors }
+        enum CodingKeys: String, CodingKey { case format, task, architecture, forecast, samples, text, metadata, tensors, members }
 
         init(format: Int, model: TrainedModel, tensors: [TensorEntry]) {
             self.format = format
@@ -72,6 +74,7 @@ public enum ModelFile {
             architecture = model.architecture
             metadata = model.metadata
             self.tensors = tensors
+            members = model.members
             switch model.schema {
             case let .forecast(spec): forecast = spec
             case let .samples(spec): samples = spec
@@ -94,6 +97,7 @@ public enum ModelFile {
             text = try c.decodeIfPresent(TextSpec.self, forKey: .text)
             metadata = try c.decode(TrainingMetadata.self, forKey: .metadata)
             tensors = try c.decode([TensorEntry].self, forKey: .tensors)
+            members = try c.decodeIfPresent(Int.self, forKey: .members) ?? 1
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -107,6 +111,7 @@ public enum ModelFile {
             try c.encodeIfPresent(text, forKey: .text)
             try c.encode(metadata, forKey: .metadata)
             try c.encode(tensors, forKey: .tensors)
+            if members != 1 { try c.encode(members, forKey: .members) }
         }
 
         /// The schema the description holds: exactly one spec, of the task's kind.
@@ -246,7 +251,8 @@ public enum ModelFile {
         }
         let weights = try checkedWeights(document, payload: payload, tensorBase: 4 + jsonLength, path: path)
         let model = TrainedModel(
-            schema: document.schema!, architecture: document.architecture, weights: weights, metadata: document.metadata)
+            schema: document.schema!, architecture: document.architecture, weights: weights, metadata: document.metadata,
+            members: document.members)
         return (model, bytes.count - headerSize, payload.count)
     }
 
@@ -262,13 +268,21 @@ public enum ModelFile {
             throw inconsistent("the description holds no schema, several, or one of another task than \(document.task.rawValue)")
         }
         if let reason = schema.mismatch(with: document.architecture) { throw inconsistent(reason) }
-        let tensorBytes = payload.count - tensorBase
-        guard let parameterCount = document.architecture.parameterCountIfValid, 4 * parameterCount == tensorBytes else {
-            throw inconsistent(
-                "\(tensorBytes) bytes of weights, the architecture has \(document.architecture.parameterCountIfValid ?? -1) parameters")
+        let members = document.members
+        guard (1 ... ModelLimits.members).contains(members) else {
+            throw inconsistent("members is \(members), outside 1...\(ModelLimits.members)")
         }
-        // Every tensor the architecture needs, in its shape; together they tile the weights exactly.
-        let expectedShapes = SequenceModel(document.architecture, seed: 0).parameters.map { ($0.name, $0.shape) }
+        let tensorBytes = payload.count - tensorBase
+        guard let parameterCount = document.architecture.parameterCountIfValid, parameterCount * members <= ModelLimits.parameters,
+            4 * parameterCount * members == tensorBytes
+        else {
+            throw inconsistent(
+                "\(tensorBytes) bytes of weights, the architecture has \(document.architecture.parameterCountIfValid ?? -1) parameters"
+                    + (members > 1 ? " per member, \(members) members" : ""))
+        }
+        // Every tensor the architecture needs (once per member), in its shape; together they tile the weights exactly.
+        let shapes = SequenceModel(document.architecture, seed: 0).parameters.map { ($0.name, $0.shape) }
+        let expectedShapes = (0 ..< members).flatMap { k in shapes.map { (TrainedModel.memberPrefix(k) + $0.0, $0.1) } }
         let byName = Dictionary(document.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         guard byName.count == document.tensors.count else { throw inconsistent("a tensor name appears twice") }
         guard document.tensors.count == expectedShapes.count else {

@@ -28,7 +28,9 @@ public enum ModelLimits {
     public static let embeddingDimension = 1024
     /// Classes of a classifier.
     public static let classes = 1 << 16
-    /// Learnable values in all (1 GiB of Float32).
+    /// Networks in an ensemble.
+    public static let members = 32
+    /// Learnable values in all, over every ensemble member (1 GiB of Float32).
     public static let parameters = 1 << 28
     /// Bytes of a model file's JSON description.
     public static let descriptionBytes = 1 << 28

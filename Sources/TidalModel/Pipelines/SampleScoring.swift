@@ -8,7 +8,7 @@ enum SampleScoring {
     struct Output { var values: [Float]; var argmax: Int }
 
     /// The network's outputs for every sample, in order.
-    static func predictions(_ model: SequenceModel, _ set: any SampleSource) -> [Output] {
+    static func predictions(_ model: any SequencePredicting, _ set: any SampleSource) -> [Output] {
         let O = model.architecture.outputSize
         var out = [Output](repeating: Output(values: [], argmax: 0), count: set.count)
         predictInBatches(model, set, batchSize: 64) { indices, output, _ in
@@ -21,7 +21,9 @@ enum SampleScoring {
     }
 
     /// Mean loss, and accuracy (classification) or MAE in original units (regression, `targetScale` per unit).
-    static func evaluation(_ model: SequenceModel, _ set: any SampleSource, objective: Objective, targetScale: Double = 1) -> Evaluation {
+    static func evaluation(
+        _ model: any SequencePredicting, _ set: any SampleSource, objective: Objective, targetScale: Double = 1
+    ) -> Evaluation {
         var total = 0.0, correct = 0, absError = 0.0
         predictInBatches(model, set, batchSize: 64) { _, output, batch in
             switch objective {
@@ -60,7 +62,7 @@ enum SampleScoring {
     }
 
     /// Scores of a classifier on labelled samples, without baselines (`evaluate` on a new file).
-    static func classification(_ model: SequenceModel, labels: [Int32], set: any SampleSource, classes: [String]) -> Scoring {
+    static func classification(_ model: any SequencePredicting, labels: [Int32], set: any SampleSource, classes: [String]) -> Scoring {
         let predicted = predictions(model, set).map(\.argmax)
         let m = ClassificationMetrics(actual: labels.map(Int.init), predicted: predicted, classes: classes.count)
         return Scoring(test: .init(m, classes: classes))

@@ -23,7 +23,7 @@ protocol TaskPipeline: Sendable {
     /// Loss (and accuracy or MAE) of `network` on `data`, after each epoch.
     func evaluate(_ network: SequenceModel, on data: Data) -> Evaluation
     /// The test scores beside the baselines on the same test samples.
-    func score(_ network: SequenceModel, _ prepared: PreparedTask<Self>) -> Scoring
+    func score(_ network: any SequencePredicting, _ prepared: PreparedTask<Self>) -> Scoring
 
     /// Why this schema does not fit `architecture`, or nil when it does.
     func mismatch(with architecture: ModelArchitecture) -> String?
@@ -111,18 +111,38 @@ extension TaskPipeline {
         let write = request.checkpointPath.map { path in
             { (state: TrainingState) throws in try CheckpointFile.write(TrainingCheckpoint(settings: settings, state: state), to: path) }
         }
-        let result = try Trainer(configuration: training, objective: prepared.objective)
+        var result = try Trainer(configuration: training, objective: prepared.objective)
             .fit(
                 network, on: prepared.train, validation: prepared.validation, test: prepared.test,
                 evaluate: pipeline.evaluate, observer: observer, task: pipeline.task,
                 resuming: resume, checkpointEvery: write == nil ? 0 : request.checkpointEvery ?? 0, checkpoint: write)
-        let scoring = result.interruption == nil ? pipeline.score(network, prepared) : Scoring(test: nil)
+        var networks = [network]
+        // Further ensemble members: the same data and settings from the next seeds, their epochs not printed.
+        for k in 1 ..< plan.members where result.interruption == nil {
+            var member = plan
+            member.training.seed = plan.training.seed &+ UInt64(k)
+            observer?.status("training ensemble member \(k + 1) of \(plan.members) (seed \(member.training.seed))…")
+            let next = member.makeNetwork(prepared.architecture, steps: prepared.steps)
+            var config = training
+            config.seed = member.training.seed
+            let r = try Trainer(configuration: config, objective: prepared.objective)
+                .fit(
+                    next, on: prepared.train, validation: prepared.validation, test: nil, evaluate: pipeline.evaluate,
+                    observer: nil, task: pipeline.task)
+            result.seconds += r.seconds
+            // An interrupted member is left out: the model holds the members that finished.
+            if let interruption = r.interruption { result.interruption = interruption } else { networks.append(next) }
+        }
+        let predictor: any SequencePredicting =
+            networks.count == 1
+            ? network : Ensemble(networks, combination: pipeline.task == .classify ? .meanProbability : .median)
+        let scoring = result.interruption == nil ? pipeline.score(predictor, prepared) : Scoring(test: nil)
         let report = MetricsReport(
             task: pipeline.task, cell: plan.cell, result: result, test: scoring.test,
-            baselines: scoring.baselines, parameters: network.parameterCount, choices: prepared.choices,
+            baselines: scoring.baselines, parameters: network.parameterCount * networks.count, choices: prepared.choices,
             warning: prepared.warning)
         let model = TrainedModel(
-            schema: pipeline.schema, architecture: prepared.architecture, network: network,
+            schema: pipeline.schema, architecture: prepared.architecture, networks: networks,
             metadata: TrainingMetadata(plan, result: result, metrics: scoring.final))
         return TrainingOutcome(
             model: model, result: result, report: report, forecastCurves: scoring.curves,

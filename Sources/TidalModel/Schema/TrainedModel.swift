@@ -86,42 +86,69 @@ public struct TrainedModel: Sendable, Equatable {
     public var schema: TaskSchema
     /// The network's shape: cell, sizes, layers, head.
     public var architecture: ModelArchitecture
-    /// Every parameter, in the network's order.
+    /// Every parameter, in the network's order: the first member's under PyTorch's names, then
+    /// each further member's under `memberPrefix(k)` (`member1.lstm.weight_ih_l0`, …).
     public var weights: [NamedTensor]
     /// How, when and on what the model was trained.
     public var metadata: TrainingMetadata
+    /// Networks in the ensemble (1: a single network). They share the architecture and predict
+    /// together: the median of their outputs, or the mean of their class probabilities.
+    public var members: Int
 
     /// A model holding `network`'s current weights.
     public init(schema: TaskSchema, architecture: ModelArchitecture, network: SequenceModel, metadata: TrainingMetadata) {
-        self.init(
-            schema: schema, architecture: architecture,
-            weights: network.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.value) },
-            metadata: metadata)
+        self.init(schema: schema, architecture: architecture, networks: [network], metadata: metadata)
     }
 
-    /// A model from its parts; the weights must be the architecture's (`ModelFile` checks them).
-    public init(schema: TaskSchema, architecture: ModelArchitecture, weights: [NamedTensor], metadata: TrainingMetadata) {
+    /// A model holding the current weights of an ensemble's networks (at least one, all of `architecture`).
+    public init(schema: TaskSchema, architecture: ModelArchitecture, networks: [SequenceModel], metadata: TrainingMetadata) {
+        precondition(!networks.isEmpty, "a model needs a network")
+        self.init(
+            schema: schema, architecture: architecture,
+            weights: networks.enumerated().flatMap { k, network in
+                network.parameters.map { NamedTensor(name: Self.memberPrefix(k) + $0.name, shape: $0.shape, values: $0.value) }
+            },
+            metadata: metadata, members: networks.count)
+    }
+
+    /// A model from its parts; the weights must be the architecture's, `members` times (`ModelFile` checks them).
+    public init(
+        schema: TaskSchema, architecture: ModelArchitecture, weights: [NamedTensor], metadata: TrainingMetadata, members: Int = 1
+    ) {
         self.schema = schema
         self.architecture = architecture
         self.weights = weights
         self.metadata = metadata
+        self.members = members
     }
+
+    /// The prefix of ensemble member `k`'s parameter names: none for the first, `member<k>.` after it.
+    public static func memberPrefix(_ k: Int) -> String { k == 0 ? "" : "member\(k)." }
 
     /// What the model predicts.
     public var task: TaskKind { schema.task }
 
-    /// A network holding these weights, frozen for inference (its layers reuse their weight layout between calls).
-    public func makeNetwork() -> SequenceModel {
+    /// Ensemble member `k`'s network holding its weights, frozen for inference (its layers reuse
+    /// their weight layout between calls). Member 0 is the one a warm start reads.
+    public func makeNetwork(member k: Int = 0) -> SequenceModel {
         let network = SequenceModel(architecture, seed: 0)
+        let prefix = Self.memberPrefix(k)
         let byName = Dictionary(weights.map { ($0.name, $0.values) }, uniquingKeysWith: { first, _ in first })
         for p in network.parameters {
-            if let values = byName[p.name], values.count == p.value.count { p.value = values }
+            if let values = byName[prefix + p.name], values.count == p.value.count { p.value = values }
         }
         for layer in network.recurrent.layers { layer.weightsFrozen = true }
         return network
     }
 
-    /// Number of learnable values.
+    /// What predicts: the network, or every member combined (median outputs for forecasts and
+    /// regression, mean probabilities for classes).
+    package func makePredictor() -> any SequencePredicting {
+        if members == 1 { return makeNetwork() }
+        return Ensemble((0 ..< members).map(makeNetwork(member:)), combination: task == .classify ? .meanProbability : .median)
+    }
+
+    /// Number of learnable values (of every member).
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.values.count } }
 
     /// A forecaster for this model.
@@ -132,7 +159,7 @@ public struct TrainedModel: Sendable, Equatable {
                 model: name, task: task, needed: "a forecasting model",
                 instead: "`tidal predict`, `tidal evaluate` or `tidal replay`")
         }
-        return Forecaster(spec: spec, network: makeNetwork())
+        return Forecaster(spec: spec, network: makePredictor())
     }
 
     /// Scores the model on every window or sample of a CSV file, beside the baselines.

@@ -11,6 +11,8 @@ public enum ContinuationError: Error, CustomStringConvertible, Equatable {
     case initMismatch(path: String, differences: [String])
     /// Both a checkpoint to resume and a model to start from.
     case resumeAndInit
+    /// An ensemble of several networks with checkpoints, a resumed run or a warm start.
+    case ensembleContinuation
 
     /// The message, one line: the file and everything that differs.
     public var description: String {
@@ -22,6 +24,8 @@ public enum ContinuationError: Error, CustomStringConvertible, Equatable {
             return "\(path): cannot start from this model: \(differences.joined(separator: "; "))"
         case .resumeAndInit:
             return "--resume continues a run and --init-from starts a new one from a model; give one of them"
+        case .ensembleContinuation:
+            return "a checkpoint, --resume and --init-from hold one network; train them with --ensemble 1"
         }
     }
 }

@@ -108,6 +108,10 @@ public struct TrainingRequest: Sendable {
     public var loss: RegressionLoss = .mse
     /// The seed of every random choice (initialisation, shuffles, dropout); the same seed trains the same model.
     public var seed: UInt64 = 0
+    /// Networks trained from successive seeds and predicting together (`Ensemble`). Nil: 3 for
+    /// forecasting, 1 otherwise, and 1 whenever the run checkpoints, resumes or warm-starts (a
+    /// checkpoint holds one network).
+    public var ensemble: Int?
     /// Threads each batch is split across.
     public var threads = 1
     /// Record the gradient reaching each time step (`compare`'s vanishing-gradient plot).
@@ -172,6 +176,9 @@ public struct TrainingRequest: Sendable {
         setup.categorical = categorical
         var plan = TrainingPlan(request: self, forecast: setup, training: training)
         plan.dropout = dropout ?? (text ? 0.5 : 0)
+        let continues = checkpointPath != nil || resumePath != nil || initFromPath != nil
+        plan.members = ensemble ?? (continues ? 1 : forecasting ? TrainingPlan.forecastMembers : 1)
+        if plan.members > 1 && continues { throw ContinuationError.ensembleContinuation }
         return plan
     }
 
@@ -219,6 +226,11 @@ public struct TrainingPlan: Sendable {
     public var training: TrainingConfiguration
     /// Dropout between stacked layers and on token embeddings.
     public var dropout: Float = 0
+    /// Networks in the ensemble.
+    public var members = 1
+
+    /// The default ensemble of a forecaster: the median of three seeds (see `TrainingRequest.ensemble`).
+    public static let forecastMembers = 3
 
     /// What the model predicts.
     public var task: TaskKind { request.task }

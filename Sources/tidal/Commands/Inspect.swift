@@ -38,7 +38,11 @@ struct Inspect: ParsableCommand {
                 "architecture: \(a.cell.rawValue), input \(a.inputSize), hidden \(a.hiddenSize), \(a.layers) layer(s), "
                     + "dropout \(a.dropout), outputs \(a.outputSize)" + (a.skipSteps > 0 ? ", linear skip over \(a.skipSteps) steps" : "")
                     + (a.vocabularySize > 0 ? ", token embedding over \(a.vocabularySize) ids" : ""))
-            lines.append("parameters: \(m.parameterCount)")
+            lines.append(
+                "parameters: \(m.parameterCount)"
+                    + (m.members > 1
+                        ? " (an ensemble of \(m.members) networks from seeds \(m.metadata.seed) on, predicting together: "
+                            + (m.task == .classify ? "mean probabilities)" : "median outputs)") : ""))
             lines += m.weights.map { "  \($0.name) \($0.shape)" }
             lines += summary.lines
             let md = m.metadata
@@ -65,7 +69,7 @@ struct Inspect: ParsableCommand {
                 "layers": .int(a.layers), "dropout": .number(Double(a.dropout)), "output_size": .int(a.outputSize),
                 "skip_steps": .int(a.skipSteps), "vocabulary_size": .int(a.vocabularySize),
             ],
-            "parameters": .int(m.parameterCount),
+            "parameters": .int(m.parameterCount), "members": .int(m.members),
             "tensors": .array(m.weights.map { ["name": .string($0.name), "shape": .array($0.shape.map(JSONValue.int))] }),
             "file_bytes": .int(sizes.file), "compressed_bytes": .int(sizes.compressed), "uncompressed_bytes": .int(sizes.uncompressed),
             "metadata": [

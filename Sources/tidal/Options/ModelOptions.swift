@@ -156,6 +156,15 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Random seed (weights, shuffling, dropout).")
     var seed: UInt64 = 0
 
+    @Option(
+        help: ArgumentHelp(
+            "Networks trained from successive seeds that predict together.",
+            discussion:
+                "Default: 3 for forecasting (the median of their forecasts), 1 for classification and regression of "
+                + "samples and text (an ensemble averages class probabilities); 1 with --checkpoint, --resume or "
+                + "--init-from, which hold one network. Training time grows with the count."))
+    var ensemble: Int?
+
     @Option(help: "Threads: with 2 or more, each batch is split across them.")
     var threads: Int = 1
 
@@ -172,7 +181,8 @@ struct TrainingFlags: ParsableArguments {
             ("--vocab-size", vocabSize, 3 ... ModelLimits.vocabularySize), ("--min-count", minCount, 1 ... Int.max),
             ("--max-length", maxLength, 1 ... ModelLimits.lookback),
             ("--embedding-dim", embeddingDim, 1 ... ModelLimits.embeddingDimension),
-            ("--threads", threads, 1 ... 1024), ("--difference", difference, 0 ... ModelLimits.lookback - 1),
+            ("--threads", threads, 1 ... 1024), ("--ensemble", ensemble, 1 ... ModelLimits.members),
+            ("--difference", difference, 0 ... ModelLimits.lookback - 1),
         ]
         for case let (flag, value?, range) in bounds where !range.contains(value) {
             throw ValidationError("\(flag) must lie in \(range.lowerBound)...\(range.upperBound), not \(value)")
@@ -259,6 +269,7 @@ struct TrainingFlags: ParsableArguments {
         r.loss = loss
         r.seed = seed
         r.threads = threads
+        r.ensemble = ensemble
         return r
     }
 }

@@ -4,11 +4,11 @@ import TidalNet
 
 extension ForecastDataset {
     /// Predictions in original units, `[count, outputCount]` (row per origin).
-    public func predict(_ model: SequenceModel) -> [Float] { predict(model, loss: nil).values }
+    package func predict(_ model: any SequencePredicting) -> [Float] { predict(model, loss: nil).values }
 
     /// Predictions in original units and, with `loss`, the mean loss on the network's scale — from one
     /// forward pass. Every origin must have its complete targets when `loss` is given.
-    public func predict(_ model: SequenceModel, loss: RegressionLoss?) -> (values: [Float], meanLoss: Double) {
+    package func predict(_ model: any SequencePredicting, loss: RegressionLoss?) -> (values: [Float], meanLoss: Double) {
         let O = spec.outputCount, C = spec.columns.count
         var result = [Float](repeating: 0, count: count * O)
         var total = 0.0
@@ -36,7 +36,7 @@ extension ForecastDataset {
 extension ForecastDataset {
     /// Loss on the network's scale and MAE in original units over the windows (every origin
     /// must have its complete targets).
-    public func evaluate(_ model: SequenceModel, loss: RegressionLoss) -> Evaluation {
+    package func evaluate(_ model: any SequencePredicting, loss: RegressionLoss) -> Evaluation {
         guard count > 0 else { return Evaluation(loss: .nan, mae: .nan) }
         let (predicted, meanLoss) = predict(model, loss: loss)
         let actual = actuals()

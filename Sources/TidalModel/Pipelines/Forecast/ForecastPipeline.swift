@@ -104,7 +104,7 @@ struct ForecastPipeline: TaskPipeline {
         data.evaluate(network, loss: loss)
     }
 
-    func score(_ network: SequenceModel, _ prepared: PreparedTask<ForecastPipeline>) -> Scoring {
+    func score(_ network: any SequencePredicting, _ prepared: PreparedTask<ForecastPipeline>) -> Scoring {
         guard let test = prepared.test, let task = training else { return Scoring(test: nil) }
         let predicted = test.predict(network)
         let naive = test.naive()
@@ -182,7 +182,7 @@ struct ForecastPipeline: TaskPipeline {
     }
 
     func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
-        let forecaster = Forecaster(spec: spec, network: model.makeNetwork())
+        let forecaster = Forecaster(spec: spec, network: model.makePredictor())
         let table = try Table.load(path: dataPath, options: forecaster.tableOptions(options))
         let raw = try forecaster.rawRows(table)
         let n = table.rowCount
@@ -205,7 +205,7 @@ struct ForecastPipeline: TaskPipeline {
     }
 
     func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor {
-        Forecaster(spec: spec, network: model.makeNetwork())
+        Forecaster(spec: spec, network: model.makePredictor())
     }
 }
 

@@ -9,13 +9,13 @@ import TidalNet
 public final class Forecaster: RowPredictor {
     /// How the model's windows are read, scaled and mapped back.
     public let spec: ForecastSpec
-    let network: SequenceModel
+    let network: any SequencePredicting
     private let inputBuffer = FloatBuffer()
     private var output: [Float]
     private let ids = Buffer<Int32>()
 
     /// A forecaster running `network` (which must have `spec`'s shape; `TrainedModel.forecaster()` makes one).
-    public init(spec: ForecastSpec, network: SequenceModel) {
+    package init(spec: ForecastSpec, network: any SequencePredicting) {
         self.spec = spec
         self.network = network
         output = Array(repeating: 0, count: spec.outputCount)
@@ -47,9 +47,9 @@ public final class Forecaster: RowPredictor {
         if K > 0 {
             let p = ids.reserve(spec.steps * K)
             if let codes { spec.prepareCategories(codes: codes, into: p, stepStride: K) } else { ids.zero(spec.steps * K) }
-            y = network.forward(x, categories: p, steps: spec.steps, batch: 1)
+            y = network.predict(x, categories: p, steps: spec.steps, batch: 1)
         } else {
-            y = network.forward(x, steps: spec.steps, batch: 1)
+            y = network.predict(x, categories: nil, steps: spec.steps, batch: 1)
         }
         output.withUnsafeMutableBufferPointer { spec.invert(output: y, raw: window, stats: stats, into: $0.baseAddress!) }
         return output

@@ -114,7 +114,7 @@ struct SamplePipeline: TaskPipeline {
         SampleScoring.evaluation(network, data, objective: objective, targetScale: spec.targetScale)
     }
 
-    func score(_ network: SequenceModel, _ prepared: PreparedTask<SamplePipeline>) -> Scoring {
+    func score(_ network: any SequencePredicting, _ prepared: PreparedTask<SamplePipeline>) -> Scoring {
         guard let test = prepared.test else { return Scoring(test: nil) }
         let outputs = SampleScoring.predictions(network, test)
         if !spec.isRegression {
@@ -182,7 +182,7 @@ struct SamplePipeline: TaskPipeline {
     func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
         let set = try SampleSet.load(path: dataPath, format: spec.layout == .long ? .long : .ucr, hasHeader: options.hasHeader)
         let data = try SampleDataset(spec: spec, set: set)
-        let network = model.makeNetwork()
+        let network = model.makePredictor()
         if !spec.isRegression { return SampleScoring.classification(network, labels: data.labels, set: data, classes: spec.classes) }
         let outputs = SampleScoring.predictions(network, data)
         let actual = data.targets.map(spec.originalTarget)
@@ -199,18 +199,18 @@ struct SamplePipeline: TaskPipeline {
                 reason: "replay reads one sample per row (UCR layout); this model reads the long layout "
                     + "— use `tidal evaluate` on whole files")
         }
-        return SamplePredictor(spec: spec, network: model.makeNetwork(), input: RowInput(wideSample: true))
+        return SamplePredictor(spec: spec, network: model.makePredictor(), input: RowInput(wideSample: true))
     }
 }
 
 /// Predicts one whole sample per row (UCR rows), or one window of a labelled series.
 final class SamplePredictor: RowPredictor {
     let spec: SampleSpec
-    let network: SequenceModel
+    let network: any SequencePredicting
     let input: RowInput
     private let batch = Batch()
 
-    init(spec: SampleSpec, network: SequenceModel, input: RowInput) {
+    init(spec: SampleSpec, network: any SequencePredicting, input: RowInput) {
         self.spec = spec
         self.network = network
         self.input = input
@@ -229,7 +229,7 @@ final class SamplePredictor: RowPredictor {
                 window.numbers.baseAddress!, codes: K > 0 ? window.codes.baseAddress! : nil, categoryCount: K,
                 length: input.window, into: batch)
         }
-        let out = network.forward(batch)
+        let out = network.predict(batch)
         if spec.isRegression { return [Float(spec.originalTarget(out[0]))] }
         return Array(UnsafeBufferPointer(start: out, count: spec.classes.count))
     }

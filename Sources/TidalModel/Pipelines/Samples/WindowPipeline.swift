@@ -99,7 +99,7 @@ struct WindowPipeline: TaskPipeline {
         SampleScoring.evaluation(network, data, objective: .classification(classes: spec.sample.classes.count))
     }
 
-    func score(_ network: SequenceModel, _ prepared: PreparedTask<WindowPipeline>) -> Scoring {
+    func score(_ network: any SequencePredicting, _ prepared: PreparedTask<WindowPipeline>) -> Scoring {
         guard let test = prepared.test else { return Scoring(test: nil) }
         return SampleScoring.classification(
             test: test.labels, predicted: SampleScoring.predictions(network, test).map(\.argmax),
@@ -151,12 +151,12 @@ struct WindowPipeline: TaskPipeline {
             of: table, features: spec.columns, label: spec.labelColumn, lookback: spec.lookback,
             ends: 0 ..< table.rowCount, categorical: spec.categorical)
         let data = try SampleDataset(spec: spec.sample, set: set)
-        return SampleScoring.classification(model.makeNetwork(), labels: data.labels, set: data, classes: spec.sample.classes)
+        return SampleScoring.classification(model.makePredictor(), labels: data.labels, set: data, classes: spec.sample.classes)
     }
 
     func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor {
         SamplePredictor(
-            spec: spec.sample, network: model.makeNetwork(),
+            spec: spec.sample, network: model.makePredictor(),
             input: RowInput(numeric: spec.columns, categorical: spec.categorical, time: spec.timeColumn, window: spec.lookback))
     }
 }

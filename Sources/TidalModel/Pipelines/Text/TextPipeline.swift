@@ -66,7 +66,7 @@ struct TextPipeline: TaskPipeline {
         SampleScoring.evaluation(network, data, objective: .classification(classes: spec.classes.count))
     }
 
-    func score(_ network: SequenceModel, _ prepared: PreparedTask<TextPipeline>) -> Scoring {
+    func score(_ network: any SequencePredicting, _ prepared: PreparedTask<TextPipeline>) -> Scoring {
         guard let test = prepared.test else { return Scoring(test: nil) }
         return SampleScoring.classification(
             test: test.labels, predicted: SampleScoring.predictions(network, test).map(\.argmax),
@@ -108,21 +108,21 @@ struct TextPipeline: TaskPipeline {
         o.timeColumn = o.timeColumn ?? ""
         let docs = try Documents.load(path: dataPath, textColumn: spec.textColumn, labelColumn: spec.labelColumn, options: o)
         let set = try spec.dataset(docs, source: dataPath)
-        return SampleScoring.classification(model.makeNetwork(), labels: set.labels, set: set, classes: spec.classes)
+        return SampleScoring.classification(model.makePredictor(), labels: set.labels, set: set, classes: spec.classes)
     }
 
     func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor {
-        TextPredictor(spec: spec, network: model.makeNetwork())
+        TextPredictor(spec: spec, network: model.makePredictor())
     }
 }
 
 /// Classifies each row's document on its own.
 final class TextPredictor: RowPredictor {
     let spec: TextSpec
-    let network: SequenceModel
+    let network: any SequencePredicting
     private let batch = Batch()
 
-    init(spec: TextSpec, network: SequenceModel) {
+    init(spec: TextSpec, network: any SequencePredicting) {
         self.spec = spec
         self.network = network
     }
@@ -132,7 +132,7 @@ final class TextPredictor: RowPredictor {
 
     func predict(_ window: RowWindow) -> [Float] {
         TextDataset(documents: [spec.encode(window.texts[0])], labels: [0]).fill([0], into: batch)
-        return Array(UnsafeBufferPointer(start: network.forward(batch), count: spec.classes.count))
+        return Array(UnsafeBufferPointer(start: network.predict(batch), count: spec.classes.count))
     }
 }
 
