@@ -86,6 +86,12 @@ public final class PoolingLayer: ParameterOwner {
     /// The attention's inner size (A), or 0.
     public var attentionSize: Int { bias?.count ?? 0 }
 
+    /// Max, after `forward`: for each sample and feature (`[B, F]`), the step holding the maximum, or −1.
+    package var maximumStepIndices: [Int32] { mode == .max ? maximumSteps.array(batch * width) : [] }
+
+    /// Mean and attention, after `forward`: each step's weight in the pooled sum, `[T, B]`.
+    package var stepWeightValues: [Float] { mode == .max ? [] : stepWeights.array(steps * batch) }
+
     /// Pools `sequence` `[T, B, F]` into `[B, F]` (valid until the next forward).
     /// - Parameter mask: `[T, B]` with 0 on padding, or nil when every step is real.
     @discardableResult
