@@ -37,7 +37,8 @@ struct Inspect: ParsableCommand {
             lines.append(
                 "architecture: \(a.cell.rawValue), input \(a.inputSize), hidden \(a.hiddenSize), \(a.layers) layer(s), "
                     + "dropout \(a.dropout), outputs \(a.outputSize)" + (a.skipSteps > 0 ? ", linear skip over \(a.skipSteps) steps" : "")
-                    + (a.vocabularySize > 0 ? ", token embedding over \(a.vocabularySize) ids" : ""))
+                    + (a.vocabularySize > 0 ? ", token embedding over \(a.vocabularySize) ids" : "")
+                    + (a.bidirectional ? ", bidirectional" : "") + (a.pool != .last ? ", \(a.pool.rawValue) pooling" : ""))
             lines.append("parameters: \(m.parameterCount)")
             lines += m.weights.map { "  \($0.name) \($0.shape)" }
             lines += summary.lines
@@ -64,6 +65,7 @@ struct Inspect: ParsableCommand {
                 "cell": .string(a.cell.rawValue), "input_size": .int(a.inputSize), "hidden_size": .int(a.hiddenSize),
                 "layers": .int(a.layers), "dropout": .number(Double(a.dropout)), "output_size": .int(a.outputSize),
                 "skip_steps": .int(a.skipSteps), "vocabulary_size": .int(a.vocabularySize),
+                "bidirectional": .bool(a.bidirectional), "pool": .string(a.pool.rawValue),
             ],
             "parameters": .int(m.parameterCount),
             "tensors": .array(m.weights.map { ["name": .string($0.name), "shape": .array($0.shape.map(JSONValue.int))] }),

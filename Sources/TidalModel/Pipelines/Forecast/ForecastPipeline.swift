@@ -21,7 +21,11 @@ struct ForecastPipeline: TaskPipeline {
     /// When the user fixed neither the validation part nor both scaling and differencing, the
     /// settings are chosen on the training part alone (`ForecastSettingSearch`); the test part is
     /// never looked at.
+    /// - Throws: `TrainingError.unsupported` for a bidirectional or pooling request.
     static func prepare(_ plan: TrainingPlan, observer: TrainingObserver?) throws -> PreparedTask<ForecastPipeline> {
+        if let reason = Self.readsWindowEnd(bidirectional: plan.request.bidirectional, pool: plan.request.pool) {
+            throw TrainingError.unsupported(reason: reason)
+        }
         var options = plan.request.table
         let setup = plan.forecast
         let features = setup.features.isEmpty ? setup.targets : setup.features
@@ -102,6 +106,13 @@ struct ForecastPipeline: TaskPipeline {
         return scoring
     }
 
+    /// Why a forecaster cannot have these settings (it predicts from the state at the window's end), or nil.
+    static func readsWindowEnd(bidirectional: Bool, pool: Pooling) -> String? {
+        if bidirectional { return "a forecaster reads the window's end; bidirectional layers are for whole samples (classify, regress)" }
+        if pool != .last { return "a forecaster reads the window's end; pooling \(pool.rawValue) is for whole samples (classify, regress)" }
+        return nil
+    }
+
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
@@ -121,6 +132,7 @@ struct ForecastPipeline: TaskPipeline {
             && spec.categorical.map(\.dimension) == a.categoricalDimensions
             && (a.skipSteps == 0 || a.skipSteps == spec.steps)
         return SchemaCheck.first(
+            Self.readsWindowEnd(bidirectional: a.bidirectional, pool: a.pool),
             SchemaCheck.unique(spec.features, "features"), SchemaCheck.unique(spec.targets, "targets"),
             SchemaCheck.unique(spec.columns + spec.categorical.map(\.name), "input columns"),
             SchemaCheck.normalizer(spec.normalizer, columns: spec.columns.count),
