@@ -2,8 +2,9 @@ extension ModelArchitecture {
     /// The number of learnable values a `SequenceModel` of this shape holds, computed without
     /// building it; nil when a size is negative or the count overflows `Int`.
     ///
-    /// Embedding `V·E`; categorical embeddings `Σ Vₖ·Eₖ`; recurrent layer k: `G·H·(inₖ + H) + 2·G·H`
-    /// with `in₀ = stepSize`, `inₖ = H`; head `H·O + O`; skip `S·stepSize·O + O`.
+    /// Embedding `V·E`; categorical embeddings `Σ Vₖ·Eₖ`; recurrent layer k, per direction (D of them):
+    /// `G·H·(inₖ + H) + 2·G·H` with `in₀ = stepSize`, `inₖ = D·H`; attention pooling `A·D·H + 2·A`
+    /// (`A = attentionSize`); head `D·H·O + O`; skip `S·stepSize·O + O`.
     public var parameterCountIfValid: Int? {
         let sizes =
             [inputSize, hiddenSize, layers, outputSize, skipSteps, vocabularySize] + categoricalVocabularies + categoricalDimensions
@@ -25,11 +26,14 @@ extension ModelArchitecture {
         let g = cell.gateCount, h = hiddenSize
         var ok = vocabularySize == 0 || add(vocabularySize, inputSize)
         for (v, d) in zip(categoricalVocabularies, categoricalDimensions) { ok = ok && add(v, d) }
+        let (features, featureOverflow) = directions.multipliedReportingOverflow(by: h)
+        ok = ok && !featureOverflow
         for k in 0 ..< layers where ok {
-            let (width, overflow) = (k == 0 ? step : h).addingReportingOverflow(h)
-            ok = !overflow && add(g, h, width) && add(2, g, h)
+            let (width, overflow) = (k == 0 ? step : features).addingReportingOverflow(h)
+            ok = !overflow && add(directions, g, h, width) && add(directions, 2, g, h)
         }
-        ok = ok && add(h, outputSize) && add(outputSize)
+        if pool == .attention { ok = ok && add(attentionSize, features) && add(2, attentionSize) }
+        ok = ok && add(features, outputSize) && add(outputSize)
         if skipSteps > 0 { ok = ok && add(skipSteps, step, outputSize) && add(outputSize) }
         return ok ? total : nil
     }

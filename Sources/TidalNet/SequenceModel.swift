@@ -1,81 +1,22 @@
 import TidalCore
 
-/// The shape of a `SequenceModel`; saved in model files.
-public struct ModelArchitecture: Sendable, Equatable, Codable {
-    /// The recurrent cell.
-    public var cell: CellKind
-    /// Features per time step (the embedding dimension for token input).
-    public var inputSize: Int
-    /// Hidden units per recurrent layer.
-    public var hiddenSize: Int
-    /// Stacked recurrent layers.
-    public var layers: Int
-    /// Dropout rate in training, between stacked layers and on token embeddings (0 = none).
-    public var dropout: Float
-    /// Head outputs: `horizon × targets` for regression, the class count for classification.
-    public var outputSize: Int
-    /// Steps of input the linear skip reads (the lookback), or 0 for no skip.
-    public var skipSteps: Int
-    /// Token vocabulary for an input embedding (`inputSize` is then its dimension), or 0 for numeric input.
-    public var vocabularySize: Int
-    /// Categorical covariates: per column, its vocabulary size and embedding size. Their vectors join
-    /// the `inputSize` numeric features at every step.
-    public var categoricalVocabularies: [Int] = []
-    /// Per categorical covariate, the size of its embedding vectors.
-    public var categoricalDimensions: [Int] = []
-
-    /// Values per step reaching the recurrent layers: numeric features plus categorical embeddings.
-    public var stepSize: Int { inputSize + categoricalDimensions.reduce(0, +) }
-
-    /// An architecture without categorical covariates (set `categoricalVocabularies` and `categoricalDimensions` to add them).
-    public init(
-        cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
-        outputSize: Int, skipSteps: Int = 0, vocabularySize: Int = 0
-    ) {
-        self.cell = cell
-        self.inputSize = inputSize
-        self.hiddenSize = hiddenSize
-        self.layers = layers
-        self.dropout = dropout
-        self.outputSize = outputSize
-        self.skipSteps = skipSteps
-        self.vocabularySize = vocabularySize
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case cell, inputSize, hiddenSize, layers, dropout, outputSize, skipSteps, vocabularySize
-        case categoricalVocabularies, categoricalDimensions
-    }
-
-    /// Decodes an architecture; fields added later (vocabulary, categorical covariates) default to none.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        cell = try c.decode(CellKind.self, forKey: .cell)
-        inputSize = try c.decode(Int.self, forKey: .inputSize)
-        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
-        layers = try c.decode(Int.self, forKey: .layers)
-        dropout = try c.decode(Float.self, forKey: .dropout)
-        outputSize = try c.decode(Int.self, forKey: .outputSize)
-        skipSteps = try c.decode(Int.self, forKey: .skipSteps)
-        vocabularySize = try c.decodeIfPresent(Int.self, forKey: .vocabularySize) ?? 0
-        categoricalVocabularies = try c.decodeIfPresent([Int].self, forKey: .categoricalVocabularies) ?? []
-        categoricalDimensions = try c.decodeIfPresent([Int].self, forKey: .categoricalDimensions) ?? []
-    }
-}
-
-/// Recurrent layers, then a linear head on the last hidden state; optionally plus a linear
-/// map of the whole input window (an autoregressive "highway", as in LSTNet — Lai et al.,
-/// "Modeling Long- and Short-Term Temporal Patterns with Deep Neural Networks", 2018), which
-/// lets a forecaster keep the scale and the seasonal lags that a saturating network loses.
+/// Recurrent layers (optionally bidirectional), then a linear head on the last hidden state or on
+/// a pooling of the whole output sequence (`Pooling`); optionally plus a linear map of the whole
+/// input window (an autoregressive "highway", as in LSTNet — Lai et al., "Modeling Long- and
+/// Short-Term Temporal Patterns with Deep Neural Networks", 2018), which lets a forecaster keep
+/// the scale and the seasonal lags that a saturating network loses.
 ///
-/// `y = head(h_T) [+ skip(x_1 … x_T)]`. Parameter names follow PyTorch modules:
-/// `lstm.weight_ih_l0`, …, `head.weight`, `head.bias`, `skip.weight`, `skip.bias`.
+/// `y = head(h_T or pool(o_1 … o_T)) [+ skip(x_1 … x_T)]`. Parameter names follow PyTorch modules:
+/// `lstm.weight_ih_l0`, `lstm.weight_ih_l0_reverse`, …, `pool.weight`, `pool.bias`, `pool.vector`,
+/// `head.weight`, `head.bias`, `skip.weight`, `skip.bias`.
 public final class SequenceModel: ParameterOwner {
     /// The shape this model was built with.
     public let architecture: ModelArchitecture
     /// The recurrent layers.
     public let recurrent: RecurrentStack
-    /// The linear head on the last hidden state.
+    /// The pooling of the output sequence the head reads, or nil for the last state (`Pooling.last`).
+    public let pool: PoolingLayer?
+    /// The linear head on the last hidden state (or the pooled sequence).
     public let head: Linear
     /// The linear map of the flattened input window (`skipSteps > 0`), or nil.
     public let skip: Linear?
@@ -108,14 +49,15 @@ public final class SequenceModel: ParameterOwner {
     private var batch = 0
     private var steps = 0
 
-    /// Every parameter in `state_dict` order: embeddings, recurrent layers, head, skip.
+    /// Every parameter in `state_dict` order: embeddings, recurrent layers, pooling, head, skip.
     public var parameters: [Parameter] {
-        (embedding?.parameters ?? []) + categorical.flatMap(\.parameters) + recurrent.parameters + head.parameters
-            + (skip?.parameters ?? [])
+        (embedding?.parameters ?? []) + categorical.flatMap(\.parameters) + recurrent.parameters + (pool?.parameters ?? [])
+            + head.parameters + (skip?.parameters ?? [])
     }
 
     /// A model of the given shape, every parameter initialised from one generator seeded with `seed`
-    /// (as PyTorch's defaults; the skip starts at zero).
+    /// (as PyTorch's defaults; the skip starts at zero). The attention pooling draws last, so the
+    /// other parameters start the same whatever the pooling.
     public init(_ architecture: ModelArchitecture, seed: UInt64) {
         self.architecture = architecture
         var generator = SeededGenerator(seed: seed)
@@ -131,9 +73,9 @@ public final class SequenceModel: ParameterOwner {
         }
         recurrent = RecurrentStack(
             cell: architecture.cell, inputSize: architecture.stepSize, hiddenSize: architecture.hiddenSize,
-            layers: architecture.layers, dropout: architecture.dropout,
+            layers: architecture.layers, dropout: architecture.dropout, bidirectional: architecture.bidirectional,
             prefix: architecture.cell.moduleName + ".", generator: &generator)
-        head = Linear(inputSize: architecture.hiddenSize, outputSize: architecture.outputSize, prefix: "head.", generator: &generator)
+        head = Linear(inputSize: architecture.featureSize, outputSize: architecture.outputSize, prefix: "head.", generator: &generator)
         if architecture.skipSteps > 0 {
             let s = Linear(
                 inputSize: architecture.skipSteps * architecture.stepSize, outputSize: architecture.outputSize,
@@ -145,6 +87,11 @@ public final class SequenceModel: ParameterOwner {
         } else {
             skip = nil
         }
+        pool =
+            architecture.pool == .last
+            ? nil
+            : PoolingLayer(
+                architecture.pool, width: architecture.featureSize, attentionSize: architecture.attentionSize, generator: &generator)
     }
 
     /// Parameters by name.
@@ -173,7 +120,8 @@ public final class SequenceModel: ParameterOwner {
         self.batch = batch
         self.steps = steps
         recurrent.forward(x, steps: steps, batch: batch, mask: mask, dropout: plan)
-        let y = head.forward(recurrent.finalHidden, batch: batch)
+        let features = pool?.forward(recurrent.output, steps: steps, batch: batch, mask: mask) ?? recurrent.finalHidden
+        let y = head.forward(features, batch: batch)
         guard let skip else { return y }
         precondition(steps == architecture.skipSteps, "the skip connection needs windows of exactly \(architecture.skipSteps) steps")
         let F = architecture.stepSize, O = architecture.outputSize
@@ -297,9 +245,13 @@ public final class SequenceModel: ParameterOwner {
     /// Backpropagates dLoss/dOutput `[B, outputSize]` through the last `forward`, adding to every gradient.
     package func backward(_ outputGradient: UnsafePointer<Float>) {
         let skipInputGradient = skip.map { $0.backward(outputGradient) }
-        let dh = head.backward(outputGradient)
-        recurrent.backward(
-            outputGradient: nil, finalHiddenGradient: dh, topOnly: true, needInputGradient: embedding != nil || !categorical.isEmpty)
+        let dFeatures = head.backward(outputGradient)
+        let needInputGradient = embedding != nil || !categorical.isEmpty
+        if let pool {
+            recurrent.backward(outputGradient: pool.backward(dFeatures), finalHiddenGradient: nil, needInputGradient: needInputGradient)
+        } else {
+            recurrent.backward(outputGradient: nil, finalHiddenGradient: dFeatures, topOnly: true, needInputGradient: needInputGradient)
+        }
         if !categorical.isEmpty { backwardCategorical(skipInputGradient) }
         if let embedding {
             if droppedOut {

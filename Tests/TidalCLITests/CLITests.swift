@@ -341,6 +341,42 @@ final class CLITests: XCTestCase {
         ])
         XCTAssertNotEqual(nan.status, 0)
         XCTAssertTrue(nan.stderr.contains("NaN") && nan.stderr.contains("--lr"), nan.stderr)
+        for flags in [["--bidirectional"], ["--pool", "attention"]] {
+            let forecaster = try tidal(["train", "--data", airline] + flags)
+            XCTAssertNotEqual(forecaster.status, 0)
+            XCTAssertTrue(forecaster.stderr.contains("is for classify and regress: a forecaster reads the window's end"), forecaster.stderr)
+        }
+        let unknown = try tidal(["train", "--task", "classify", "--data", oneClass, "--pool", "median"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("median"), unknown.stderr)
+    }
+
+    func testBidirectionalPooledClassifierEndToEnd() throws {
+        let dir = try TestPaths.temporaryDirectory(self)
+        let model = dir.appendingPathComponent("b.tidal").path
+        let run = try tidal([
+            "train", "--task", "classify", "--data", "SampleSeries/ItalyPowerDemand_TRAIN.csv",
+            "--test", "SampleSeries/ItalyPowerDemand_TEST.csv", "--hidden", "4", "--epochs", "1", "--bidirectional", "--pool", "attention",
+            "--out", model, "--quiet",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let inspect = try tidal(["inspect", model])
+        XCTAssertTrue(inspect.stdout.contains(", bidirectional, attention pooling"), inspect.stdout)
+        XCTAssertTrue(
+            inspect.stdout.contains("lstm.weight_ih_l0_reverse [16, 1]") && inspect.stdout.contains("pool.vector [4]"), inspect.stdout)
+        let json = try JSONSerialization.jsonObject(with: Data(try tidal(["inspect", model, "--json"]).stdout.utf8)) as? [String: Any]
+        let architecture = json?["architecture"] as? [String: Any]
+        XCTAssertEqual(architecture?["bidirectional"] as? Bool, true)
+        XCTAssertEqual(architecture?["pool"] as? String, "attention")
+        let rows =
+            try String(
+                contentsOfFile: TestPaths.packageRoot.appendingPathComponent("SampleSeries/ItalyPowerDemand_TEST.csv").path, encoding: .utf8
+            )
+            .split(separator: "\n").prefix(4).joined(separator: "\n") + "\n"
+        let replay = try tidal(["replay", "--model", model], stdin: rows)
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        XCTAssertEqual(
+            replay.stdout.split(separator: "\n").count, 4, "the output header, then a line per row after the first (read as the header)")
     }
 }
 

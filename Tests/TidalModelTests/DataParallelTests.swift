@@ -32,6 +32,24 @@ final class DataParallelTests: XCTestCase {
     /// (b) Masked text: documents of different lengths (left-padded and masked), dropout 0.5 on the
     /// token embeddings and between two layers.
     func testMaskedTextTrainsAlikeOnTwoThreads() throws {
+        let architecture = ModelArchitecture(
+            cell: .gru, inputSize: 6, hiddenSize: 8, layers: 2, dropout: 0.5,
+            outputSize: 3, vocabularySize: 20)
+        try assertSameLosses(architecture, .classification(classes: 3), Self.maskedText())
+    }
+
+    /// (d) Bidirectional layers (dropout masks `2H` wide between them) under every pooling, on the masked text.
+    func testBidirectionalPooledModelsTrainAlikeOnTwoThreads() throws {
+        for pool in Pooling.allCases {
+            let architecture = ModelArchitecture(
+                cell: .gru, inputSize: 6, hiddenSize: 8, layers: 2, dropout: 0.5, outputSize: 3, vocabularySize: 20,
+                bidirectional: true, pool: pool)
+            try assertSameLosses(architecture, .classification(classes: 3), Self.maskedText())
+        }
+    }
+
+    /// 40 documents of 2 to 8 tokens (so batches are left-padded and masked), labelled by their last token.
+    static func maskedText() -> TextDataset {
         var g = SeededGenerator(seed: 3)
         var documents: [[Int32]] = [], labels: [Int32] = []
         for _ in 0 ..< 40 {
@@ -40,11 +58,7 @@ final class DataParallelTests: XCTestCase {
             documents.append(document)
             labels.append(document.last! % 3)  // learnable, so the embedding gradients matter
         }
-        let data = TextDataset(documents: documents, labels: labels)
-        let architecture = ModelArchitecture(
-            cell: .gru, inputSize: 6, hiddenSize: 8, layers: 2, dropout: 0.5,
-            outputSize: 3, vocabularySize: 20)
-        try assertSameLosses(architecture, .classification(classes: 3), data)
+        return TextDataset(documents: documents, labels: labels)
     }
 
     /// (c) Categorical input: numeric windows plus one categorical covariate through its embedding

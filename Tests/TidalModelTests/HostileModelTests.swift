@@ -68,6 +68,39 @@ final class HostileModelTests: XCTestCase {
         assertRefused(d, Array(w.dropLast(4)), "weights shorter than the architecture")
     }
 
+    /// `bidirectional` and `pool`: a wrong type or an unknown name is a located error, a forecaster refuses both, and a
+    /// description that adds them without their weights is refused by the weight count.
+    func testBidirectionalAndPoolAreValidatedBeforeBuilding() throws {
+        let (d, w) = try parts(try SmallModel.forecaster())
+        func message(_ description: [String: Any]) -> String {
+            do { _ = try decode(description, w); return "accepted" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(
+            message(edit(d, ["architecture", "pool"], "median")),
+            "m.tidal: model file is inconsistent: the description does not parse: architecture.pool: \"median\" is no pooling "
+                + "(last, mean, max, attention)")
+        XCTAssertTrue(message(edit(d, ["architecture", "bidirectional"], "yes")).contains("architecture.bidirectional: expected Bool"))
+        XCTAssertTrue(message(edit(d, ["architecture", "pool"], 3)).contains("architecture.pool: expected String"))
+        XCTAssertNoThrow(try decode(edit(d, ["architecture", "pool"], "last"), w), "the default, written out, loads")
+        XCTAssertNoThrow(try decode(edit(d, ["architecture", "bidirectional"], false), w))
+        // The schema check refuses them before the weights are counted.
+        XCTAssertTrue(message(edit(d, ["architecture", "bidirectional"], true)).contains("a forecaster reads the window's end"))
+        XCTAssertTrue(message(edit(d, ["architecture", "pool"], "mean")).contains("a forecaster reads the window's end"))
+        // A sample model given attention pooling in its description but no pool tensors.
+        let spec = SampleSpec(
+            layout: .ucr, channels: 1, classes: ["a", "b"], normalizer: Normalizer(kind: .none, shift: [0], scale: [1]), maxLength: 4,
+            patch: 1)
+        let architecture = ModelArchitecture(cell: .gru, inputSize: 1, hiddenSize: 3, layers: 1, outputSize: 2)
+        let samples = TrainedModel(
+            schema: .samples(spec), architecture: architecture, network: SequenceModel(architecture, seed: 1),
+            metadata: TrainingMetadata(createdAt: "", dataFile: "", dataSHA256: "", seed: 0, epochs: 0, finalMetrics: [:]))
+        let (sd, sw) = try parts(samples)
+        XCTAssertNoThrow(try decode(sd, sw))
+        for (key, value) in [("pool", "attention"), ("bidirectional", true)] as [(String, Any)] {
+            assertRefused(edit(sd, ["architecture", key], value), sw, "\(key) = \(value) without its weights")
+        }
+    }
+
     func testDuplicateClassNamesAreRefused() throws {
         let spec = SampleSpec(
             layout: .ucr, channels: 1, classes: ["p_1", "p_1"], normalizer: Normalizer(kind: .none, shift: [0], scale: [1]),

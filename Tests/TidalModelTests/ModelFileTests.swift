@@ -55,6 +55,39 @@ final class ModelFileTests: XCTestCase {
         let a = try model.forecaster(), b = try back.forecaster()
         let raw = try a.rawRows(table)
         XCTAssertEqual(a.predictAll(raw: raw).map(\.values), b.predictAll(raw: raw).map(\.values))
+        // A model with neither bidirectional layers nor pooling is described exactly as before they existed.
+        let described = String(decoding: try JSONEncoder().encode(model.architecture), as: UTF8.self)
+        XCTAssertFalse(described.contains("bidirectional") || described.contains("pool"), described)
+        for (bidirectional, pool) in [(true, Pooling.last), (false, .mean), (true, .max), (true, .attention), (false, .attention)] {
+            try checkRoundTrip(bidirectional: bidirectional, pool: pool, metadata: model.metadata)
+        }
+    }
+
+    /// A two-layer sample classifier with these settings: decoded equal, with the parameters they need, predicting the same.
+    func checkRoundTrip(bidirectional: Bool, pool: Pooling, metadata: TrainingMetadata) throws {
+        let what = "bidirectional \(bidirectional), pool \(pool)"
+        let spec = SampleSpec(
+            layout: .ucr, channels: 1, classes: ["a", "b"], normalizer: Normalizer(kind: .none, shift: [0], scale: [1]), maxLength: 6,
+            patch: 1)
+        let architecture = ModelArchitecture(
+            cell: .gru, inputSize: 1, hiddenSize: 3, layers: 2, outputSize: 2, bidirectional: bidirectional, pool: pool)
+        let model = TrainedModel(
+            schema: .samples(spec), architecture: architecture, network: SequenceModel(architecture, seed: 4), metadata: metadata)
+        let back = try ModelFile.decode(try ModelFile.encode(model), path: "p.tidal")
+        XCTAssertEqual(back, model, what)
+        XCTAssertEqual(back.architecture.bidirectional, bidirectional, what)
+        XCTAssertEqual(back.architecture.pool, pool, what)
+        let names = back.weights.map(\.name)
+        XCTAssertEqual(names.contains("gru.weight_ih_l1_reverse"), bidirectional, what)
+        XCTAssertEqual(names.filter { $0.hasPrefix("pool.") }, pool == .attention ? ["pool.weight", "pool.bias", "pool.vector"] : [], what)
+        let row: [Float] = [0.5, -1, 2, 0.25, 1, -0.5]
+        func predict(_ m: TrainedModel) -> [Float] {
+            let network = m.makeNetwork()
+            return row.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: network.forward($0.baseAddress!, steps: 6, batch: 1), count: 2))
+            }
+        }
+        XCTAssertEqual(predict(back), predict(model), what)
     }
 
     func testEveryTruncationIsRefused() throws {

@@ -305,9 +305,11 @@ final class ReplayEveryTaskTests: XCTestCase {
 
     static let ucrHeader = "label," + (0 ..< 10).map { "t\($0)" }.joined(separator: ",")
 
-    func ucrModel(regression: Bool) throws -> TrainedModel {
+    func ucrModel(regression: Bool, bidirectional: Bool = false, pool: Pooling = .last) throws -> TrainedModel {
         let path = try write([Self.ucrHeader] + Self.ucrRows(48, seed: 1, regression: regression), "train.csv")
         var request = TrainingRequest(dataPath: path)
+        request.bidirectional = bidirectional
+        request.pool = pool
         request.task = regression ? .regress : .classify
         request.format = .ucr
         request.patch = 2
@@ -339,6 +341,17 @@ final class ReplayEveryTaskTests: XCTestCase {
         try check(try ucrCase(try ucrModel(regression: false), regression: false))
     }
 
+    /// Variable-length rows (7 and 10 values) are left-padded and masked in the batch path's batches: every pooling must
+    /// ignore the padding there exactly as replay's one-row batches have none.
+    func testPooledAndBidirectionalUCRReplayEqualsTheBatchPath() throws {
+        for pool in Pooling.allCases {
+            let model = try ucrModel(regression: pool == .mean, bidirectional: pool != .max, pool: pool)
+            XCTAssertEqual(model.architecture.pool, pool)
+            XCTAssertEqual(model.architecture.bidirectional, pool != .max)
+            try check(try ucrCase(model, regression: pool == .mean))
+        }
+    }
+
     func testUCRRegressionReplayEqualsTheBatchPath() throws {
         let model = try ucrModel(regression: true)
         XCTAssertEqual(model.task, .regress)
@@ -352,7 +365,7 @@ final class ReplayEveryTaskTests: XCTestCase {
             .split(separator: "\n").map(String.init) ?? []
     }()
 
-    func windowsCase(categorical: Bool) throws -> Case {
+    func windowsCase(categorical: Bool, bidirectional: Bool = false, pool: Pooling = .last) throws -> Case {
         let lines = Self.sensorLines
         XCTAssertEqual(lines.first, "timestamp,temperature,humidity,load,state")
         // The hour of the timestamp as a categorical column.
@@ -368,7 +381,10 @@ final class ReplayEveryTaskTests: XCTestCase {
         request.patch = 1
         request.hidden = 4
         request.epochs = 1
+        request.bidirectional = bidirectional
+        request.pool = pool
         let model = try Training.run(request).model
+        XCTAssertEqual(model.architecture.bidirectional, bidirectional)
         guard case let .windows(spec) = model.schema else { throw XCTSkip("not a window model: \(model.schema)") }
         XCTAssertEqual(spec.columns, ["temperature", "humidity", "load"])
         XCTAssertEqual(spec.categorical.map(\.name), categorical ? ["hour"] : [])
@@ -400,6 +416,13 @@ final class ReplayEveryTaskTests: XCTestCase {
 
     func testSeriesWindowReplayEqualsTheBatchPath() throws {
         try check(try windowsCase(categorical: false))
+    }
+
+    /// Replay recomputes the whole window at every row, so a bidirectional layer (which reads the window from its end
+    /// back) and a pooling over its steps predict exactly what the batch path predicts for the same window.
+    func testBidirectionalPooledSeriesWindowReplayEqualsTheBatchPath() throws {
+        try check(try windowsCase(categorical: false, bidirectional: true, pool: .attention))
+        try check(try windowsCase(categorical: true, bidirectional: true, pool: .last))
     }
 
     func testSeriesWindowWithACategoricalColumnReplayEqualsTheBatchPath() throws {

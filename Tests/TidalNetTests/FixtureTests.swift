@@ -28,13 +28,25 @@ final class FixtureTests: XCTestCase {
         XCTAssertGreaterThan(checked, 0)
     }
 
+    /// Every file in `bidirectional/` (`bidirectional=True` layers): sizes, cell and layers come from each file's `config`.
+    func testEveryBidirectionalFixtureFile() throws {
+        let fixtures = try Fixture.all(in: TestPaths.fixtures.appendingPathComponent("bidirectional"))
+        for fixture in fixtures {
+            let mode = try XCTUnwrap(fixture["config", "mode"] as? String, "\(fixture.name): no config.mode")
+            XCTAssertEqual(fixture["config", "bidirectional"] as? Bool, true, "\(fixture.name): config.bidirectional")
+            try checkRecurrent(fixture, mode: mode)
+        }
+    }
+
     // MARK: recurrent layers
 
     // Long (over 80 lines): one fixture's every output and gradient, compared in the order the schema lists them.
+    // Bidirectional files (`config.bidirectional`) have D = 2 directions: states indexed `layer × 2 + direction`, outputs 2H wide.
     func checkRecurrent(_ f: Fixture, mode: String) throws {
         let config = f["config"] as! [String: Any]
         let I = config["input_size"] as! Int, H = config["hidden_size"] as! Int, L = config["num_layers"] as! Int
         let T = config["seq_len"] as! Int, B = config["batch"] as! Int
+        let bidirectional = config["bidirectional"] as? Bool ?? false, W = (bidirectional ? 2 : 1) * H
         let cell: CellKind
         switch (mode, config["nonlinearity"] as? String) {
         case ("LSTM", _): cell = .lstm
@@ -44,7 +56,8 @@ final class FixtureTests: XCTestCase {
         default: XCTFail("\(f.name): unknown mode \(mode)"); return
         }
         var generator = testGenerator()
-        let stack = RecurrentStack(cell: cell, inputSize: I, hiddenSize: H, layers: L, generator: &generator)
+        let stack = RecurrentStack(cell: cell, inputSize: I, hiddenSize: H, layers: L, bidirectional: bidirectional, generator: &generator)
+        if let names = f["param_names"] as? [String] { XCTAssertEqual(stack.parameters.map(\.name), names, "\(f.name): names and order") }
         for p in stack.parameters {
             let t = try XCTUnwrap(f.tensor("params", p.name), "\(f.name): no params.\(p.name)")
             XCTAssertEqual(t.shape, p.shape, "\(f.name): shape of \(p.name)")
@@ -67,25 +80,25 @@ final class FixtureTests: XCTestCase {
                 }
             }
         }
-        let output = Array(UnsafeBufferPointer(start: stack.output, count: T * B * H))
-        assertClose(batchFirst(output, T, B, H), f.tensor("outputs", "output")!.data, atol: out.atol, rtol: out.rtol, "\(f.name): output")
-        let hN = stack.layers.flatMap { Array(UnsafeBufferPointer(start: $0.finalHidden, count: B * H)) }
+        let output = Array(UnsafeBufferPointer(start: stack.output, count: T * B * W))
+        assertClose(batchFirst(output, T, B, W), f.tensor("outputs", "output")!.data, atol: out.atol, rtol: out.rtol, "\(f.name): output")
+        let hN = stack.directionalLayers.flatMap { Array(UnsafeBufferPointer(start: $0.finalHidden, count: B * H)) }
         assertClose(hN, f.tensor("outputs", "h_n")!.data, atol: out.atol, rtol: out.rtol, "\(f.name): h_n")
         var cN: [Float] = []
         if cell == .lstm {
-            cN = stack.layers.flatMap { Array(UnsafeBufferPointer(start: $0.finalCell, count: B * H)) }
+            cN = stack.directionalLayers.flatMap { Array(UnsafeBufferPointer(start: $0.finalCell, count: B * H)) }
             assertClose(cN, f.tensor("outputs", "c_n")!.data, atol: out.atol, rtol: out.rtol, "\(f.name): c_n")
         }
         // loss = Σ output·R + Σ h_n·S (+ Σ c_n·T)
         let R = f.tensor("loss_weights", "R")!.data, S = f.tensor("loss_weights", "S")!.data
         var loss =
-            zip(batchFirst(output, T, B, H), R).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+            zip(batchFirst(output, T, B, W), R).reduce(0.0) { $0 + Double($1.0) * $1.1 }
             + zip(hN, S).reduce(0.0) { $0 + Double($1.0) * $1.1 }
         if let Tw = f.tensor("loss_weights", "T") { loss += zip(cN, Tw.data).reduce(0.0) { $0 + Double($1.0) * $1.1 } }
         assertClose(loss, f["outputs", "loss"] as! Double, atol: out.atol, rtol: out.rtol, "\(f.name): loss")
 
         stack.zeroGradients()
-        let dOut = timeMajor(R.map(Float.init), B, T, H)
+        let dOut = timeMajor(R.map(Float.init), B, T, W)
         let dhN = S.map(Float.init)
         let dcN = f.tensor("loss_weights", "T")?.floats
         dOut.withUnsafeBufferPointer { d in
@@ -106,10 +119,10 @@ final class FixtureTests: XCTestCase {
         }
         let dx = batchFirst(Array(UnsafeBufferPointer(start: stack.inputGradient, count: T * B * I)), T, B, I)
         assertClose(dx, f.tensor("grads", "x")!.data, atol: grad.atol, rtol: grad.rtol, "\(f.name): grad x")
-        let dh0 = stack.layers.flatMap { Array(UnsafeBufferPointer(start: $0.initialHiddenGradient, count: B * H)) }
+        let dh0 = stack.directionalLayers.flatMap { Array(UnsafeBufferPointer(start: $0.initialHiddenGradient, count: B * H)) }
         assertClose(dh0, f.tensor("grads", "h0")!.data, atol: grad.atol, rtol: grad.rtol, "\(f.name): grad h0")
         if cell == .lstm {
-            let dc0 = stack.layers.flatMap { Array(UnsafeBufferPointer(start: $0.initialCellGradient, count: B * H)) }
+            let dc0 = stack.directionalLayers.flatMap { Array(UnsafeBufferPointer(start: $0.initialCellGradient, count: B * H)) }
             assertClose(dc0, f.tensor("grads", "c0")!.data, atol: grad.atol, rtol: grad.rtol, "\(f.name): grad c0")
         }
     }

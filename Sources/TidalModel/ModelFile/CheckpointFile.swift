@@ -116,7 +116,7 @@ public enum CheckpointFile {
         do {
             document = try JSONDecoder().decode(StoredCheckpoint.self, from: Data(payload[4 ..< 4 + jsonLength]))
         } catch {
-            throw damaged("the description does not parse: \(error)")
+            throw damaged("the description does not parse: \(DescriptionError.located(error))")
         }
         return try document.checkpoint(floats: payload, from: 4 + jsonLength, path: path)
     }

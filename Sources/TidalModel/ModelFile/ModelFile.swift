@@ -247,7 +247,7 @@ public enum ModelFile {
         do {
             document = try JSONDecoder().decode(Document.self, from: Data(payload[4 ..< 4 + jsonLength]))
         } catch {
-            throw ModelFileError.inconsistent(path: path, reason: "the description does not parse: \(error)")
+            throw ModelFileError.inconsistent(path: path, reason: "the description does not parse: \(DescriptionError.located(error))")
         }
         let weights = try checkedWeights(document, payload: payload, tensorBase: 4 + jsonLength, path: path)
         let model = TrainedModel(

@@ -137,7 +137,7 @@ public struct TrainedModel: Sendable, Equatable {
         for p in network.parameters {
             if let values = byName[prefix + p.name], values.count == p.value.count { p.value = values }
         }
-        for layer in network.recurrent.layers { layer.weightsFrozen = true }
+        for layer in network.recurrent.directionalLayers { layer.weightsFrozen = true }
         return network
     }
 

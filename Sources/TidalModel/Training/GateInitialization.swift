@@ -53,7 +53,7 @@ public enum GateInitialization: Sendable, Equatable {
         case .gru: (memoryGate, inputGate) = (H ..< 2 * H, nil)
         case .rnn, .rnnReLU: return
         }
-        for layer in network.recurrent.layers {
+        for layer in network.recurrent.directionalLayers {
             for j in 0 ..< H {
                 let shift: Float
                 switch self {

@@ -116,9 +116,14 @@ public struct Interruption: Sendable, Equatable {
 
 /// Why training stopped with an error.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    /// The loss became NaN or infinite in this epoch.
     case diverged(epoch: Int)
+    /// A part of the data (training, validation, test) holds no complete sample.
     case noSamples(part: String, reason: String)
+    /// A checkpoint does not fit the run that asked to resume from it.
     case unusableCheckpoint(reason: String)
+    /// The request asks for something its task cannot do (e.g. a bidirectional forecaster).
+    case unsupported(reason: String)
 
     /// The message, one line, with what to try.
     public var description: String {
@@ -130,6 +135,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "the \(part) part has no complete sample: \(reason)"
         case let .unusableCheckpoint(reason):
             return "cannot resume from the checkpoint: \(reason)"
+        case let .unsupported(reason):
+            return reason
         }
     }
 }

@@ -77,6 +77,12 @@ public struct TrainingRequest: Sendable {
     public var dropout: Float?
     /// Forecasting: the linear autoregressive skip (nil: on, off on differenced series).
     public var skip: Bool?
+    /// Whole samples (classify, regress, text): every recurrent layer also reads the sequence backwards
+    /// (PyTorch's `bidirectional=True`). Forecasting refuses it: a forecaster reads the window's end.
+    public var bidirectional = false
+    /// Whole samples: what the head reads of the output sequence (the final state, or the mean,
+    /// maximum or attention-weighted sum over the steps). Forecasting takes only `.last`.
+    public var pool: Pooling = .last
     /// How the gates that keep memory start (LSTM forget gate, GRU update gate).
     public var gateInitialization: GateInitialization = .auto
     /// Text: the most frequent training tokens kept.
@@ -252,7 +258,8 @@ public struct TrainingPlan: Sendable {
     ) -> ModelArchitecture {
         var a = ModelArchitecture(
             cell: request.cell, inputSize: inputSize, hiddenSize: request.hidden, layers: request.layers,
-            dropout: dropout, outputSize: outputSize, skipSteps: skipSteps, vocabularySize: vocabularySize)
+            dropout: dropout, outputSize: outputSize, skipSteps: skipSteps, vocabularySize: vocabularySize,
+            bidirectional: request.bidirectional, pool: request.pool)
         a.categoricalVocabularies = categorical.map(\.values.count)
         a.categoricalDimensions = categorical.map(\.dimension)
         return a

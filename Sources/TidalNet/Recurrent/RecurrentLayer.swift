@@ -88,9 +88,12 @@ public final class RecurrentLayer: ParameterOwner {
     public private(set) var stepGradientSquares: [Double] = []
 
     /// Creates a layer with PyTorch's default initialisation U(−1/√H, 1/√H).
-    /// - Parameter index: the layer's index `k` in its stack, used in parameter names.
+    /// - Parameters:
+    ///   - index: the layer's index `k` in its stack, used in parameter names.
+    ///   - prefix: module name before the names, e.g. `lstm.`.
+    ///   - suffix: after the names: `_reverse` for the backward direction of a bidirectional layer.
     public init(
-        cell: CellKind, inputSize: Int, hiddenSize: Int, index: Int = 0, prefix: String = "",
+        cell: CellKind, inputSize: Int, hiddenSize: Int, index: Int = 0, prefix: String = "", suffix: String = "",
         generator: inout SeededGenerator
     ) {
         precondition(inputSize >= 1 && hiddenSize >= 1, "sizes must be positive")
@@ -98,10 +101,10 @@ public final class RecurrentLayer: ParameterOwner {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         let g = cell.gateCount * hiddenSize
-        weightIH = Parameter(name: "\(prefix)weight_ih_l\(index)", shape: [g, inputSize])
-        weightHH = Parameter(name: "\(prefix)weight_hh_l\(index)", shape: [g, hiddenSize])
-        biasIH = Parameter(name: "\(prefix)bias_ih_l\(index)", shape: [g])
-        biasHH = Parameter(name: "\(prefix)bias_hh_l\(index)", shape: [g])
+        weightIH = Parameter(name: "\(prefix)weight_ih_l\(index)\(suffix)", shape: [g, inputSize])
+        weightHH = Parameter(name: "\(prefix)weight_hh_l\(index)\(suffix)", shape: [g, hiddenSize])
+        biasIH = Parameter(name: "\(prefix)bias_ih_l\(index)\(suffix)", shape: [g])
+        biasHH = Parameter(name: "\(prefix)bias_hh_l\(index)\(suffix)", shape: [g])
         let bound = 1 / Float(hiddenSize).squareRoot()
         for p in parameters { p.initializeUniform(bound: bound, generator: &generator) }
     }

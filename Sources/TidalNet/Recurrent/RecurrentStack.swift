@@ -1,8 +1,16 @@
 import TidalCore
 
-/// Stacked recurrent layers, as `nn.LSTM(input, hidden, num_layers, dropout=p)`: layer k > 0
-/// reads layer k − 1's output sequence; with `dropout > 0` and `training`, that sequence is
-/// dropped out (inverted dropout, seeded) on its way up.
+/// Stacked recurrent layers, as `nn.LSTM(input, hidden, num_layers, dropout=p, bidirectional=b)`:
+/// layer k > 0 reads layer k − 1's output sequence; with `dropout > 0` and `training`, that
+/// sequence is dropped out (inverted dropout, seeded) on its way up.
+///
+/// Bidirectional stacks give every layer a second `RecurrentLayer` (parameter names with the
+/// suffix `_reverse`) that reads the sequence from the last step to the first: the stack copies
+/// the layer's input reversed in time into a buffer of its own, runs the reverse layer on it as on
+/// any sequence, and joins both outputs step by step, `[T, B, 2H]` with the forward half first.
+/// Layer k > 0 then reads `2H` values per step. A left-padding mask is reversed with the input, so
+/// the reverse direction reads the real steps first and keeps its state through the padding at the
+/// end of its reading: its final state is the one after reading the first real step.
 public final class RecurrentStack: ParameterOwner {
     /// The cell of every layer.
     public let cell: CellKind
@@ -10,8 +18,12 @@ public final class RecurrentStack: ParameterOwner {
     public let inputSize: Int
     /// Hidden units of every layer.
     public let hiddenSize: Int
-    /// The layers, bottom first.
+    /// The layers, bottom first (the forward direction of a bidirectional stack).
     public let layers: [RecurrentLayer]
+    /// The reverse direction of each layer, bottom first; empty unless bidirectional.
+    public let reverseLayers: [RecurrentLayer]
+    /// Every layer and direction in PyTorch's order: index `layer × directions + direction`, as `h_n`.
+    public let directionalLayers: [RecurrentLayer]
     /// Dropout rate between layers in training (0 = none).
     public let dropout: Float
     /// The dropout generator between layers; a training checkpoint saves and restores it.
@@ -20,17 +32,28 @@ public final class RecurrentStack: ParameterOwner {
     private let droppedOutputs: [FloatBuffer]
     private let gradientScratch = FloatBuffer()
     private var usedDropout = false
+    /// Bidirectional: the buffers joining and splitting the two directions (`RecurrentStack+Bidirectional.swift`).
+    let joint = BidirectionalBuffers()
 
-    /// Every layer's parameters, bottom layer first.
-    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    /// Every parameter in `state_dict` order: per layer, the forward direction's, then the reverse direction's.
+    public var parameters: [Parameter] { directionalLayers.flatMap(\.parameters) }
     /// The number of layers (L).
     public var layerCount: Int { layers.count }
+    /// Whether every layer also reads the sequence backwards.
+    public var isBidirectional: Bool { !reverseLayers.isEmpty }
+    /// Directions per layer (D): 2 when bidirectional, else 1.
+    public var directions: Int { isBidirectional ? 2 : 1 }
+    /// Values per step of each layer's output: `D · H`.
+    public var outputWidth: Int { directions * hiddenSize }
 
-    /// A stack of `layers` layers, each initialised as `RecurrentLayer`, then the dropout generator seeded from `generator`.
-    /// - Parameter prefix: module name before the PyTorch parameter names, e.g. `lstm.`.
+    /// A stack of `layers` layers (each direction initialised as `RecurrentLayer`, the forward one
+    /// first, layer by layer, as PyTorch), then the dropout generator seeded from `generator`.
+    /// - Parameters:
+    ///   - prefix: module name before the PyTorch parameter names, e.g. `lstm.`.
+    ///   - bidirectional: adds a reverse direction to every layer (`bidirectional=True`).
     public init(
         cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
-        prefix: String = "", generator: inout SeededGenerator
+        bidirectional: Bool = false, prefix: String = "", generator: inout SeededGenerator
     ) {
         precondition(layers >= 1, "a stack needs at least one layer")
         precondition((0 ..< 1).contains(dropout), "dropout must lie in [0, 1)")
@@ -38,25 +61,39 @@ public final class RecurrentStack: ParameterOwner {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.dropout = dropout
-        self.layers = (0 ..< layers).map { k in
-            RecurrentLayer(
-                cell: cell, inputSize: k == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize,
-                index: k, prefix: prefix, generator: &generator)
+        let directions = bidirectional ? 2 : 1
+        var forward: [RecurrentLayer] = [], reverse: [RecurrentLayer] = []
+        for k in 0 ..< layers {
+            let width = k == 0 ? inputSize : directions * hiddenSize
+            forward.append(
+                RecurrentLayer(cell: cell, inputSize: width, hiddenSize: hiddenSize, index: k, prefix: prefix, generator: &generator))
+            if bidirectional {
+                reverse.append(
+                    RecurrentLayer(
+                        cell: cell, inputSize: width, hiddenSize: hiddenSize, index: k, prefix: prefix, suffix: "_reverse",
+                        generator: &generator))
+            }
         }
+        self.layers = forward
+        reverseLayers = reverse
+        directionalLayers = bidirectional ? zip(forward, reverse).flatMap { [$0, $1] } : forward
         self.generator = SeededGenerator(seed: generator.next())
         dropoutMasks = (0 ..< layers).map { _ in FloatBuffer() }
         droppedOutputs = (0 ..< layers).map { _ in FloatBuffer() }
+        if bidirectional { joint.prepare(layers: layers) }
     }
 
-    /// Top layer's output of every step `[T, B, H]`.
-    package var output: UnsafePointer<Float> { layers.last!.output }
-    /// Top layer's final hidden state `[B, H]`.
-    package var finalHidden: UnsafePointer<Float> { layers.last!.finalHidden }
+    /// Top layer's output of every step `[T, B, D·H]` (bidirectional: the forward half first).
+    package var output: UnsafePointer<Float> { isBidirectional ? joint.output : layers.last!.output }
+    /// What a head on the last state reads, `[B, D·H]`: the top layer's final hidden state, or
+    /// bidirectional, the forward direction's after the last step joined with the reverse
+    /// direction's after reading step 0 (PyTorch's `h_n[-2]`, `h_n[-1]`).
+    package var finalHidden: UnsafePointer<Float> { isBidirectional ? joint.finalHidden : layers.last!.finalHidden }
 
     /// Runs every layer.
     /// - Parameters:
     ///   - input: `[T, B, I]`; the first layer keeps a copy until `backward`.
-    ///   - initialHidden: `[L, B, H]` or nil for zeros; `initialCell` likewise (LSTM).
+    ///   - initialHidden: `[L·D, B, H]` (index `layer × D + direction`) or nil for zeros; `initialCell` likewise (LSTM).
     ///   - mask: `[T, B]` with 0 on left padding, or nil.
     ///   - training: applies dropout between layers when true.
     package func forward(
@@ -76,7 +113,7 @@ public final class RecurrentStack: ParameterOwner {
         initialHidden: UnsafePointer<Float>? = nil, initialCell: UnsafePointer<Float>? = nil,
         mask: UnsafePointer<Float>? = nil, dropout plan: DropoutPlan
     ) {
-        let stateSize = batch * hiddenSize, count = steps * stateSize
+        let stateSize = batch * hiddenSize, count = steps * batch * outputWidth
         usedDropout = plan.isTraining && dropout > 0
         if usedDropout {
             for k in 0 ..< layers.count - 1 {
@@ -88,31 +125,41 @@ public final class RecurrentStack: ParameterOwner {
                     precondition(
                         masks.steps == steps && rows.count == batch && rows.upperBound <= masks.batch,
                         "dropout masks drawn for another batch")
-                    copyRows(rows, of: masks.layers[k].pointer, batch: masks.batch, steps: steps, width: hiddenSize, into: m)
+                    copyRows(rows, of: masks.layers[k].pointer, batch: masks.batch, steps: steps, width: outputWidth, into: m)
                 }
             }
         }
+        let reversedMask = isBidirectional ? mask.map { joint.reverseMask($0, steps: steps, batch: batch) } : nil
         var x = input
         for (k, layer) in layers.enumerated() {
             // Layers above the first read this stack's own buffers, which stay put until backward.
+            let d = directions
             layer.forward(
                 x, steps: steps, batch: batch,
-                initialHidden: initialHidden.map { $0 + k * stateSize },
-                initialCell: initialCell.map { $0 + k * stateSize }, mask: mask, borrowsInput: k > 0)
-            x = layer.output
+                initialHidden: initialHidden.map { $0 + k * d * stateSize },
+                initialCell: initialCell.map { $0 + k * d * stateSize }, mask: mask, borrowsInput: k > 0)
+            if isBidirectional {
+                forwardReverse(
+                    k, x, steps: steps, batch: batch, initialHidden: initialHidden.map { $0 + (2 * k + 1) * stateSize },
+                    initialCell: initialCell.map { $0 + (2 * k + 1) * stateSize }, mask: reversedMask)
+                x = UnsafePointer(joint.outputs[k].pointer)
+            } else {
+                x = layer.output
+            }
             if usedDropout && k < layers.count - 1 {
                 let m = dropoutMasks[k].pointer, y = droppedOutputs[k].reserve(count)
                 for i in 0 ..< count { y[i] = x[i] * m[i] }
                 x = UnsafePointer(y)
             }
         }
+        if isBidirectional { joint.joinFinalStates(layers.last!, reverseLayers.last!) }
     }
 
     /// Draws the masks a training `forward` over `[steps, batch]` would draw next, in the same order
-    /// from the same generator, into `masks` (one `[T, B, H]` buffer per layer below the top).
+    /// from the same generator, into `masks` (one `[T, B, D·H]` buffer per layer below the top).
     package func drawDropoutMasks(into masks: [FloatBuffer], steps: Int, batch: Int) {
         guard dropout > 0 else { return }
-        let count = steps * batch * hiddenSize
+        let count = steps * batch * outputWidth
         for k in 0 ..< layers.count - 1 {
             drawDropoutMask(masks[k].reserve(count), count: count, rate: dropout, generator: &generator)
         }
@@ -120,43 +167,51 @@ public final class RecurrentStack: ParameterOwner {
 
     /// Backpropagates through every layer (top first).
     /// - Parameters:
-    ///   - outputGradient: dLoss/d(top output) `[T, B, H]` or nil.
-    ///   - finalHiddenGradient: dLoss/dh_n `[L, B, H]`, or `[B, H]` for the top layer only when `topOnly`.
+    ///   - outputGradient: dLoss/d(top output) `[T, B, D·H]` or nil.
+    ///   - finalHiddenGradient: dLoss/dh_n `[L·D, B, H]`, or dLoss/d`finalHidden` `[B, D·H]` when `topOnly`.
+    ///   - finalCellGradient: dLoss/dc_n in the same layout (LSTM), or nil.
     ///   - needInputGradient: whether dLoss/dInput is wanted (`inputGradient`).
     package func backward(
         outputGradient: UnsafePointer<Float>?, finalHiddenGradient: UnsafePointer<Float>?,
         finalCellGradient: UnsafePointer<Float>? = nil, topOnly: Bool = false,
         needInputGradient: Bool = false
     ) {
-        let stateSize = layers[0].batch * hiddenSize
+        let stateSize = layers[0].batch * hiddenSize, top = layers.count - 1
         var upstream = outputGradient
-        for k in stride(from: layers.count - 1, through: 0, by: -1) {
+        for k in stride(from: top, through: 0, by: -1) {
             let layer = layers[k]
-            let dh: UnsafePointer<Float>?
-            let dc: UnsafePointer<Float>?
+            var dh: UnsafePointer<Float>?
+            var dc: UnsafePointer<Float>?
             if topOnly {
-                dh = k == layers.count - 1 ? finalHiddenGradient : nil
-                dc = k == layers.count - 1 ? finalCellGradient : nil
+                dh = k == top ? finalHiddenGradient : nil
+                dc = k == top ? finalCellGradient : nil
             } else {
-                dh = finalHiddenGradient.map { $0 + k * stateSize }
-                dc = finalCellGradient.map { $0 + k * stateSize }
+                dh = finalHiddenGradient.map { $0 + k * directions * stateSize }
+                dc = finalCellGradient.map { $0 + k * directions * stateSize }
             }
-            layer.backward(
-                outputGradient: upstream, finalHiddenGradient: dh, finalCellGradient: dc,
-                needInputGradient: k > 0 || needInputGradient)
+            let wantInput = k > 0 || needInputGradient
+            let inputGradient: UnsafePointer<Float>
+            if isBidirectional {
+                inputGradient = backwardBidirectional(
+                    k, outputGradient: upstream, finalHiddenGradient: dh, finalCellGradient: dc, joined: topOnly,
+                    needInputGradient: wantInput)
+            } else {
+                layer.backward(outputGradient: upstream, finalHiddenGradient: dh, finalCellGradient: dc, needInputGradient: wantInput)
+                inputGradient = layer.inputGradient
+            }
             if k > 0 {
                 if usedDropout {
-                    let count = layer.steps * stateSize
-                    let g = gradientScratch.reserve(count), m = dropoutMasks[k - 1].pointer, d = layer.inputGradient
-                    for i in 0 ..< count { g[i] = d[i] * m[i] }
+                    let count = layer.steps * layer.batch * outputWidth
+                    let g = gradientScratch.reserve(count), m = dropoutMasks[k - 1].pointer
+                    for i in 0 ..< count { g[i] = inputGradient[i] * m[i] }
                     upstream = UnsafePointer(g)
                 } else {
-                    upstream = layer.inputGradient
+                    upstream = inputGradient
                 }
             }
         }
     }
 
     /// dLoss/dInput `[T, B, I]` after `backward(needInputGradient: true)`.
-    package var inputGradient: UnsafePointer<Float> { layers[0].inputGradient }
+    package var inputGradient: UnsafePointer<Float> { isBidirectional ? joint.inputGradient : layers[0].inputGradient }
 }

@@ -37,7 +37,8 @@ struct Inspect: ParsableCommand {
             lines.append(
                 "architecture: \(a.cell.rawValue), input \(a.inputSize), hidden \(a.hiddenSize), \(a.layers) layer(s), "
                     + "dropout \(a.dropout), outputs \(a.outputSize)" + (a.skipSteps > 0 ? ", linear skip over \(a.skipSteps) steps" : "")
-                    + (a.vocabularySize > 0 ? ", token embedding over \(a.vocabularySize) ids" : ""))
+                    + (a.vocabularySize > 0 ? ", token embedding over \(a.vocabularySize) ids" : "")
+                    + (a.bidirectional ? ", bidirectional" : "") + (a.pool != .last ? ", \(a.pool.rawValue) pooling" : ""))
             lines.append(
                 "parameters: \(m.parameterCount)"
                     + (m.members > 1
@@ -68,6 +69,7 @@ struct Inspect: ParsableCommand {
                 "cell": .string(a.cell.rawValue), "input_size": .int(a.inputSize), "hidden_size": .int(a.hiddenSize),
                 "layers": .int(a.layers), "dropout": .number(Double(a.dropout)), "output_size": .int(a.outputSize),
                 "skip_steps": .int(a.skipSteps), "vocabulary_size": .int(a.vocabularySize),
+                "bidirectional": .bool(a.bidirectional), "pool": .string(a.pool.rawValue),
             ],
             "parameters": .int(m.parameterCount), "members": .int(m.members),
             "tensors": .array(m.weights.map { ["name": .string($0.name), "shape": .array($0.shape.map(JSONValue.int))] }),

@@ -6,6 +6,7 @@ import TidalModel
 import TidalNet
 
 extension CellKind: ExpressibleByArgument {}
+extension Pooling: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension RegressionLoss: ExpressibleByArgument {}
 extension Scaling: ExpressibleByArgument {}
@@ -83,6 +84,24 @@ struct TrainingFlags: ParsableArguments {
 
     @Option(help: "Stacked recurrent layers.")
     var layers: Int = 1
+
+    @Flag(
+        help:
+            """
+            Whole samples (classify, regress): every recurrent layer also reads the sequence backwards (PyTorch's bidirectional=True); \
+            the head reads both directions.
+            """
+    )
+    var bidirectional = false
+
+    @Option(
+        help:
+            """
+            Whole samples (classify, regress): what the head reads — last (the final state), mean or max (over the real steps of the \
+            top layer's outputs), or attention (a learned weighting of the steps).
+            """
+    )
+    var pool: Pooling = .last
 
     @Option(help: "Dropout between recurrent layers, and on token embeddings for text (training only). Default: 0; 0.5 for text.")
     var dropout: Float?
@@ -195,6 +214,12 @@ struct TrainingFlags: ParsableArguments {
         if patience != nil && windows.valFraction == 0 {
             throw ValidationError("--patience needs a validation part: add --val-fraction (e.g. 0.1)")
         }
+        if task == .forecast && bidirectional {
+            throw ValidationError("--bidirectional is for classify and regress: a forecaster reads the window's end")
+        }
+        if task == .forecast && pool != .last {
+            throw ValidationError("--pool \(pool.rawValue) is for classify and regress: a forecaster reads the window's end (--pool last)")
+        }
         if task == .forecast && test != nil {
             throw ValidationError("--test is for classify and regress; forecasting splits the series with --test-fraction")
         }
@@ -252,6 +277,8 @@ struct TrainingFlags: ParsableArguments {
         r.cell = cell
         r.hidden = hidden
         r.layers = layers
+        r.bidirectional = bidirectional
+        r.pool = pool
         r.dropout = dropout
         r.skip = skip.map { $0 == .on }
         r.gateInitialization = GateInitialization(argument: gateInit)!

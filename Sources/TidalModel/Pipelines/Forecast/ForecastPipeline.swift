@@ -21,9 +21,13 @@ struct ForecastPipeline: TaskPipeline {
     /// Scaling, differencing and the epoch count are chosen on the training part alone
     /// (`ForecastSettingSearch`; the test part is never looked at), narrowed by whatever the user
     /// fixed (all of it when scaling and differencing are both given with a validation part:
-    /// then the run trains for `epochs`). With a validation part and `patience`, early stopping on it ends the final run instead
-    /// of the chosen epoch count.
+    /// then the run trains for `epochs`). With a validation part and `patience`, early stopping
+    /// on it ends the final run instead of the chosen epoch count.
+    /// - Throws: `TrainingError.unsupported` for a bidirectional or pooling request.
     static func prepare(_ plan: TrainingPlan, observer: TrainingObserver?) throws -> PreparedTask<ForecastPipeline> {
+        if let reason = Self.readsWindowEnd(bidirectional: plan.request.bidirectional, pool: plan.request.pool) {
+            throw TrainingError.unsupported(reason: reason)
+        }
         var options = plan.request.table
         var setup = plan.forecast
         let features = setup.features.isEmpty ? setup.targets : setup.features
@@ -124,6 +128,13 @@ struct ForecastPipeline: TaskPipeline {
         return scoring
     }
 
+    /// Why a forecaster cannot have these settings (it predicts from the state at the window's end), or nil.
+    static func readsWindowEnd(bidirectional: Bool, pool: Pooling) -> String? {
+        if bidirectional { return "a forecaster reads the window's end; bidirectional layers are for whole samples (classify, regress)" }
+        if pool != .last { return "a forecaster reads the window's end; pooling \(pool.rawValue) is for whole samples (classify, regress)" }
+        return nil
+    }
+
     // MARK: a trained model
 
     func mismatch(with a: ModelArchitecture) -> String? {
@@ -143,6 +154,7 @@ struct ForecastPipeline: TaskPipeline {
             && spec.categorical.map(\.dimension) == a.categoricalDimensions
             && (a.skipSteps == 0 || a.skipSteps == spec.steps)
         return SchemaCheck.first(
+            Self.readsWindowEnd(bidirectional: a.bidirectional, pool: a.pool),
             SchemaCheck.unique(spec.features, "features"), SchemaCheck.unique(spec.targets, "targets"),
             SchemaCheck.unique(spec.columns + spec.categorical.map(\.name), "input columns"),
             SchemaCheck.normalizer(spec.normalizer, columns: spec.columns.count),
