@@ -6,7 +6,8 @@
 # Each sanitizer has its own scratch path (.build-asan, .build-tsan; git-ignored), so the normal
 # .build is untouched. Prints the XCTest totals and the time taken; exits non-zero on a test
 # failure or any sanitizer report (halt_on_error: the first report stops the run).
-# Leak checking is on in the test process, with Scripts/lsan-suppressions.txt for the Swift runtime's weak side tables.
+# Leak checking is on in the test process (a direct leak fails the run; blocks reachable only from
+# suppressed ones are listed, not failed), with Scripts/lsan-suppressions.txt for the Swift runtime's weak side tables.
 # The Swift runtime's backtracer is turned off so the sanitizer's own report is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,9 +45,14 @@ for s in "${sanitizers[@]}"; do
     done_at=$(date +%s)
     totals=$(grep -E "Executed [0-9]+ tests?" "$log" | tail -1 | sed 's/^[[:space:]]*//')
     echo "$s: build $((built - start))s, tests $((done_at - built))s: ${totals:-no XCTest totals}"
-    if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|SUMMARY: (Address|Leak|Thread)Sanitizer" "$log"; then
-        grep -E "ERROR: |WARNING: ThreadSanitizer|SUMMARY: " "$log" | head -10
+    if grep -qE "ERROR: AddressSanitizer|WARNING: ThreadSanitizer|SUMMARY: (Address|Thread)Sanitizer: [a-z-]+ " "$log" ||
+        grep -q "^Direct leak" "$log"; then
+        grep -E "ERROR: |WARNING: ThreadSanitizer|SUMMARY: |^Direct leak" "$log" | head -10
         rc=1
+    elif grep -q "ERROR: LeakSanitizer" "$log"; then
+        # No direct leak: every block reported hangs off a suppressed one (XCTest's test-case objects
+        # behind Swift's weak side tables, which LeakSanitizer cannot follow), so none is ours.
+        echo "$s: $(grep -c '^Indirect leak' "$log") indirect leak reports below suppressed XCTest objects, no direct leak"
     fi
     if [[ $rc -ne 0 ]]; then
         echo "$s: FAILED (exit $rc); see $log" >&2
