@@ -9,6 +9,8 @@ struct ForecastPipeline: TaskPipeline {
     /// While training: the task the datasets came from (the MASE scale needs its training rows).
     var training: ForecastTask?
     var loss: RegressionLoss = .mse
+    /// Threads the evaluations and the test scoring run their batches on.
+    var threads = 1
 
     init(spec: ForecastSpec) { self.spec = spec }
 
@@ -31,12 +33,14 @@ struct ForecastPipeline: TaskPipeline {
         var final = setup
         var plan = plan
         if plan.training.batchSize == 0 { plan.training.batchSize = 32 }
+        // The budget first: under a step budget the setting search runs short trials.
+        TrainingBudget.resolve(&plan.training, request: plan.request, samples: trainingWindows(table.rowCount, setup))
         var selectionNote = ""
         if setup.valFraction == 0,
             let selection = try ForecastSettingSearch(table: table, setup: setup, plan: plan, observer: observer).run()
         {
             (final, plan) = selection.candidate.applied(to: setup, plan)
-            plan.training.epochs = selection.epochs
+            if !plan.training.hasStepBudget { plan.training.epochs = selection.epochs }
             selectionNote = "; " + selection.note
         } else {
             (plan.request.skip, plan.training.weightDecay) = defaults(difference: setup.difference ?? 0, plan)
@@ -46,15 +50,26 @@ struct ForecastPipeline: TaskPipeline {
         var pipeline = ForecastPipeline(spec: spec)
         pipeline.training = task
         pipeline.loss = plan.request.loss
+        pipeline.threads = plan.training.threads
+        // Under a step budget a long validation part is scored on evenly spaced windows at each evaluation.
+        let validation =
+            plan.training.hasStepBudget ? task.validation.evenlySpaced(atMost: TrainingBudget.evaluationWindowLimit) : task.validation
         let choices = task.choices + selectionNote
         let description =
             "forecast \(spec.targets.joined(separator: ",")): \(task.train.count) training, \(task.validation.count) validation, "
             + "\(task.test.count) test windows; lookback \(spec.lookback), horizon \(spec.horizon); \(choices)"
         return PreparedTask(
             pipeline: pipeline, architecture: architecture(for: spec, plan), train: task.train,
-            validation: task.validation.count > 0 ? task.validation : nil, test: task.test.count > 0 ? task.test : nil,
+            validation: validation.count > 0 ? validation : nil, test: task.test.count > 0 ? task.test : nil,
             training: plan.training, objective: .regression(plan.request.loss), steps: spec.steps,
             description: description, choices: choices, testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } })
+    }
+
+    /// Training windows of `setup` on a table of `rows` rows (those of the refit when a setting search runs).
+    static func trainingWindows(_ rows: Int, _ setup: ForecastSetup) -> Int {
+        let split = ChronologicalSplit(rowCount: rows, testFraction: setup.testFraction, valFraction: setup.valFraction)
+        let spec = WindowSpec(lookback: setup.resolvedLookback, horizon: setup.horizon, stride: setup.stride)
+        return WindowOrigins(split: split, spec: spec).train.count
     }
 
     /// The default weight decay on differenced series (see `defaults`).
@@ -79,12 +94,12 @@ struct ForecastPipeline: TaskPipeline {
     }
 
     func evaluate(_ network: SequenceModel, on data: ForecastDataset) -> Evaluation {
-        data.evaluate(network, loss: loss)
+        data.evaluate(network, loss: loss, threads: threads)
     }
 
     func score(_ network: SequenceModel, _ prepared: PreparedTask<ForecastPipeline>) -> Scoring {
         guard let test = prepared.test, let task = training else { return Scoring(test: nil) }
-        let predicted = test.predict(network)
+        let predicted = test.predict(network, threads: threads)
         let naive = test.naive()
         let metrics = task.metrics(of: predicted, on: test)
         var scoring = Scoring(
@@ -159,7 +174,7 @@ struct ForecastPipeline: TaskPipeline {
             ])
     }
 
-    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
+    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions, threads: Int) throws -> Scoring {
         let forecaster = Forecaster(spec: spec, network: model.makeNetwork())
         let table = try Table.load(path: dataPath, options: forecaster.tableOptions(options))
         let raw = try forecaster.rawRows(table)
@@ -170,7 +185,7 @@ struct ForecastPipeline: TaskPipeline {
         }
         let set = ForecastDataset(
             spec: spec, raw: raw, origins: Array(spec.lookback ... n - spec.horizon), codes: try forecaster.codes(table))
-        let predicted = set.predict(forecaster.network)
+        let predicted = set.predict(forecaster.network, threads: threads)
         let C = spec.columns.count
         let c0 = spec.columns.firstIndex(of: spec.targets[0])!
         let scale = ForecastMetrics.scale((0 ..< n).map { Double(raw[$0 * C + c0]) }, end: n, season: spec.season)

@@ -94,7 +94,8 @@ struct ForecastSettingSearch {
                 observer?.status("choosing scaling and differencing on a validation tail of the training part: \(candidate.name)…")
                 guard let tail = try tailTrial(trial, plan) else { continue }
                 (score, epochs) = (tail.mae, tail.epochs)
-                scores.append("\(candidate.name): \(formatMetric(score)) at epoch \(tail.epochs)")
+                scores.append(
+                    "\(candidate.name): \(formatMetric(score)) at \(plan.training.hasStepBudget ? "step" : "epoch") \(tail.epochs)")
             }
             if best == nil || score < best!.score { best = (score, candidate, epochs) }
         }
@@ -112,7 +113,8 @@ struct ForecastSettingSearch {
             ? "chosen by rolling-origin evaluation on \(Self.foldEnds.count) folds of the training part (mean MAE "
                 + "\(scores.joined(separator: ", ")))"
             : "chosen on a validation tail of the training part (MAE \(scores.joined(separator: ", ")))"
-        return ForecastSelection(candidate: best.candidate, epochs: refit, note: how + ", refitted for \(refit) epochs")
+        let budget = plan.training.steps.map { "\(formatCount($0)) steps" } ?? "\(refit) epochs"
+        return ForecastSelection(candidate: best.candidate, epochs: refit, note: how + ", refitted for " + budget)
     }
 
     /// Mean MAE of the candidate's whole procedure (tail trial, then refit) over the
@@ -134,13 +136,17 @@ struct ForecastSettingSearch {
             config.epochs = trial.epochs
             let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
             _ = try Trainer(configuration: config, objective: .regression(plan.request.loss)).train(network, on: task.train)
-            maes.append(task.test.evaluate(network, loss: plan.request.loss).mae!)
+            maes.append(task.test.evaluate(network, loss: plan.request.loss, threads: config.threads).mae!)
         }
         return maes.isEmpty ? nil : maes.reduce(0, +) / Double(maes.count)
     }
 
     /// The early-stopped trial on the training part's last 20 %: its validation MAE at the best
     /// epoch, and that epoch; nil when the part is too short for it.
+    ///
+    /// Under a step budget the trial is short: `TrainingBudget.searchShare` of the budget, split
+    /// between the candidates, scored on at most `TrainingBudget.evaluationWindowLimit` evenly spaced
+    /// validation windows; it returns the steps of its best evaluation instead of an epoch.
     private func tailTrial(_ setup: ForecastSetup, _ plan: TrainingPlan) throws -> (mae: Double, epochs: Int)? {
         var trial = setup
         trial.valFraction = 0.2
@@ -149,10 +155,16 @@ struct ForecastSettingSearch {
         }
         var config = plan.training
         config.patience = config.patience ?? 10
+        var validation = task.validation
+        if let steps = config.steps {
+            config.steps = max(1, Int(Double(steps) * TrainingBudget.searchShare) / Self.candidates(self.setup, self.plan).count)
+            validation = validation.evenlySpaced(atMost: TrainingBudget.evaluationWindowLimit)
+        }
         let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
         let loss = plan.request.loss
         let result = try Trainer(configuration: config, objective: .regression(loss))
-            .train(network, on: task.train, validate: { task.validation.evaluate($0, loss: loss) })
-        return (result.history[result.bestEpoch - 1].validation?.mae ?? .infinity, max(1, result.bestEpoch))
+            .train(network, on: task.train, validate: { validation.evaluate($0, loss: loss, threads: config.threads) })
+        let best = result.history[result.bestEpoch - 1]
+        return (best.validation?.mae ?? .infinity, best.steps ?? max(1, result.bestEpoch))
     }
 }
