@@ -45,8 +45,8 @@ package func argmax(_ p: UnsafePointer<Float>, _ n: Int) -> Int {
 /// output `[size, outputs]` to `body` with the batch's sample indices.
 ///
 /// With `threads` ≥ 2 the batches are computed `threads` at a time, each by its own copy of the
-/// model (`inferenceReplica()`) with single-threaded BLAS, and `body` still sees them one after
-/// the other in order. Every batch holds the samples it holds on one thread and goes through the
+/// model (`inferenceReplica()`), and `body` still sees them one after the other in order. BLAS
+/// runs single-threaded either way. Every batch holds the samples it holds on one thread and goes through the
 /// same kernels, so the outputs, and whatever `body` sums from them, are bit-identical for every
 /// thread count.
 package func predictInBatches(
@@ -57,6 +57,11 @@ package func predictInBatches(
     let batchCount = (all.count + batchSize - 1) / batchSize
     func part(_ b: Int) -> [Int] { Array(all[b * batchSize ..< min((b + 1) * batchSize, all.count)]) }
     let k = min(max(1, threads), batchCount)
+    // Single-threaded BLAS on every path: a threaded OpenBLAS product rounds differently, and the
+    // figures must not depend on the thread counts.
+    let savedThreads = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(savedThreads) }
     guard k >= 2 else {
         let batch = Batch()
         for b in 0 ..< batchCount {
@@ -66,9 +71,6 @@ package func predictInBatches(
         }
         return
     }
-    let savedThreads = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(savedThreads) }
     let work = InferenceWork(
         models: [model] + (1 ..< k).map { _ in model.inferenceReplica() }, batches: (0 ..< k).map { _ in Batch() },
         samples: samples, outputs: OutputSlots(count: k))

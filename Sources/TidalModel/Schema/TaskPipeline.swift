@@ -114,7 +114,8 @@ extension TaskPipeline {
             try WarmStart.apply(ModelFile.read(path), path: path, to: network, schema: pipeline.schema)
         }
         let budget = TrainingBudget.clause(training, request: request, samples: prepared.train.count, unit: pipeline.input.sampleNoun)
-        observer?.started(description: prepared.description + "; " + budget)
+        let threads = training.threads == 1 ? "1 thread" : "\(training.threads) threads"
+        observer?.started(description: prepared.description + "; " + budget + "; " + threads)
         training.shouldStop = request.shouldStop
         let write = request.checkpointPath.map { path in
             { (state: TrainingState) throws in try CheckpointFile.write(TrainingCheckpoint(settings: settings, state: state), to: path) }

@@ -57,7 +57,8 @@ public enum TrainingBudget {
                 + "evaluated every \(configuration.evaluationInterval) steps (\(why))"
         }
         let why = request.epochs != nil ? "--epochs" : "default up to \(formatCount(stepThreshold)) training \(unit)"
-        return "budget \(configuration.epochs) epochs of \(formatCount(samples)) \(unit) (\(why))"
+        let epochs = configuration.epochs == 1 ? "1 epoch" : "\(configuration.epochs) epochs"
+        return "budget \(epochs) of \(formatCount(samples)) \(unit) (\(why))"
     }
 }
 

@@ -252,11 +252,10 @@ enum ProgressText {
         return (p.mayStopEarly ? "≤ " : "") + duration(left)
     }
 
-    /// `4.1s`, `42s`, `3m05s`, `1h02m`.
+    /// `4.1s`, `42.0s`, `3m05s`, `1h02m`.
     static func duration(_ seconds: Double) -> String {
-        if seconds < 10 { return String(format: "%.1fs", seconds) }
+        if seconds < 59.95 { return String(format: "%.1fs", seconds) }
         let s = Int(seconds.rounded())
-        if s < 60 { return "\(s)s" }
         if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }
         return String(format: "%dh%02dm", s / 3600, (s / 60) % 60)
     }
