@@ -15,6 +15,10 @@ public struct TrainingConfiguration: Sendable {
     /// Under a step budget: steps between evaluations. Each evaluation is one history record, the
     /// unit of early stopping's `patience` and of `checkpointEvery`.
     public var evaluationInterval = TrainingBudget.evaluationInterval
+    /// Under a step budget: the learning rate follows a cosine from `learningRate` to a hundredth of
+    /// it over the budget's evaluations (`schedule` is then not used). A continuation with a raised
+    /// budget anneals over the new one from where the checkpoint stood.
+    public var annealsOverBudget = false
     /// Samples per batch; 0 lets the session choose.
     public var batchSize = 32
     /// The optimizer's base step size.

@@ -25,7 +25,7 @@ public enum TrainingBudget {
     /// series here, elecdemand, has 13,920 training windows).
     public static let stepThreshold = 20_000
     /// The default step budget of a large training part.
-    public static let defaultSteps = 4000
+    public static let defaultSteps = 20_000
     /// Steps between evaluations under a step budget (the unit of patience and checkpoints).
     public static let evaluationInterval = 200
     /// Under a step budget, a validation part is scored on at most this many evenly spaced windows
@@ -33,17 +33,25 @@ public enum TrainingBudget {
     public static let evaluationWindowLimit = 4096
     /// The share of the step budget the forecast setting search spends in all, split evenly between
     /// its candidates (a short trial each, on windows drawn from the training part's first 80 %).
-    public static let searchShare = 0.5
+    public static let searchShare = 0.1
+    /// A forecaster's peak learning rate under a step budget (annealed by a cosine to a hundredth of
+    /// it over the budget); epochs keep 1e-3 throughout.
+    public static let forecastPeakRate: Float = 2e-3
 
     /// Sets `configuration.steps` for a training part of `samples` samples: the request's `steps`,
-    /// else `defaultSteps` when it gives no `epochs` either and `samples > stepThreshold`.
-    /// Calling it again with the same figures changes nothing.
+    /// else `defaultSteps` when it gives no `epochs` either and `samples > stepThreshold`. A step
+    /// budget anneals its learning rate over the budget (`annealsOverBudget`), from
+    /// `forecastPeakRate` for a forecaster whose request leaves the rate unset. Calling it again with
+    /// the same figures changes nothing.
     static func resolve(_ configuration: inout TrainingConfiguration, request: TrainingRequest, samples: Int) {
         if let steps = request.steps {
             configuration.steps = steps
         } else if request.epochs == nil && samples > stepThreshold {
             configuration.steps = defaultSteps
         }
+        guard configuration.hasStepBudget else { return }
+        configuration.annealsOverBudget = true
+        if request.learningRate == nil && request.task == .forecast { configuration.learningRate = forecastPeakRate }
     }
 
     /// The description line's clause: the budget and why.

@@ -93,7 +93,12 @@ final class TrainingLoop {
             optimizer = SGD(
                 parameters: parameters, learningRate: configuration.learningRate, momentum: 0.9, weightDecay: configuration.weightDecay)
         }
-        scheduler = LearningRateScheduler(configuration.schedule, baseRate: configuration.learningRate)
+        var schedule = configuration.schedule
+        if let steps = configuration.steps, configuration.annealsOverBudget {
+            let interval = max(1, configuration.evaluationInterval)
+            schedule = .cosine(epochs: (steps + interval - 1) / interval, minimum: configuration.learningRate / 100)
+        }
+        scheduler = LearningRateScheduler(schedule, baseRate: configuration.learningRate)
         batcher = SequenceBatcher(sampleCount: samples.count, batchSize: configuration.batchSize, seed: configuration.seed)
         parallel =
             configuration.threads >= 2 && !configuration.tracksStepGradients

@@ -149,7 +149,13 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Clip the global gradient norm to this value (0 = off).")
     var clip: Float = 1
 
-    @Option(help: "Stop after this many epochs without a better validation loss; best weights are restored. Needs --val-fraction.")
+    @Option(
+        help:
+            """
+            Stop after this many epochs (evaluations, with a step budget) without a better validation loss; best weights are \
+            restored. Needs --val-fraction.
+            """
+    )
     var patience: Int?
 
     @Option(help: "Regression loss: mse, mae or huber.")

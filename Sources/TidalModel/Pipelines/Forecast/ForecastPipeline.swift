@@ -36,7 +36,9 @@ struct ForecastPipeline: TaskPipeline {
         // The budget first: under a step budget the setting search runs short trials.
         TrainingBudget.resolve(&plan.training, request: plan.request, samples: trainingWindows(table.rowCount, setup))
         var selectionNote = ""
-        if setup.valFraction == 0,
+        // A step budget fixes the refit's length, so with one candidate there is nothing to try.
+        let searches = !plan.training.hasStepBudget || ForecastSettingSearch.candidates(setup, plan).count > 1
+        if setup.valFraction == 0, searches,
             let selection = try ForecastSettingSearch(table: table, setup: setup, plan: plan, observer: observer).run()
         {
             (final, plan) = selection.candidate.applied(to: setup, plan)
