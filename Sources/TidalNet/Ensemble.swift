@@ -15,9 +15,13 @@ package protocol SequencePredicting: AnyObject {
     func predict(_ batch: Batch) -> UnsafePointer<Float>
     /// Outputs for numeric steps `x` `[T, B, F]` and, when the model has categorical columns, their ids `[T, B, K]`.
     func predict(_ x: UnsafePointer<Float>, categories: UnsafePointer<Int32>?, steps: Int, batch: Int) -> UnsafePointer<Float>
+    /// A copy with its own buffers, for predicting on another thread; its outputs equal this one's bit for bit.
+    func inferenceReplica() -> any SequencePredicting
 }
 
 extension SequenceModel: SequencePredicting {
+    package func inferenceReplica() -> any SequencePredicting { inferenceReplica() as SequenceModel }
+
     package func predict(_ batch: Batch) -> UnsafePointer<Float> { forward(batch) }
 
     package func predict(_ x: UnsafePointer<Float>, categories: UnsafePointer<Int32>?, steps: Int, batch: Int) -> UnsafePointer<Float> {
@@ -56,6 +60,10 @@ package final class Ensemble: SequencePredicting {
     }
 
     package var architecture: ModelArchitecture { members[0].architecture }
+
+    package func inferenceReplica() -> any SequencePredicting {
+        Ensemble(members.map { $0.inferenceReplica() as SequenceModel }, combination: combination)
+    }
 
     package func predict(_ batch: Batch) -> UnsafePointer<Float> {
         combine(rows: batch.size) { $0.predict(batch) }

@@ -1,3 +1,4 @@
+import Dispatch
 import TidalCore
 import TidalData
 
@@ -42,18 +43,78 @@ package func argmax(_ p: UnsafePointer<Float>, _ n: Int) -> Int {
 
 /// Runs the model over samples in fixed order, `batchSize` at a time, handing each batch's
 /// output `[size, outputs]` to `body` with the batch's sample indices.
+///
+/// With `threads` ≥ 2 the batches are computed `threads` at a time, each by its own copy of the
+/// model (`inferenceReplica()`), and `body` still sees them one after the other in order. BLAS
+/// runs single-threaded either way. Every batch holds the samples it holds on one thread and goes through the
+/// same kernels, so the outputs, and whatever `body` sums from them, are bit-identical for every
+/// thread count.
 package func predictInBatches(
-    _ model: any SequencePredicting, _ samples: any SampleSource, indices: [Int]? = nil, batchSize: Int = 256,
+    _ model: any SequencePredicting, _ samples: any SampleSource, indices: [Int]? = nil, batchSize: Int = 256, threads: Int = 1,
     _ body: (_ indices: [Int], _ output: UnsafePointer<Float>, _ batch: Batch) -> Void
 ) {
     let all = indices ?? Array(0 ..< samples.count)
-    let batch = Batch()
-    var start = 0
-    while start < all.count {
-        let part = Array(all[start ..< min(start + batchSize, all.count)])
-        samples.fill(part, into: batch)
-        let output = model.predict(batch)
-        body(part, output, batch)
-        start += batchSize
+    let batchCount = (all.count + batchSize - 1) / batchSize
+    func part(_ b: Int) -> [Int] { Array(all[b * batchSize ..< min((b + 1) * batchSize, all.count)]) }
+    let k = min(max(1, threads), batchCount)
+    // Single-threaded BLAS on every path: a threaded OpenBLAS product rounds differently, and the
+    // figures must not depend on the thread counts.
+    let savedThreads = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(savedThreads) }
+    guard k >= 2 else {
+        let batch = Batch()
+        for b in 0 ..< batchCount {
+            let indices = part(b)
+            samples.fill(indices, into: batch)
+            body(indices, model.predict(batch), batch)
+        }
+        return
     }
+    let work = InferenceWork(
+        models: [model] + (1 ..< k).map { _ in model.inferenceReplica() }, batches: (0 ..< k).map { _ in Batch() },
+        samples: samples, outputs: OutputSlots(count: k))
+    var first = 0
+    while first < batchCount {
+        let n = min(k, batchCount - first)
+        let parts = (0 ..< n).map { part(first + $0) }
+        // Each worker fills and runs only its own batch and model, and writes only its own slot.
+        DispatchQueue.concurrentPerform(iterations: n) { i in
+            work.samples.fill(parts[i], into: work.batches[i])
+            work.outputs.pointers[i] = work.models[i].predict(work.batches[i])
+        }
+        for i in 0 ..< n { body(parts[i], work.outputs.pointers[i]!, work.batches[i]) }
+        first += n
+    }
+}
+
+extension SequenceModel {
+    /// A model with this one's architecture, weights and frozen layers, for running batches on
+    /// another thread (its forward buffers are its own). Its outputs equal this model's bit for bit.
+    package func inferenceReplica() -> SequenceModel {
+        let replica = SequenceModel(architecture, seed: 0)
+        for (p, q) in zip(replica.parameters, parameters) { p.value = q.value }
+        for (r, l) in zip(replica.recurrent.layers, recurrent.layers) { r.weightsFrozen = l.weightsFrozen }
+        return replica
+    }
+}
+
+/// Each worker's output pointer, written by that worker only.
+private final class OutputSlots: @unchecked Sendable {
+    let pointers: UnsafeMutablePointer<UnsafePointer<Float>?>
+    let count: Int
+    init(count: Int) {
+        self.count = count
+        pointers = .allocate(capacity: count)
+        pointers.initialize(repeating: nil, count: count)
+    }
+    deinit { pointers.deallocate() }
+}
+
+/// What the workers of one round share; each uses only its own index (`fill` only reads the samples).
+private struct InferenceWork: @unchecked Sendable {
+    let models: [any SequencePredicting]
+    let batches: [Batch]
+    let samples: any SampleSource
+    let outputs: OutputSlots
 }

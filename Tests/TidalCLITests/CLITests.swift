@@ -312,7 +312,7 @@ final class CLITests: XCTestCase {
             "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1",
         ])
         XCTAssertEqual(loud.status, 0, loud.stderr)
-        XCTAssertEqual(loud.stdout.components(separatedBy: "length up to 60, patch 1, 2 classes\n").count, 3, loud.stdout)
+        XCTAssertEqual(loud.stdout.components(separatedBy: "length up to 60, patch 1, 2 classes;").count, 3, loud.stdout)
         let train = try tidal([
             "train", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",
             "--test", "SampleSeries/recall_lag50_test.csv", "--hidden", "4", "--epochs", "1",

@@ -1,7 +1,7 @@
 import TidalCore
 
-/// Splits sample indices into batches: a seeded shuffle for every training epoch, a fixed
-/// order for evaluation. The last partial batch is kept.
+/// Splits sample indices into batches: a seeded shuffle for every training epoch, seeded uniform
+/// draws for a step budget, a fixed order for evaluation. The last partial batch of an epoch is kept.
 ///
 /// Batches themselves are filled time-major, `[T, B, F]`, the layout the recurrent core
 /// reads: the per-step matrix product then sees one contiguous `[B, F]` block.
@@ -32,6 +32,16 @@ public struct SequenceBatcher: Sendable {
             }
         }
         return Self.cut(order, batchSize)
+    }
+
+    /// `batches` batches of `batchSize` samples, each drawn uniformly from all samples (with
+    /// replacement): the batches of a step budget, which need not visit every sample.
+    public mutating func nextDraw(batches: Int) -> [[Int]] {
+        let n = UInt64(sampleCount)
+        // Multiply-shift (Lemire): `⌊r · n / 2⁶⁴⌋` is uniform on `0 ..< n` up to n / 2⁶⁴, and needs no division.
+        return (0 ..< batches).map { _ in
+            (0 ..< batchSize).map { _ in Int(generator.next().multipliedFullWidth(by: n).high) }
+        }
     }
 
     /// Evaluation batches: samples in their stored order.

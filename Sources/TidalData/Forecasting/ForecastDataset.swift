@@ -30,6 +30,14 @@ public struct ForecastDataset: SampleSource, Sendable {
     /// Number of windows.
     public var count: Int { origins.count }
 
+    /// At most `limit` of the windows, evenly spaced from the first to the last (all of them when
+    /// there are no more than `limit`): a quick estimate of a long part's error.
+    public func evenlySpaced(atMost limit: Int) -> ForecastDataset {
+        guard count > limit, limit >= 1 else { return self }
+        let picked = limit == 1 ? [origins[0]] : (0 ..< limit).map { origins[$0 * (count - 1) / (limit - 1)] }
+        return ForecastDataset(spec: spec, raw: raw, origins: picked, codes: codes)
+    }
+
     /// Fills `batch` with the windows at `indices`: scaled inputs `[steps, size, features]` and scaled targets.
     public func fill(_ indices: [Int], into batch: Batch) {
         let B = indices.count, T = spec.steps, F = spec.featureCount, O = spec.outputCount, C = spec.columns.count

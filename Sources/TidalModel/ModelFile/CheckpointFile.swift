@@ -173,6 +173,8 @@ private struct StoredEvaluation: Codable {
 
 private struct StoredEpoch: Codable {
     var epoch: Int
+    /// Step budgets only (absent for epochs, so older checkpoints read as before).
+    var steps: Int?
     var trainLoss: Bits
     var trainAccuracy: Bits?
     var validation: StoredEvaluation?
@@ -182,6 +184,7 @@ private struct StoredEpoch: Codable {
 
     init(_ r: EpochRecord) {
         epoch = r.epoch
+        steps = r.steps
         trainLoss = Bits(r.trainLoss)
         trainAccuracy = r.trainAccuracy.map(Bits.init)
         validation = r.validation.map(StoredEvaluation.init)
@@ -192,7 +195,8 @@ private struct StoredEpoch: Codable {
 
     var record: EpochRecord {
         EpochRecord(
-            epoch: epoch, trainLoss: trainLoss.double, trainAccuracy: trainAccuracy?.double, validation: validation?.evaluation,
+            epoch: epoch, steps: steps, trainLoss: trainLoss.double, trainAccuracy: trainAccuracy?.double,
+            validation: validation?.evaluation,
             test: test?.evaluation, gradientNorm: gradientNorm.double, stepGradientNorms: stepGradientNorms?.map(\.double))
     }
 }
@@ -245,6 +249,12 @@ private struct StoredCheckpoint: Codable {
         bestWeightCounts = s.early.bestWeights?.map(\.count)
     }
 
+    /// Step counts on no record (an epoch run), or on every record, rising from 1.
+    static func stepsAreConsistent(_ history: [StoredEpoch]) -> Bool {
+        let steps = history.compactMap(\.steps)
+        return steps.isEmpty || (steps.count == history.count && zip([0] + steps, steps).allSatisfy { $0 < $1 })
+    }
+
     /// The checkpoint, with its float arrays read from `payload` at `base` (which they must fill exactly).
     func checkpoint(floats payload: [UInt8], from base: Int, path: String) throws -> TrainingCheckpoint {
         func damaged(_ reason: String) -> ModelFileError { .damaged(path: path, reason: reason) }
@@ -267,7 +277,7 @@ private struct StoredCheckpoint: Codable {
             return g
         }
         guard tallyStepSums.count == tallyStepCounts.count, batchesDone >= 0,
-            history.enumerated().allSatisfy({ $0.element.epoch == $0.offset + 1 })
+            history.enumerated().allSatisfy({ $0.element.epoch == $0.offset + 1 }), Self.stepsAreConsistent(history)
         else { throw damaged("inconsistent training figures") }
         let state = TrainingState(
             history: history.map(\.record), batchesDone: batchesDone, seconds: seconds.double, weights: weights,

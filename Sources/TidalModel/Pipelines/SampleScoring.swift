@@ -7,11 +7,11 @@ enum SampleScoring {
     /// One sample's network outputs and the index of the largest.
     struct Output { var values: [Float]; var argmax: Int }
 
-    /// The network's outputs for every sample, in order.
-    static func predictions(_ model: any SequencePredicting, _ set: any SampleSource) -> [Output] {
+    /// The network's outputs for every sample, in order (batches on `threads` threads, the same figures for any count).
+    static func predictions(_ model: any SequencePredicting, _ set: any SampleSource, threads: Int = 1) -> [Output] {
         let O = model.architecture.outputSize
         var out = [Output](repeating: Output(values: [], argmax: 0), count: set.count)
-        predictInBatches(model, set, batchSize: 64) { indices, output, _ in
+        predictInBatches(model, set, batchSize: 64, threads: threads) { indices, output, _ in
             for (b, i) in indices.enumerated() {
                 let row = Array(UnsafeBufferPointer(start: output + b * O, count: O))
                 out[i] = Output(values: row, argmax: argmax(output + b * O, O))
@@ -22,10 +22,10 @@ enum SampleScoring {
 
     /// Mean loss, and accuracy (classification) or MAE in original units (regression, `targetScale` per unit).
     static func evaluation(
-        _ model: any SequencePredicting, _ set: any SampleSource, objective: Objective, targetScale: Double = 1
+        _ model: any SequencePredicting, _ set: any SampleSource, objective: Objective, targetScale: Double = 1, threads: Int = 1
     ) -> Evaluation {
         var total = 0.0, correct = 0, absError = 0.0
-        predictInBatches(model, set, batchSize: 64) { _, output, batch in
+        predictInBatches(model, set, batchSize: 64, threads: threads) { _, output, batch in
             switch objective {
             case let .classification(classes):
                 let loss = batch.labels.withUnsafeBufferPointer {
@@ -62,8 +62,10 @@ enum SampleScoring {
     }
 
     /// Scores of a classifier on labelled samples, without baselines (`evaluate` on a new file).
-    static func classification(_ model: any SequencePredicting, labels: [Int32], set: any SampleSource, classes: [String]) -> Scoring {
-        let predicted = predictions(model, set).map(\.argmax)
+    static func classification(
+        _ model: any SequencePredicting, labels: [Int32], set: any SampleSource, classes: [String], threads: Int = 1
+    ) -> Scoring {
+        let predicted = predictions(model, set, threads: threads).map(\.argmax)
         let m = ClassificationMetrics(actual: labels.map(Int.init), predicted: predicted, classes: classes.count)
         return Scoring(test: .init(m, classes: classes))
     }

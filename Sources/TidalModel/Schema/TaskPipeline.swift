@@ -17,6 +17,8 @@ protocol TaskPipeline: Sendable {
     var schema: TaskSchema { get }
     var task: TaskKind { get }
     var input: TaskInput { get }
+    /// Threads the evaluations and the test scoring run their batches on.
+    var threads: Int { get set }
 
     /// Loads, splits and prepares the datasets of a training run.
     static func prepare(_ plan: TrainingPlan, observer: TrainingObserver?) throws -> PreparedTask<Self>
@@ -29,8 +31,8 @@ protocol TaskPipeline: Sendable {
     func mismatch(with architecture: ModelArchitecture) -> String?
     /// What `inspect` shows.
     var summary: SchemaSummary { get }
-    /// Scores `model` on every window or sample of a file.
-    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring
+    /// Scores `model` on every window or sample of a file, its batches on `threads` threads.
+    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions, threads: Int) throws -> Scoring
     /// Predictions one row at a time (`replay`, `predict`).
     func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor
 }
@@ -91,10 +93,19 @@ extension TaskPipeline {
     static func train(_ plan: TrainingPlan, observer: TrainingObserver?) throws -> TrainingOutcome {
         let request = plan.request
         if request.resumePath != nil && request.initFromPath != nil { throw ContinuationError.resumeAndInit }
+        var plan = plan
+        if let observer {
+            // Every training of the run reports to the observer, the setting search's trials too.
+            let relay = ProgressRelay(observer)
+            plan.training.progress = { relay.observer.progressed($0) }
+        }
         let prepared = try prepare(plan, observer: observer)
         let network = plan.makeNetwork(prepared.architecture, steps: prepared.steps)
-        let pipeline = prepared.pipeline
-        let settings = RunSettings.of(plan, training: prepared.training, schema: pipeline.schema, architecture: prepared.architecture)
+        var pipeline = prepared.pipeline
+        var training = prepared.training
+        TrainingBudget.resolve(&training, request: request, samples: prepared.train.count)
+        pipeline.threads = training.threads
+        let settings = RunSettings.of(plan, training: training, schema: pipeline.schema, architecture: prepared.architecture)
         var resume: TrainingState?
         if let path = request.resumePath {
             let checkpoint = try CheckpointFile.read(path)
@@ -105,15 +116,17 @@ extension TaskPipeline {
         if let path = request.initFromPath {
             try WarmStart.apply(ModelFile.read(path), path: path, to: network, schema: pipeline.schema)
         }
-        observer?.started(description: prepared.description)
-        var training = prepared.training
+        let budget = TrainingBudget.clause(training, request: request, samples: prepared.train.count, unit: pipeline.input.sampleNoun)
+        let threads = training.threads == 1 ? "1 thread" : "\(training.threads) threads"
+        observer?.started(description: prepared.description + "; " + budget + "; " + threads)
         training.shouldStop = request.shouldStop
         let write = request.checkpointPath.map { path in
             { (state: TrainingState) throws in try CheckpointFile.write(TrainingCheckpoint(settings: settings, state: state), to: path) }
         }
         var result = try Trainer(configuration: training, objective: prepared.objective)
             .fit(
-                network, on: prepared.train, validation: prepared.validation, test: prepared.test,
+                // Under a step budget the test part is scored once, at the end, not at every evaluation.
+                network, on: prepared.train, validation: prepared.validation, test: training.hasStepBudget ? nil : prepared.test,
                 evaluate: pipeline.evaluate, observer: observer, task: pipeline.task,
                 resuming: resume, checkpointEvery: write == nil ? 0 : request.checkpointEvery ?? 0, checkpoint: write)
         var networks = [network]
@@ -147,5 +160,24 @@ extension TaskPipeline {
         return TrainingOutcome(
             model: model, result: result, report: report, forecastCurves: scoring.curves,
             testTimes: prepared.testTimes)
+    }
+}
+
+/// Hands a training's progress to the observer from the `@Sendable` closure of
+/// `TrainingConfiguration.progress`. Training calls it on the thread that runs the training, the
+/// thread the observer belongs to.
+final class ProgressRelay: @unchecked Sendable {
+    let observer: TrainingObserver
+    init(_ observer: TrainingObserver) { self.observer = observer }
+}
+
+extension TaskInput {
+    /// What one training sample of this input is called in messages.
+    var sampleNoun: String {
+        switch self {
+        case .forecast, .windows: return "windows"
+        case .samples: return "samples"
+        case .text: return "documents"
+        }
     }
 }

@@ -163,8 +163,12 @@ public struct TrainedModel: Sendable, Equatable {
     }
 
     /// Scores the model on every window or sample of a CSV file, beside the baselines.
-    public func evaluate(dataPath: String, options: TableOptions = TableOptions()) throws -> Scoring {
-        try schema.pipeline.evaluate(self, dataPath: dataPath, options: options)
+    /// - Parameter threads: threads the batches run on (every core by default); the scores are the
+    ///   same for any count.
+    public func evaluate(
+        dataPath: String, options: TableOptions = TableOptions(), threads: Int = Processors.available
+    ) throws -> Scoring {
+        try schema.pipeline.evaluate(self, dataPath: dataPath, options: options, threads: threads)
     }
 
     /// The predictor `replay` and `predict` feed one row at a time.

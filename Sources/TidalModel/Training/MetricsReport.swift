@@ -8,8 +8,10 @@ import TidalNet
 public struct MetricsReport: Sendable, Codable {
     /// One entry of `history`: an epoch's losses and scores (JSON keys in snake case).
     public struct EpochEntry: Sendable, Codable {
-        /// The epoch's number, 1-based.
+        /// The epoch's number, 1-based (under a step budget: the evaluation's).
         public var epoch: Int
+        /// Under a step budget: optimizer steps taken at this evaluation; omitted for epochs.
+        public var steps: Int?
         /// Mean training loss.
         public var trainLoss: Double
         /// Validation loss; nil without a validation part.
@@ -26,7 +28,7 @@ public struct MetricsReport: Sendable, Codable {
         public var gradientNorm: Double
 
         enum CodingKeys: String, CodingKey {
-            case epoch, trainLoss = "train_loss", valLoss = "val_loss", trainAcc = "train_acc", valAcc = "val_acc"
+            case epoch, steps, trainLoss = "train_loss", valLoss = "val_loss", trainAcc = "train_acc", valAcc = "val_acc"
             case testAcc = "test_acc", testMae = "test_mae", gradientNorm = "gradient_norm"
         }
     }
@@ -80,10 +82,14 @@ public struct MetricsReport: Sendable, Codable {
     public var task: String
     /// `rnn`, `gru` or `lstm`.
     public var cell: String
-    /// Epochs run.
+    /// Epochs run (under a step budget: evaluations made).
     public var epochsRun: Int
-    /// The epoch whose weights the model keeps.
+    /// The epoch (or evaluation) whose weights the model keeps.
     public var bestEpoch: Int
+    /// Under a step budget: optimizer steps taken; omitted for an epoch budget.
+    public var stepsRun: Int?
+    /// Under a step budget: the steps at the evaluation whose weights the model keeps; omitted for epochs.
+    public var bestStep: Int?
     /// Every epoch's figures, in order; empty when a saved model is evaluated.
     public var history: [EpochEntry]
     /// The model's test scores; nil without a test part.
@@ -119,7 +125,8 @@ public struct MetricsReport: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case task, cell, epochsRun = "epochs_run", bestEpoch = "best_epoch", history, test, baselines
+        case task, cell, epochsRun = "epochs_run", bestEpoch = "best_epoch", stepsRun = "steps_run", bestStep = "best_step"
+        case history, test, baselines
         case trainSeconds = "train_seconds", parameters, choices, warning
     }
 
@@ -140,13 +147,15 @@ extension MetricsReport {
     ) {
         let history = result.history.map {
             EpochEntry(
-                epoch: $0.epoch, trainLoss: $0.trainLoss, valLoss: $0.validation?.loss, trainAcc: $0.trainAccuracy,
+                epoch: $0.epoch, steps: $0.steps, trainLoss: $0.trainLoss, valLoss: $0.validation?.loss, trainAcc: $0.trainAccuracy,
                 valAcc: $0.validation?.accuracy, testAcc: $0.test?.accuracy, testMae: $0.test?.mae, gradientNorm: $0.gradientNorm)
         }
         self.init(
             task: task.rawValue, cell: cell.rawValue, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, history: history,
             test: test, baselines: baselines, trainSeconds: result.seconds, parameters: parameters, choices: choices,
             warning: warning)
+        stepsRun = result.stepsRun
+        bestStep = result.bestStep
     }
 
     /// The report of scoring a trained model on a file (no training history).

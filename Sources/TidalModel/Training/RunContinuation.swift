@@ -30,13 +30,18 @@ public enum ContinuationError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// What ties a checkpoint to its run: every training setting (the epoch count aside, so a run can
-/// be continued for longer), the data files' digests, the network's shape and the schema.
+/// What ties a checkpoint to its run: every training setting (the epoch count or step budget
+/// aside, so a run can be continued for longer; but an epoch run does not continue with steps or
+/// the other way round), the data files' digests, the network's shape and the schema.
 enum RunSettings {
     /// Request fields that do not change what a run computes, or are compared through digests.
     static let ignored: Set<String> = [
-        "dataPath", "testPath", "epochs", "createdAt", "shouldStop", "checkpointPath", "checkpointEvery", "resumePath", "initFromPath",
+        "dataPath", "testPath", "epochs", "steps", "createdAt", "shouldStop", "checkpointPath", "checkpointEvery", "resumePath",
+        "initFromPath",
     ]
+
+    /// Resolved training fields left out: the budget's size, and the closures.
+    static let resolvedIgnored: Set<String> = ["epochs", "steps", "shouldStop", "progress"]
 
     /// The settings of a run about to train `architecture` under `training`.
     static func of(
@@ -46,9 +51,10 @@ enum RunSettings {
         for case let (label?, value) in Mirror(reflecting: plan.request).children where !ignored.contains(label) {
             settings[label] = text(value)
         }
-        for case let (label?, value) in Mirror(reflecting: training).children where label != "epochs" && label != "shouldStop" {
+        for case let (label?, value) in Mirror(reflecting: training).children where !resolvedIgnored.contains(label) {
             settings["resolved." + label] = text(value)
         }
+        settings["budget"] = training.hasStepBudget ? "steps" : "epochs"
         for case let (label?, value) in Mirror(reflecting: architecture).children { settings["architecture." + label] = text(value) }
         settings["data"] = (try? SHA256.hexDigest(ofFile: plan.request.dataPath)) ?? "unreadable"
         if let test = plan.request.testPath { settings["test data"] = (try? SHA256.hexDigest(ofFile: test)) ?? "unreadable" }

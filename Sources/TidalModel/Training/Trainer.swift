@@ -5,8 +5,20 @@ import TidalNet
 
 /// Hyperparameters of a training run.
 public struct TrainingConfiguration: Sendable {
-    /// Passes over the training samples (fewer when early stopping ends the run).
+    /// Passes over the training samples (fewer when early stopping ends the run); not used
+    /// under a step budget.
     public var epochs = 100
+    /// A step budget: this many optimizer steps, each on a batch of samples drawn uniformly (with
+    /// replacement) from the training samples, evaluated every `evaluationInterval` steps. Nil:
+    /// `epochs` passes over the samples. See `TrainingBudget` for the default.
+    public var steps: Int?
+    /// Under a step budget: steps between evaluations. Each evaluation is one history record, the
+    /// unit of early stopping's `patience` and of `checkpointEvery`.
+    public var evaluationInterval = TrainingBudget.evaluationInterval
+    /// Under a step budget: the learning rate follows a cosine from `learningRate` to a hundredth of
+    /// it over the budget's evaluations (`schedule` is then not used). A continuation with a raised
+    /// budget anneals over the new one from where the checkpoint stood.
+    public var annealsOverBudget = false
     /// Samples per batch; 0 lets the session choose.
     public var batchSize = 32
     /// The optimizer's base step size.
@@ -31,6 +43,11 @@ public struct TrainingConfiguration: Sendable {
     /// result is marked `interruption`. `tidal train` sets it from Ctrl-C; a Swift caller can
     /// cancel a run from another thread the same way. Nil: never stop early.
     public var shouldStop: (@Sendable () -> Bool)?
+    /// Told after every batch how far the run is (status lines, progress bars); nil: nobody.
+    public var progress: (@Sendable (TrainingProgress) -> Void)?
+
+    /// Whether the run is measured in optimizer steps (`steps`) rather than epochs.
+    public var hasStepBudget: Bool { steps != nil }
 
     /// PyTorch-like defaults: 100 epochs of Adam at 1e-3, batches of 32, clipping at 1.
     public init() {}
@@ -54,8 +71,10 @@ public struct Evaluation: Sendable {
 
 /// One epoch's numbers.
 public struct EpochRecord: Sendable {
-    /// The epoch's number, 1-based.
+    /// The epoch's number, 1-based; under a step budget, the evaluation's number.
     public var epoch: Int
+    /// Under a step budget: the optimizer steps taken when this record was made; nil for epochs.
+    public var steps: Int?
     /// Mean training loss over the epoch's batches.
     public var trainLoss: Double
     /// Classification: the fraction of training samples classified correctly during the epoch.
@@ -81,8 +100,12 @@ public struct TrainingResult: Sendable {
     public var seconds: Double
     /// Set when `shouldStop` ended the run: where, and which weights the model holds.
     public var interruption: Interruption?
-    /// Epochs run.
+    /// Epochs run (under a step budget: evaluations made).
     public var epochsRun: Int { history.count }
+    /// Under a step budget: optimizer steps taken; nil for an epoch budget.
+    public var stepsRun: Int? { interruption?.stepsDone ?? history.last?.steps }
+    /// Under a step budget: the steps of the record whose weights the model holds; nil for epochs.
+    public var bestStep: Int? { bestEpoch >= 1 && bestEpoch <= history.count ? history[bestEpoch - 1].steps : nil }
 
     /// A result from its parts.
     public init(history: [EpochRecord], bestEpoch: Int, seconds: Double, interruption: Interruption? = nil) {
@@ -104,13 +127,19 @@ public struct Interruption: Sendable, Equatable {
     /// The epoch whose best validation weights the model holds (early stopping tracks them), or
     /// nil when it holds the current weights, as they were after the last batch trained.
     public var restoredEpoch: Int?
+    /// Under a step budget: the optimizer steps taken before the stop; nil for epochs.
+    public var stepsDone: Int?
+    /// Under a step budget: the steps the run was to take; nil for epochs.
+    public var stepBudget: Int?
 
     /// An interruption from its parts.
-    public init(epoch: Int, batchesDone: Int, batchCount: Int, restoredEpoch: Int?) {
+    public init(epoch: Int, batchesDone: Int, batchCount: Int, restoredEpoch: Int?, stepsDone: Int? = nil, stepBudget: Int? = nil) {
         self.epoch = epoch
         self.batchesDone = batchesDone
         self.batchCount = batchCount
         self.restoredEpoch = restoredEpoch
+        self.stepsDone = stepsDone
+        self.stepBudget = stepBudget
     }
 }
 
@@ -192,9 +221,10 @@ public struct Trainer {
         firstLayer.tracksStepGradients = configuration.tracksStepGradients
         defer { firstLayer.tracksStepGradients = false }
         var epoch = loop.history.count + 1
-        epochs: while !loop.stopped && epoch <= configuration.epochs {
+        let clock = ProgressClock(start: start, steps: loop.stepsDone)
+        epochs: while !loop.stopped, let count = loop.batchCount(of: epoch) {
             let shuffle = loop.batcher.generator
-            let batches = loop.batcher.nextEpoch()
+            let batches = loop.nextBatches(count)
             for index in loop.resumeBatch ..< batches.count {
                 if configuration.shouldStop?() == true {
                     let seconds = loop.priorSeconds + Date().timeIntervalSince(start)
@@ -203,6 +233,7 @@ public struct Trainer {
                 }
                 try loop.trainBatch(batches[index], epoch: epoch)
                 onBatch(index + 1, batches.count)
+                if let progress = configuration.progress { progress(loop.progress(epoch, batch: index + 1, of: count, clock)) }
             }
             loop.resumeBatch = 0
             let record = loop.endEpoch(epoch, batches: batches.count, validate: validate, test: test)

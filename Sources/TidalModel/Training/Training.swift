@@ -69,16 +69,23 @@ public protocol TrainingObserver {
     /// The run's first line: what was loaded and how it was split and prepared.
     func started(description: String)
     /// After every epoch, with the epoch's losses and scores; `total` is the epochs asked for.
+    /// Under a step budget: after every evaluation, `total` being the steps asked for (the record's
+    /// `steps` says how many were taken).
     func epochEnded(_ record: EpochRecord, of total: Int, task: TaskKind)
-    /// After every batch: batch `index` (1-based) of `count` in `epoch`.
+    /// After every batch of the final training: batch `index` (1-based) of `count` in `epoch` (under
+    /// a step budget: in the evaluation interval `epoch`).
     func batchEnded(_ index: Int, of count: Int, epoch: Int)
     /// What the run is doing before its first epoch line (choosing settings by trial trainings).
     func status(_ message: String)
+    /// After every batch of every training the run does (the setting search's trials too): how far it is.
+    func progressed(_ progress: TrainingProgress)
 }
 
 extension TrainingObserver {
     /// Ignores status lines.
     public func status(_ message: String) {}
+    /// Ignores progress.
+    public func progressed(_ progress: TrainingProgress) {}
 }
 
 extension Trainer {
@@ -91,7 +98,7 @@ extension Trainer {
         resuming state: TrainingState? = nil, checkpointEvery: Int = 0, checkpoint: ((TrainingState) throws -> Void)? = nil
     ) throws -> TrainingResult {
         var currentEpoch = (state?.epoch ?? 0) + 1
-        let epochs = configuration.epochs
+        let epochs = configuration.steps ?? configuration.epochs
         return try self.train(
             network, on: train,
             validate: validation.map { part in { evaluate($0, part) } },

@@ -93,12 +93,47 @@ final class TrainingLoop {
             optimizer = SGD(
                 parameters: parameters, learningRate: configuration.learningRate, momentum: 0.9, weightDecay: configuration.weightDecay)
         }
-        scheduler = LearningRateScheduler(configuration.schedule, baseRate: configuration.learningRate)
+        var schedule = configuration.schedule
+        if let steps = configuration.steps, configuration.annealsOverBudget {
+            let interval = max(1, configuration.evaluationInterval)
+            schedule = .cosine(epochs: (steps + interval - 1) / interval, minimum: configuration.learningRate / 100)
+        }
+        scheduler = LearningRateScheduler(schedule, baseRate: configuration.learningRate)
         batcher = SequenceBatcher(sampleCount: samples.count, batchSize: configuration.batchSize, seed: configuration.seed)
         parallel =
             configuration.threads >= 2 && !configuration.tracksStepGradients
             ? DataParallel(master: model, parts: configuration.threads) : nil
         if parallel != nil { BLAS.setThreads(1) }
+    }
+
+    /// Batches in one epoch of the training samples (the last may be partial).
+    var batchesPerEpoch: Int { (samples.count + batcher.batchSize - 1) / batcher.batchSize }
+
+    /// Optimizer steps taken by the records in the history.
+    var stepsDone: Int {
+        configuration.hasStepBudget ? history.last?.steps ?? 0 : history.count * batchesPerEpoch
+    }
+
+    /// Batches of epoch (or evaluation interval) `epoch`, or nil when the budget is spent.
+    func batchCount(of epoch: Int) -> Int? {
+        guard let steps = configuration.steps else { return epoch <= configuration.epochs ? batchesPerEpoch : nil }
+        let remaining = steps - stepsDone
+        return remaining > 0 ? min(max(1, configuration.evaluationInterval), remaining) : nil
+    }
+
+    /// The coming epoch's batches (a shuffle), or under a step budget `count` batches drawn uniformly.
+    func nextBatches(_ count: Int) -> [[Int]] {
+        configuration.hasStepBudget ? batcher.nextDraw(batches: count) : batcher.nextEpoch()
+    }
+
+    /// How far the run is after batch `batch` of `count` in `epoch`.
+    func progress(_ epoch: Int, batch: Int, of count: Int, _ clock: ProgressClock) -> TrainingProgress {
+        let step = stepsDone + batch
+        return TrainingProgress(
+            epoch: epoch, batch: batch, batchCount: count, epochs: configuration.hasStepBudget ? nil : configuration.epochs,
+            step: step, totalSteps: configuration.steps ?? configuration.epochs * batchesPerEpoch,
+            stepsAtStart: clock.steps, loss: tally.seen > 0 ? tally.lossSum / Double(tally.seen) : .nan,
+            seconds: Date().timeIntervalSince(clock.start), mayStopEarly: configuration.patience != nil)
     }
 
     /// One batch: forward, loss, backward, clipping, one optimizer step; its figures join the tally.
@@ -158,7 +193,7 @@ final class TrainingLoop {
         let regression: Bool
         if case .regression = objective { regression = true } else { regression = false }
         let record = EpochRecord(
-            epoch: epoch, trainLoss: tally.lossSum / Double(tally.seen),
+            epoch: epoch, steps: configuration.hasStepBudget ? stepsDone + batches : nil, trainLoss: tally.lossSum / Double(tally.seen),
             trainAccuracy: regression ? nil : Double(tally.correct) / Double(tally.seen),
             validation: validate?(model), test: test?(model),
             gradientNorm: tally.normSum / Double(batches),
@@ -203,7 +238,9 @@ final class TrainingLoop {
         restoreBestWeights(unlessLast: false)
         return TrainingResult(
             history: history, bestEpoch: restored ?? history.count, seconds: seconds,
-            interruption: Interruption(epoch: epoch, batchesDone: index, batchCount: count, restoredEpoch: restored))
+            interruption: Interruption(
+                epoch: epoch, batchesDone: index, batchCount: count, restoredEpoch: restored,
+                stepsDone: configuration.hasStepBudget ? stepsDone + index : nil, stepBudget: configuration.steps))
     }
 
     /// The run's state after `batchesDone` batches of the coming epoch, whose shuffle starts from `shuffle`.
@@ -224,8 +261,14 @@ final class TrainingLoop {
             throw unusable("its best weights do not fit this network")
         }
         guard state.dropout.count == 2 else { throw unusable("it holds \(state.dropout.count) dropout generators, not 2") }
-        guard state.batchesDone >= 0, state.batchesDone <= (samples.count + batcher.batchSize - 1) / batcher.batchSize else {
-            throw unusable("it stopped after batch \(state.batchesDone), more than an epoch of these samples has")
+        let round = configuration.hasStepBudget ? max(1, configuration.evaluationInterval) : batchesPerEpoch
+        guard state.batchesDone >= 0, state.batchesDone <= round else {
+            throw unusable(
+                "it stopped after batch \(state.batchesDone), more than "
+                    + (configuration.hasStepBudget ? "an evaluation interval" : "an epoch of these samples") + " has")
+        }
+        guard state.history.allSatisfy({ ($0.steps != nil) == configuration.hasStepBudget }) else {
+            throw unusable("it was written by a run with " + (configuration.hasStepBudget ? "an epoch budget" : "a step budget"))
         }
         guard optimizer.restore(state.optimizer) else { throw unusable("its optimizer state does not fit this optimizer and network") }
         for (p, w) in zip(parameters, state.weights) { p.value = w }

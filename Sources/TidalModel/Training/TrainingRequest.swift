@@ -96,8 +96,15 @@ public struct TrainingRequest: Sendable {
 
     // MARK: optimisation
 
-    /// Nil: 100 for forecasting, 150 for whole samples, 20 for text.
+    /// Full passes over the training part. Nil: 100 for forecasting, 150 for whole samples, 20 for
+    /// text — unless the training part is large enough for a step budget (`TrainingBudget`).
     public var epochs: Int?
+    /// A step budget: optimizer steps on batches drawn uniformly from the training part, instead of
+    /// epochs. Nil: `TrainingBudget.defaultSteps` above `TrainingBudget.stepThreshold` training
+    /// samples when `epochs` is nil too, else epochs.
+    public var steps: Int?
+    /// Under a step budget: steps between evaluations (nil: `TrainingBudget.evaluationInterval`).
+    public var evaluationInterval: Int?
     /// Nil: 32 for forecasting and text; for whole samples 32, or an eighth of the training set when smaller (at least 8).
     public var batchSize: Int?
     /// Nil: 1e-3 for forecasting, 3e-3 for classification and regression.
@@ -118,8 +125,11 @@ public struct TrainingRequest: Sendable {
     /// forecasting, 1 otherwise, and 1 whenever the run checkpoints, resumes or warm-starts (a
     /// checkpoint holds one network).
     public var ensemble: Int?
-    /// Threads each batch is split across.
-    public var threads = 1
+    /// Threads each batch is split across, and over which evaluation and scoring run their batches.
+    /// Nil: every core this process may use (`Processors.available`). Results are identical for a
+    /// given seed and thread count; with another thread count they differ by the rounding of the
+    /// gradient sums.
+    public var threads: Int?
     /// Record the gradient reaching each time step (`compare`'s vanishing-gradient plot).
     public var tracksStepGradients = false
     /// The creation time written into the model file; nil: now.
@@ -166,7 +176,9 @@ public struct TrainingRequest: Sendable {
         training.clip = clip.flatMap { $0 > 0 ? $0 : nil }
         training.patience = patience
         training.seed = seed
-        training.threads = threads
+        training.steps = steps
+        training.evaluationInterval = evaluationInterval ?? TrainingBudget.evaluationInterval
+        training.threads = threads ?? Processors.available
         training.tracksStepGradients = tracksStepGradients
         var setup = ForecastSetup(targets: forecasting ? try resolvedTargets() : [])
         setup.features = features

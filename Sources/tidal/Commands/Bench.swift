@@ -8,7 +8,7 @@ import TidalNet
 /// `tidal bench`: speed and memory figures, to compare side by side with PyTorch's scripts.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks: training throughput, CSV ingest, replay latency.",
+        abstract: "Benchmarks: training throughput, CSV ingest, replay latency, training time against series length.",
         discussion: """
             Build with `swift build -c release` first: debug builds are 10–50× slower.
 
@@ -16,9 +16,10 @@ struct Bench: ParsableCommand {
               tidal bench train --config A --cell lstm --threads 2
               tidal bench ingest --megabytes 200
               tidal bench replay
+              tidal bench scale --json
               tidal bench all --json
             """,
-        subcommands: [BenchTrain.self, BenchIngest.self, BenchReplay.self, BenchText.self, BenchAll.self]
+        subcommands: [BenchTrain.self, BenchIngest.self, BenchReplay.self, BenchText.self, BenchScale.self, BenchAll.self]
     )
 }
 

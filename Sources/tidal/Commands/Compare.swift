@@ -54,7 +54,7 @@ struct Compare: ParsableCommand {
             paths.file("--metrics", metrics)
             paths.directory("--plots", plots)
             try paths.check()
-            BLAS.setThreads(flags.threads)
+            BLAS.setThreads(flags.threads ?? Processors.available)
             let kinds = cells.split(separator: ",").map { CellKind(rawValue: String($0))! }
             var outcomes: [(CellKind, TrainingOutcome)] = []
             for cell in kinds {

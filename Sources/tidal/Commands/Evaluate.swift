@@ -27,7 +27,15 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Write SVG plots into this directory (forecast.svg or confusion.svg).")
     var plots: String?
 
+    @Option(
+        help: "Threads the windows or samples are scored on (default: the cores this process may use); the same scores for any count.")
+    var threads: Int?
+
     @OptionGroup var csv: CSVInputOptions
+
+    func validate() throws {
+        if let threads, !(1 ... 1024).contains(threads) { throw ValidationError("--threads must lie in 1...1024, not \(threads)") }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -38,7 +46,7 @@ struct Evaluate: ParsableCommand {
             paths.directory("--plots", plots)
             try paths.check()
             let trained = try ModelFile.read(model)
-            let scoring = try trained.evaluate(dataPath: data, options: csv.tableOptions())
+            let scoring = try trained.evaluate(dataPath: data, options: csv.tableOptions(), threads: threads ?? Processors.available)
             let report = MetricsReport(evaluating: trained, scoring: scoring)
             let outcome = TrainingOutcome(
                 model: trained, result: TrainingResult(history: [], bestEpoch: 0, seconds: 0), report: report,

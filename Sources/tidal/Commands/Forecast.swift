@@ -30,14 +30,22 @@ struct Forecast: ParsableCommand {
     @Option(help: "Output format: csv or jsonl.")
     var output: PredictionFormat = .csv
 
+    @Option(
+        help: "With --all: threads the windows are split over (default: the cores this process may use); the same numbers for any count.")
+    var threads: Int?
+
     @OptionGroup var csv: CSVInputOptions
+
+    func validate() throws {
+        if let threads, !(1 ... 1024).contains(threads) { throw ValidationError("--threads must lie in 1...1024, not \(threads)") }
+    }
 
     func run() throws {
         try reportingErrors {
             let forecaster = try ModelFile.read(model).forecaster(name: model)
             let table = try Table.load(path: data, options: forecaster.tableOptions(csv.tableOptions()))
-            var results = try forecaster.forecastAll(table)
-            if !all { results = [results.last!] }
+            let results =
+                all ? try forecaster.forecastAll(table, threads: threads ?? Processors.available) : [try forecaster.forecastLast(table)]
             var out = output == .csv ? PredictionWriter.forecastHeader(spec: forecaster.spec, time: table.time != nil) : ""
             for (origin, values) in results {
                 out += PredictionWriter.line(

@@ -14,6 +14,11 @@ struct Train: ParsableCommand {
             Classification: whole samples in UCR (label,t0,…) or long (sample,label,t,ch0,…) layout, windows of a
             series labelled by --label, or text documents (--text with --label). Regression: one number per sample.
 
+            Budget: small training parts train for epochs (full passes); above \(formatCount(TrainingBudget.stepThreshold)) \
+            training windows, samples or documents, for \(TrainingBudget.defaultSteps) optimizer steps on batches drawn from \
+            the whole part (--steps, --epochs to choose). The first output line states which. Progress goes to stderr: a bar \
+            on a terminal, otherwise a status line (step or epoch, loss, elapsed, ETA) at most every 5 seconds.
+
             Examples:
               tidal train --data SampleSeries/airline.csv --target value --lookback 24 --season 12 --out airline.tidal
               tidal train --task classify --data SampleSeries/ItalyPowerDemand_TRAIN.csv --test SampleSeries/ItalyPowerDemand_TEST.csv
@@ -33,15 +38,16 @@ struct Train: ParsableCommand {
     @Option(help: "Write SVG plots into this directory (loss.svg, accuracy.svg, forecast.svg, confusion.svg).")
     var plots: String?
 
-    @Flag(help: "Print nothing on stdout (no epoch lines, no table); errors still go to stderr.")
+    @Flag(help: "Print nothing on stdout (no epoch lines, no table) and no progress on stderr; errors still go to stderr.")
     var quiet = false
 
     @Option(
         name: .customLong("checkpoint-every"),
         help:
             """
-            Every N epochs, write the whole training state (weights, optimizer moments, random generators, early stopping, \
-            history) to --checkpoint, atomically; Ctrl-C writes one too. Continue with --resume.
+            Every N epochs (with a step budget: every N evaluations), write the whole training state (weights, optimizer \
+            moments, random generators, early stopping, history) to --checkpoint, atomically; Ctrl-C writes one too. Continue \
+            with --resume.
             """
     )
     var checkpointEvery: Int?
@@ -87,7 +93,7 @@ struct Train: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try checkOutputPaths()
-            BLAS.setThreads(flags.threads)
+            BLAS.setThreads(flags.threads ?? Processors.available)
             var request = try flags.request()
             request.checkpointPath = checkpointPath
             request.checkpointEvery = checkpointEvery
@@ -125,8 +131,13 @@ struct Train: ParsableCommand {
     func interruptionMessage(_ i: Interruption) -> String {
         var place = "interrupted in epoch \(i.epoch)"
         if i.batchesDone > 0 { place += " after batch \(i.batchesDone) of \(i.batchCount)" }
+        if let done = i.stepsDone, let budget = i.stepBudget { place = "interrupted at step \(done) of \(budget)" }
         let which: String
-        if let best = i.restoredEpoch {
+        if i.stepsDone != nil {
+            which =
+                i.restoredEpoch.map { "the model from evaluation \($0) (the best validation score so far)" }
+                ?? "the current weights (\(i.stepsDone ?? 0) steps)"
+        } else if let best = i.restoredEpoch {
             which = "the model from epoch \(best) (the best validation score so far)"
         } else if i.batchesDone == 0 {
             which = i.epoch > 1 ? "the model from epoch \(i.epoch - 1) (the current weights)" : "the initial weights (nothing trained yet)"
@@ -157,51 +168,97 @@ extension Train {
     }
 }
 
-/// Epoch lines on stdout; a progress bar on stderr only when stderr is a terminal.
+/// Epoch lines on stdout; progress on stderr: on a terminal a bar redrawn in place, otherwise (a
+/// log, a pipe) one status line at most every `lineInterval` seconds. `--quiet` silences both.
 final class ConsoleObserver: TrainingObserver {
     let quiet: Bool
-    let progress: Bool
+    /// Stderr is a terminal: the bar.
+    let bar: Bool
+    /// Stderr is not a terminal: status lines.
+    let lines: Bool
+    /// Seconds between status lines: 5, or `TIDAL_STATUS_INTERVAL` (internal, for the tests).
+    let lineInterval: Double
     var lastDraw = Date.distantPast
-    var epochStart = Date()
+    var lastLine = Date()
+    /// What the run is doing before its final training (the setting search), from `status`.
+    var phase: String?
 
-    init(quiet: Bool) {
+    init(quiet: Bool, terminal: Bool = isatty(2) == 1, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.quiet = quiet
-        progress = !quiet && isatty(2) == 1
+        bar = !quiet && terminal
+        lines = !quiet && !terminal
+        lineInterval = environment["TIDAL_STATUS_INTERVAL"].flatMap(Double.init).map { max(0, $0) } ?? 5
     }
 
     func started(description: String) {
-        if progress { Output.error("\r\u{1B}[K") }
+        if bar { Output.error("\r\u{1B}[K") }
         if !quiet { Output.line(description) }
-        epochStart = Date()
+        phase = nil
     }
 
     func status(_ message: String) {
-        guard progress else { return }
-        Output.error("\r\u{1B}[K\(message)")
+        phase = message.hasSuffix("…") ? String(message.dropLast()) : message
+        if bar { Output.error("\r\u{1B}[K\(message)") }
     }
 
     func epochEnded(_ r: EpochRecord, of total: Int, task: TaskKind) {
-        if progress { Output.error("\r\u{1B}[K") }
-        epochStart = Date()
+        if bar { Output.error("\r\u{1B}[K") }
         guard !quiet else { return }
         Output.line(EpochLine.render(r, of: total))
     }
 
-    func batchEnded(_ index: Int, of count: Int, epoch: Int) {
-        guard progress else { return }
+    func batchEnded(_ index: Int, of count: Int, epoch: Int) {}
+
+    func progressed(_ p: TrainingProgress) {
         let now = Date()
-        guard now.timeIntervalSince(lastDraw) > 0.1 || index == count else { return }
-        lastDraw = now
-        let elapsed = now.timeIntervalSince(epochStart)
-        let rate = Double(index) / max(elapsed, 1e-9)
-        let eta = Double(count - index) / max(rate, 1e-9)
-        let width = 30, filled = width * index / max(count, 1)
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        Output.error(String(format: "\r\u{1B}[Kepoch %d [%@] %d/%d  %.0f batches/s  ETA %.1fs", epoch, bar, index, count, rate, eta))
+        if bar, now.timeIntervalSince(lastDraw) > 0.1 || p.step == p.totalSteps {
+            lastDraw = now
+            Output.error("\r\u{1B}[K" + (phase.map { $0 + ": " } ?? "") + ProgressText.bar(p))
+        }
+        if lines, now.timeIntervalSince(lastLine) >= lineInterval {
+            lastLine = now
+            Output.error("tidal: " + (phase.map { $0 + ": " } ?? "training: ") + ProgressText.line(p) + "\n")
+        }
     }
 
     func finish() {
-        if progress { Output.error("\r\u{1B}[K") }
+        if bar { Output.error("\r\u{1B}[K") }
+    }
+}
+
+/// The words of the progress bar and of the status lines.
+enum ProgressText {
+    /// `epoch 3 [#####.....] 20/250  310 batches/s  ETA 4.1s`, or `step [###.......] 1200/4000 …`.
+    static func bar(_ p: TrainingProgress) -> String {
+        let (done, count) = p.hasStepBudget ? (p.step, p.totalSteps) : (p.batch, p.batchCount)
+        let width = 30, filled = width * done / max(count, 1)
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let rate = Double(p.step - p.stepsAtStart) / max(p.seconds, 1e-9)
+        let head = p.hasStepBudget ? "step" : "epoch \(p.epoch)"
+        return String(format: "%@ [%@] %d/%d  %.0f batches/s  ETA %@", head, bar, done, count, rate, eta(p))
+    }
+
+    /// `step 1,200/4,000 (30%), loss 0.0123, elapsed 12s, ETA 28s`, or `epoch 3/100, batch 20/250, …`.
+    static func line(_ p: TrainingProgress) -> String {
+        let position =
+            p.hasStepBudget
+            ? "step \(formatCount(p.step))/\(formatCount(p.totalSteps)) (\(100 * p.step / max(1, p.totalSteps))%)"
+            : "epoch \(p.epoch)/\(p.epochs ?? 0), batch \(p.batch)/\(p.batchCount)"
+        return position + ", loss " + formatMetric(p.loss) + ", elapsed " + duration(p.seconds) + ", ETA " + eta(p)
+    }
+
+    /// The time left, `≤ …` when early stopping may end the run sooner; `?` before the first step.
+    static func eta(_ p: TrainingProgress) -> String {
+        guard let left = p.secondsLeft else { return "?" }
+        return (p.mayStopEarly ? "≤ " : "") + duration(left)
+    }
+
+    /// `4.1s`, `42.0s`, `3m05s`, `1h02m`.
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 59.95 { return String(format: "%.1fs", seconds) }
+        let s = Int(seconds.rounded())
+        if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }
+        return String(format: "%dh%02dm", s / 3600, (s / 60) % 60)
     }
 }
 
@@ -209,7 +266,8 @@ final class ConsoleObserver: TrainingObserver {
 /// for forecasters and regressors).
 enum EpochLine {
     static func render(_ r: EpochRecord, of total: Int) -> String {
-        var parts = ["Epoch [\(r.epoch)/\(total)]", String(format: "Train Loss: %.4f", r.trainLoss)]
+        let head = r.steps.map { "Step [\($0)/\(total)]" } ?? "Epoch [\(r.epoch)/\(total)]"
+        var parts = [head, String(format: "Train Loss: %.4f", r.trainLoss)]
         if let a = r.trainAccuracy { parts.append(String(format: "Train Acc: %.1f%%", 100 * a)) }
         if let v = r.validation {
             parts.append(String(format: "Val Loss: %.4f", v.loss))

@@ -140,13 +140,48 @@ struct TrainingFlags: ParsableArguments {
     )
     var patch: Int?
 
-    @Option(help: "Training epochs (fewer with --patience).")
+    @Option(
+        help:
+            """
+            Training epochs: full passes over the training part (fewer with --patience). Default: 100 for forecasting, 150 for \
+            whole samples, 20 for text, when the training part holds at most \(formatCount(TrainingBudget.stepThreshold)) \
+            windows, samples or documents; above that, --steps \(TrainingBudget.defaultSteps).
+            """
+    )
     var epochs: Int?
+
+    @Option(
+        help:
+            """
+            A step budget instead of epochs: this many optimizer steps, each on a batch drawn uniformly from the whole \
+            training part, evaluated every --eval-every steps. Default: \(TrainingBudget.defaultSteps) when the training part \
+            holds more than \(formatCount(TrainingBudget.stepThreshold)) windows, samples or documents (and --epochs is not \
+            given); the forecast setting search then spends at most half as many again on short trials, so the time no longer \
+            grows with the rows.
+            """
+    )
+    var steps: Int?
+
+    @Option(
+        name: .customLong("eval-every"),
+        help:
+            """
+            With a step budget: steps between evaluations (default \(TrainingBudget.evaluationInterval); one output line each, \
+            the unit of --patience and --checkpoint-every).
+            """
+    )
+    var evalEvery: Int?
 
     @Option(help: "Clip the global gradient norm to this value (0 = off).")
     var clip: Float = 1
 
-    @Option(help: "Stop after this many epochs without a better validation loss; best weights are restored. Needs --val-fraction.")
+    @Option(
+        help:
+            """
+            Stop after this many epochs (evaluations, with a step budget) without a better validation loss; best weights are \
+            restored. Needs --val-fraction.
+            """
+    )
     var patience: Int?
 
     @Option(help: "Regression loss: mse, mae or huber.")
@@ -184,8 +219,15 @@ struct TrainingFlags: ParsableArguments {
                 + "--init-from, which hold one network. Training time grows with the count."))
     var ensemble: Int?
 
-    @Option(help: "Threads: with 2 or more, each batch is split across them.")
-    var threads: Int = 1
+    @Option(
+        help:
+            """
+            Threads for training (each batch is split across them), evaluation and the test scoring. Default: the cores this \
+            process may use (affinity mask and cgroup CPU quota). Results are identical for a given --seed and thread count, \
+            not across thread counts (the gradient sums round differently); evaluation figures match across thread counts.
+            """
+    )
+    var threads: Int?
 
     @OptionGroup var csv: CSVInputOptions
     @OptionGroup var windows: WindowOptions
@@ -201,6 +243,7 @@ struct TrainingFlags: ParsableArguments {
             ("--max-length", maxLength, 1 ... ModelLimits.lookback),
             ("--embedding-dim", embeddingDim, 1 ... ModelLimits.embeddingDimension),
             ("--threads", threads, 1 ... 1024), ("--ensemble", ensemble, 1 ... ModelLimits.members),
+            ("--steps", steps, 1 ... 100_000_000), ("--eval-every", evalEvery, 1 ... 1_000_000),
             ("--difference", difference, 0 ... ModelLimits.lookback - 1),
         ]
         for case let (flag, value?, range) in bounds where !range.contains(value) {
@@ -211,6 +254,8 @@ struct TrainingFlags: ParsableArguments {
             throw ValidationError("--dropout acts between stacked layers (and on text embeddings); use --layers 2 or more")
         }
         if let lr, lr <= 0 { throw ValidationError("--lr must be positive") }
+        if steps != nil && epochs != nil { throw ValidationError("--steps and --epochs are two budgets; give one of them") }
+        if evalEvery != nil && epochs != nil { throw ValidationError("--eval-every applies to a step budget, not to --epochs") }
         if patience != nil && windows.valFraction == 0 {
             throw ValidationError("--patience needs a validation part: add --val-fraction (e.g. 0.1)")
         }
@@ -287,6 +332,8 @@ struct TrainingFlags: ParsableArguments {
         r.maxLength = maxLength
         r.embeddingDimension = embeddingDim
         r.epochs = epochs
+        r.steps = steps
+        r.evaluationInterval = evalEvery
         r.batchSize = batch
         r.learningRate = lr
         r.optimizer = optimizer

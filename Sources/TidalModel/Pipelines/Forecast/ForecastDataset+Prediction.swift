@@ -3,19 +3,24 @@ import TidalData
 import TidalNet
 
 extension ForecastDataset {
-    /// Predictions in original units, `[count, outputCount]` (row per origin).
-    package func predict(_ model: any SequencePredicting) -> [Float] { predict(model, loss: nil).values }
+    /// Predictions in original units, `[count, outputCount]` (row per origin), batches run on `threads` threads.
+    package func predict(_ model: any SequencePredicting, threads: Int = 1) -> [Float] {
+        predict(model, loss: nil, threads: threads).values
+    }
 
     /// Predictions in original units and, with `loss`, the mean loss on the network's scale — from one
     /// forward pass. Every origin must have its complete targets when `loss` is given.
-    package func predict(_ model: any SequencePredicting, loss: RegressionLoss?) -> (values: [Float], meanLoss: Double) {
+    ///
+    /// With `threads` ≥ 2 the batches run that many at a time (`predictInBatches`); the figures are
+    /// bit-identical for every thread count.
+    package func predict(_ model: any SequencePredicting, loss: RegressionLoss?, threads: Int = 1) -> (values: [Float], meanLoss: Double) {
         let O = spec.outputCount, C = spec.columns.count
         var result = [Float](repeating: 0, count: count * O)
         var total = 0.0
         let scratch = FloatBuffer(capacity: spec.steps * spec.featureCount)
         raw.withUnsafeBufferPointer { r in
             result.withUnsafeMutableBufferPointer { out in
-                predictInBatches(model, self) { indices, output, batch in
+                predictInBatches(model, self, threads: threads) { indices, output, batch in
                     if let loss {
                         total +=
                             Double(loss.evaluate(prediction: output, target: batch.targets.pointer, count: batch.size * O, gradient: nil))
@@ -35,10 +40,10 @@ extension ForecastDataset {
 
 extension ForecastDataset {
     /// Loss on the network's scale and MAE in original units over the windows (every origin
-    /// must have its complete targets).
-    package func evaluate(_ model: any SequencePredicting, loss: RegressionLoss) -> Evaluation {
+    /// must have its complete targets), batches run on `threads` threads.
+    package func evaluate(_ model: any SequencePredicting, loss: RegressionLoss, threads: Int = 1) -> Evaluation {
         guard count > 0 else { return Evaluation(loss: .nan, mae: .nan) }
-        let (predicted, meanLoss) = predict(model, loss: loss)
+        let (predicted, meanLoss) = predict(model, loss: loss, threads: threads)
         let actual = actuals()
         var mae = 0.0
         for i in predicted.indices { mae += abs(Double(predicted[i]) - Double(actual[i])) }

@@ -9,6 +9,8 @@ struct ForecastPipeline: TaskPipeline {
     /// While training: the task the datasets came from (the MASE scale needs its training rows).
     var training: ForecastTask?
     var loss: RegressionLoss = .mse
+    /// Threads the evaluations and the test scoring run their batches on.
+    var threads = 1
 
     init(spec: ForecastSpec) { self.spec = spec }
 
@@ -45,10 +47,14 @@ struct ForecastPipeline: TaskPipeline {
         plan.forecast = setup
         var final = setup
         if plan.training.batchSize == 0 { plan.training.batchSize = 32 }
+        // The budget first: under a step budget the setting search runs short trials.
+        TrainingBudget.resolve(&plan.training, request: plan.request, samples: trainingWindows(table.rowCount, setup))
         var selectionNote = ""
         var warning: String?
-        // Scaling and differencing both fixed, and a validation part to watch: nothing is left to choose.
-        let everythingFixed = setup.scaling != nil && setup.difference != nil && setup.valFraction > 0
+        // Scaling and differencing both fixed, and a validation part to watch or a step budget (which
+        // fixes the refit's length): nothing is left to choose.
+        let fixed = setup.scaling != nil && setup.difference != nil
+        let everythingFixed = fixed && (setup.valFraction > 0 || plan.training.hasStepBudget)
         if !everythingFixed, let selection = try ForecastSettingSearch(table: table, setup: setup, plan: plan, observer: observer).run() {
             let requestedEpochs = plan.training.epochs
             (final, plan) = selection.candidate.applied(to: setup, plan)
@@ -58,7 +64,7 @@ struct ForecastPipeline: TaskPipeline {
                 plan.training.epochs = requestedEpochs
                 selectionNote +=
                     "; the final run stops early instead (patience \(patience) on the validation part, up to \(requestedEpochs) epochs)"
-            } else {
+            } else if !plan.training.hasStepBudget {
                 plan.training.epochs = selection.epochs
             }
             warning = selection.warning
@@ -70,6 +76,10 @@ struct ForecastPipeline: TaskPipeline {
         var pipeline = ForecastPipeline(spec: spec)
         pipeline.training = task
         pipeline.loss = plan.request.loss
+        pipeline.threads = plan.training.threads
+        // Under a step budget a long validation part is scored on evenly spaced windows at each evaluation.
+        let validation =
+            plan.training.hasStepBudget ? task.validation.evenlySpaced(atMost: TrainingBudget.evaluationWindowLimit) : task.validation
         let choices = task.choices + selectionNote
         let description =
             "forecast \(spec.targets.joined(separator: ",")): \(task.train.count) training, \(task.validation.count) validation, "
@@ -77,10 +87,17 @@ struct ForecastPipeline: TaskPipeline {
             + "season \(spec.season)\(seasonNote); \(choices)"
         return PreparedTask(
             pipeline: pipeline, architecture: architecture(for: spec, plan), train: task.train,
-            validation: task.validation.count > 0 ? task.validation : nil, test: task.test.count > 0 ? task.test : nil,
+            validation: validation.count > 0 ? validation : nil, test: task.test.count > 0 ? task.test : nil,
             training: plan.training, objective: .regression(plan.request.loss), steps: spec.steps,
             description: description, choices: choices, warning: warning,
             testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } })
+    }
+
+    /// Training windows of `setup` on a table of `rows` rows (those of the refit when a setting search runs).
+    static func trainingWindows(_ rows: Int, _ setup: ForecastSetup) -> Int {
+        let split = ChronologicalSplit(rowCount: rows, testFraction: setup.testFraction, valFraction: setup.valFraction)
+        let spec = WindowSpec(lookback: setup.resolvedLookback, horizon: setup.horizon, stride: setup.stride)
+        return WindowOrigins(split: split, spec: spec).train.count
     }
 
     /// The default weight decay on differenced series (see `defaults`).
@@ -105,12 +122,12 @@ struct ForecastPipeline: TaskPipeline {
     }
 
     func evaluate(_ network: SequenceModel, on data: ForecastDataset) -> Evaluation {
-        data.evaluate(network, loss: loss)
+        data.evaluate(network, loss: loss, threads: threads)
     }
 
     func score(_ network: any SequencePredicting, _ prepared: PreparedTask<ForecastPipeline>) -> Scoring {
         guard let test = prepared.test, let task = training else { return Scoring(test: nil) }
-        let predicted = test.predict(network)
+        let predicted = test.predict(network, threads: threads)
         let naive = test.naive()
         let metrics = task.metrics(of: predicted, on: test)
         var scoring = Scoring(
@@ -193,7 +210,7 @@ struct ForecastPipeline: TaskPipeline {
             ])
     }
 
-    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
+    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions, threads: Int) throws -> Scoring {
         let forecaster = Forecaster(spec: spec, network: model.makePredictor())
         let table = try Table.load(path: dataPath, options: forecaster.tableOptions(options))
         let raw = try forecaster.rawRows(table)
@@ -204,7 +221,7 @@ struct ForecastPipeline: TaskPipeline {
         }
         let set = ForecastDataset(
             spec: spec, raw: raw, origins: Array(spec.lookback ... n - spec.horizon), codes: try forecaster.codes(table))
-        let predicted = set.predict(forecaster.network)
+        let predicted = set.predict(forecaster.network, threads: threads)
         let C = spec.columns.count
         let c0 = spec.columns.firstIndex(of: spec.targets[0])!
         let scale = ForecastMetrics.scale((0 ..< n).map { Double(raw[$0 * C + c0]) }, end: n, season: spec.season)

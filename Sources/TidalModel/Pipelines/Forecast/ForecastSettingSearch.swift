@@ -133,7 +133,8 @@ struct ForecastSettingSearch {
         }
         let refit = epochs ?? plan.training.epochs
         let listed = scores.map { s in
-            "\(s.candidate.name): \(formatMetric(s.mae))" + (s.epochs.map { " at epoch \($0)" } ?? "")
+            "\(s.candidate.name): \(formatMetric(s.mae))"
+                + (s.epochs.map { " at \(plan.training.hasStepBudget ? "step" : "epoch") \($0)" } ?? "")
         }
         let baselines = scores.first.map { "; \($0.baseline.name) \(formatMetric($0.baseline.mae))" } ?? ""
         let how =
@@ -141,8 +142,9 @@ struct ForecastSettingSearch {
             ? "chosen by rolling-origin evaluation on \(Self.foldEnds.count) folds of the training part (mean MAE "
                 + "\(listed.joined(separator: ", "))\(baselines))"
             : "chosen on a validation tail of the training part (MAE \(listed.joined(separator: ", "))\(baselines))"
+        let budget = plan.training.steps.map { "\(formatCount($0)) steps" } ?? "\(refit) epochs"
         return ForecastSelection(
-            candidate: chosen.candidate, epochs: refit, note: how + ", refitted for \(refit) epochs", warning: warning)
+            candidate: chosen.candidate, epochs: refit, note: how + ", refitted for " + budget, warning: warning)
     }
 
     /// The candidate's score: backtested on the folds, or from its trial on the validation tail;
@@ -190,7 +192,7 @@ struct ForecastSettingSearch {
             config.epochs = trial.epochs
             let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
             _ = try Trainer(configuration: config, objective: .regression(plan.request.loss)).train(network, on: task.train)
-            maes.append(task.test.evaluate(network, loss: plan.request.loss).mae!)
+            maes.append(task.test.evaluate(network, loss: plan.request.loss, threads: config.threads).mae!)
             baselines["naive", default: []].append(task.test.meanAbsoluteError(of: task.test.naive()))
             if self.setup.season > 1 {
                 let seasonal = task.test.seasonalNaive(period: self.setup.season)
@@ -206,6 +208,10 @@ struct ForecastSettingSearch {
     /// The early-stopped trial on the training part's last 20 %: its validation MAE at the best
     /// epoch, that epoch, and the better baseline on the same windows; nil when the part is too
     /// short for it.
+    ///
+    /// Under a step budget the trial is short: `TrainingBudget.searchShare` of the budget, split
+    /// between the candidates, scored on at most `TrainingBudget.evaluationWindowLimit` evenly spaced
+    /// validation windows; it returns the steps of its best evaluation instead of an epoch.
     private func tailTrial(
         _ setup: ForecastSetup, _ plan: TrainingPlan
     ) throws -> (mae: Double, epochs: Int, baseline: (name: String, mae: Double))? {
@@ -216,11 +222,16 @@ struct ForecastSettingSearch {
         }
         var config = plan.training
         config.patience = config.patience ?? 10
+        var validation = task.validation
+        if let steps = config.steps {
+            config.steps = max(1, Int(Double(steps) * TrainingBudget.searchShare) / Self.candidates(self.setup, self.plan).count)
+            validation = validation.evenlySpaced(atMost: TrainingBudget.evaluationWindowLimit)
+        }
         let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
         let loss = plan.request.loss
         let result = try Trainer(configuration: config, objective: .regression(loss))
-            .train(network, on: task.train, validate: { task.validation.evaluate($0, loss: loss) })
-        let mae = result.history[result.bestEpoch - 1].validation?.mae ?? .infinity
-        return (mae, max(1, result.bestEpoch), baseline(on: task.validation))
+            .train(network, on: task.train, validate: { validation.evaluate($0, loss: loss, threads: config.threads) })
+        let best = result.history[result.bestEpoch - 1]
+        return (best.validation?.mae ?? .infinity, best.steps ?? max(1, result.bestEpoch), baseline(on: validation))
     }
 }

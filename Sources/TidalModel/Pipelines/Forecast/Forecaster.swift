@@ -1,3 +1,4 @@
+import Dispatch
 import TidalCore
 import TidalData
 import TidalNet
@@ -83,14 +84,28 @@ public final class Forecaster: RowPredictor {
         return codes
     }
 
-    /// Predictions after every complete window of a table holding the model's columns.
+    /// Predictions after every complete window of a table holding the model's columns, the windows
+    /// split over `threads` threads (the same figures for any count).
     /// - Throws: `DataError` when a column is missing or the table is shorter than the lookback.
-    public func forecastAll(_ table: Table) throws -> [(origin: Int, values: [Float])] {
+    public func forecastAll(_ table: Table, threads: Int = 1) throws -> [(origin: Int, values: [Float])] {
         guard table.rowCount >= spec.lookback else {
             throw DataError.unusable(
                 source: table.source, reason: "\(table.rowCount) rows, the model needs at least --lookback \(spec.lookback)")
         }
-        return predictAll(raw: try rawRows(table), codes: try codes(table))
+        return predictAll(raw: try rawRows(table), codes: try codes(table), threads: threads)
+    }
+
+    /// The prediction after the table's last complete window: `forecastAll(table).last`, computed alone.
+    /// - Throws: `DataError` when a column is missing or the table is shorter than the lookback.
+    public func forecastLast(_ table: Table) throws -> (origin: Int, values: [Float]) {
+        guard table.rowCount >= spec.lookback else {
+            throw DataError.unusable(
+                source: table.source, reason: "\(table.rowCount) rows, the model needs at least --lookback \(spec.lookback)")
+        }
+        let n = table.rowCount, C = spec.columns.count, K = spec.categorical.count
+        let raw = try rawRows(table), codes = try codes(table)
+        let window = Array(raw[(n - spec.lookback) * C ..< n * C]), ids = K > 0 ? Array(codes[(n - spec.lookback) * K ..< n * K]) : []
+        return (n, predictAll(raw: window, codes: ids)[0].values)
     }
 
     /// How to read a CSV file holding the model's columns.
@@ -103,20 +118,49 @@ public final class Forecaster: RowPredictor {
     }
 
     /// Predictions for every complete window: origins `lookback … n` (the last forecasts past the data).
+    ///
+    /// Each window goes through `predict(window:codes:)`, as in `replay`, so both give the same
+    /// numbers. With `threads` ≥ 2 the origins are cut into that many contiguous runs, each predicted
+    /// by its own copy of this forecaster (single-threaded BLAS); a window's arithmetic does not
+    /// depend on which copy runs it, so the results are the same for any thread count.
     /// - Returns: `(origin, values)` pairs in order.
-    public func predictAll(raw: [Float], codes: [Int32] = []) -> [(origin: Int, values: [Float])] {
+    public func predictAll(raw: [Float], codes: [Int32] = [], threads: Int = 1) -> [(origin: Int, values: [Float])] {
         let C = spec.columns.count, K = spec.categorical.count
         let n = raw.count / C
         guard n >= spec.lookback else { return [] }
-        var results: [(Int, [Float])] = []
+        let origins = Array(spec.lookback ... n)
+        // Below a few hundred windows a thread costs more than it saves.
+        let k = min(max(1, threads), max(1, origins.count / 256))
+        let forecasters = [self] + (1 ..< k).map { _ in Forecaster(spec: spec, network: network.inferenceReplica()) }
+        let values = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: origins.count)
+        values.initialize(repeating: [])
+        defer { values.deallocate() }
+        let savedThreads = BLAS.threads
+        if k > 1 { BLAS.setThreads(1) }
+        defer { if k > 1 { BLAS.setThreads(savedThreads) } }
+        let lookback = spec.lookback
         raw.withUnsafeBufferPointer { r in
             codes.withUnsafeBufferPointer { c in
-                for o in spec.lookback ... n {
-                    let window = c.baseAddress.map { $0 + (o - spec.lookback) * K }
-                    results.append((o, predict(window: r.baseAddress! + (o - spec.lookback) * C, codes: K > 0 ? window : nil)))
+                let work = WindowWork(forecasters: forecasters, raw: r, codes: c, values: values)
+                // Each worker writes only the slots of its own run of origins.
+                DispatchQueue.concurrentPerform(iterations: k) { part in
+                    let forecaster = work.forecasters[part]
+                    for i in part * origins.count / k ..< (part + 1) * origins.count / k {
+                        let start = origins[i] - lookback
+                        let window = work.codes.baseAddress.map { $0 + start * K }
+                        work.values[i] = forecaster.predict(window: work.raw.baseAddress! + start * C, codes: K > 0 ? window : nil)
+                    }
                 }
             }
         }
-        return results
+        return zip(origins, values).map { ($0, $1) }
     }
+}
+
+/// What the workers of `predictAll` share; each writes only its own slots of `values`.
+private struct WindowWork: @unchecked Sendable {
+    let forecasters: [Forecaster]
+    let raw: UnsafeBufferPointer<Float>
+    let codes: UnsafeBufferPointer<Int32>
+    let values: UnsafeMutableBufferPointer<[Float]>
 }

@@ -103,7 +103,7 @@ struct PatchSearch {
             let network = plan.makeNetwork(SamplePipeline.architecture(plan, spec: candidate), steps: candidate.steps)
             _ = try Trainer(configuration: SamplePipeline.training(plan, count: train.count), objective: objective).train(
                 network, on: train)
-            let e = SampleScoring.evaluation(network, validation, objective: objective)
+            let e = SampleScoring.evaluation(network, validation, objective: objective, threads: plan.training.threads)
             let n = Double(heldOut.count)
             correct += (e.accuracy ?? 0) * n
             loss += e.loss * n

@@ -7,6 +7,8 @@ import TidalNet
 struct SamplePipeline: TaskPipeline {
     let spec: SampleSpec
     var loss: RegressionLoss = .mse
+    /// Threads the evaluations and the test scoring run their batches on (`TaskPipeline.train` sets it).
+    var threads = 1
 
     init(spec: SampleSpec) { self.spec = spec }
 
@@ -111,12 +113,12 @@ struct SamplePipeline: TaskPipeline {
     }
 
     func evaluate(_ network: SequenceModel, on data: SampleDataset) -> Evaluation {
-        SampleScoring.evaluation(network, data, objective: objective, targetScale: spec.targetScale)
+        SampleScoring.evaluation(network, data, objective: objective, targetScale: spec.targetScale, threads: threads)
     }
 
     func score(_ network: any SequencePredicting, _ prepared: PreparedTask<SamplePipeline>) -> Scoring {
         guard let test = prepared.test else { return Scoring(test: nil) }
-        let outputs = SampleScoring.predictions(network, test)
+        let outputs = SampleScoring.predictions(network, test, threads: threads)
         if !spec.isRegression {
             return SampleScoring.classification(
                 test: test.labels, predicted: outputs.map(\.argmax), train: prepared.train.labels,
@@ -179,12 +181,14 @@ struct SamplePipeline: TaskPipeline {
             ])
     }
 
-    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
+    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions, threads: Int) throws -> Scoring {
         let set = try SampleSet.load(path: dataPath, format: spec.layout == .long ? .long : .ucr, hasHeader: options.hasHeader)
         let data = try SampleDataset(spec: spec, set: set)
         let network = model.makePredictor()
-        if !spec.isRegression { return SampleScoring.classification(network, labels: data.labels, set: data, classes: spec.classes) }
-        let outputs = SampleScoring.predictions(network, data)
+        if !spec.isRegression {
+            return SampleScoring.classification(network, labels: data.labels, set: data, classes: spec.classes, threads: threads)
+        }
+        let outputs = SampleScoring.predictions(network, data, threads: threads)
         let actual = data.targets.map(spec.originalTarget)
         let m = ForecastMetrics(actual: actual, predicted: outputs.map { spec.originalTarget($0.values[0]) }, scale: 1)
         let mean = ForecastMetrics(actual: actual, predicted: Array(repeating: spec.targetShift, count: actual.count), scale: 1)

@@ -8,6 +8,8 @@ import TidalNet
 /// scaling is fitted on the training rows only.
 struct WindowPipeline: TaskPipeline {
     let spec: SeriesWindowSpec
+    /// Threads the evaluations and the test scoring run their batches on (`TaskPipeline.train` sets it).
+    var threads = 1
 
     init(spec: SeriesWindowSpec) { self.spec = spec }
 
@@ -96,13 +98,13 @@ struct WindowPipeline: TaskPipeline {
     }
 
     func evaluate(_ network: SequenceModel, on data: SampleDataset) -> Evaluation {
-        SampleScoring.evaluation(network, data, objective: .classification(classes: spec.sample.classes.count))
+        SampleScoring.evaluation(network, data, objective: .classification(classes: spec.sample.classes.count), threads: threads)
     }
 
     func score(_ network: any SequencePredicting, _ prepared: PreparedTask<WindowPipeline>) -> Scoring {
         guard let test = prepared.test else { return Scoring(test: nil) }
         return SampleScoring.classification(
-            test: test.labels, predicted: SampleScoring.predictions(network, test).map(\.argmax),
+            test: test.labels, predicted: SampleScoring.predictions(network, test, threads: threads).map(\.argmax),
             train: prepared.train.labels, classes: spec.sample.classes)
     }
 
@@ -142,7 +144,7 @@ struct WindowPipeline: TaskPipeline {
         return summary
     }
 
-    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
+    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions, threads: Int) throws -> Scoring {
         var o = options
         o.numericColumns = spec.columns
         o.textColumns = [spec.labelColumn] + spec.categorical.map(\.name)
@@ -151,7 +153,8 @@ struct WindowPipeline: TaskPipeline {
             of: table, features: spec.columns, label: spec.labelColumn, lookback: spec.lookback,
             ends: 0 ..< table.rowCount, categorical: spec.categorical)
         let data = try SampleDataset(spec: spec.sample, set: set)
-        return SampleScoring.classification(model.makePredictor(), labels: data.labels, set: data, classes: spec.sample.classes)
+        return SampleScoring.classification(
+            model.makePredictor(), labels: data.labels, set: data, classes: spec.sample.classes, threads: threads)
     }
 
     func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor {

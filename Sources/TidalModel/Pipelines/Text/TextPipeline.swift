@@ -6,6 +6,8 @@ import TidalNet
 /// Text classification: each document's tokens through an embedding, a class per document.
 struct TextPipeline: TaskPipeline {
     let spec: TextSpec
+    /// Threads the evaluations and the test scoring run their batches on (`TaskPipeline.train` sets it).
+    var threads = 1
 
     init(spec: TextSpec) { self.spec = spec }
 
@@ -63,13 +65,13 @@ struct TextPipeline: TaskPipeline {
     }
 
     func evaluate(_ network: SequenceModel, on data: TextDataset) -> Evaluation {
-        SampleScoring.evaluation(network, data, objective: .classification(classes: spec.classes.count))
+        SampleScoring.evaluation(network, data, objective: .classification(classes: spec.classes.count), threads: threads)
     }
 
     func score(_ network: any SequencePredicting, _ prepared: PreparedTask<TextPipeline>) -> Scoring {
         guard let test = prepared.test else { return Scoring(test: nil) }
         return SampleScoring.classification(
-            test: test.labels, predicted: SampleScoring.predictions(network, test).map(\.argmax),
+            test: test.labels, predicted: SampleScoring.predictions(network, test, threads: threads).map(\.argmax),
             train: prepared.train.labels, classes: spec.classes)
     }
 
@@ -103,12 +105,12 @@ struct TextPipeline: TaskPipeline {
             ])
     }
 
-    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions) throws -> Scoring {
+    func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions, threads: Int) throws -> Scoring {
         var o = options
         o.timeColumn = o.timeColumn ?? ""
         let docs = try Documents.load(path: dataPath, textColumn: spec.textColumn, labelColumn: spec.labelColumn, options: o)
         let set = try spec.dataset(docs, source: dataPath)
-        return SampleScoring.classification(model.makePredictor(), labels: set.labels, set: set, classes: spec.classes)
+        return SampleScoring.classification(model.makePredictor(), labels: set.labels, set: set, classes: spec.classes, threads: threads)
     }
 
     func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor {
