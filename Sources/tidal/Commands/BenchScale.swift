@@ -32,7 +32,7 @@ struct BenchScale: ParsableCommand {
     @Option(help: "The Python that runs Scripts/torch_scale.py.")
     var python = "python3"
     @Option(name: .customLong("torch-script"), help: "The PyTorch script (default: Scripts/torch_scale.py of this source tree).")
-    var torchScript = BenchScale.defaultTorchScript
+    var torchScript: String?
     @Option(help: "Threads of every run (default: the cores this process may use).")
     var threads: Int?
     @Flag(help: "Print one JSON object.")
@@ -51,7 +51,7 @@ struct BenchScale: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let result = try ScaleBench(
-                rows: rows, fullEpochRows: fullEpochRows, python: python, torchScript: torchScript,
+                rows: rows, fullEpochRows: fullEpochRows, python: python, torchScript: torchScript ?? BenchScale.defaultTorchScript,
                 threads: threads ?? Processors.available
             ).measure(progress: json ? { _ in } : { Output.error("tidal bench scale: \($0)\n") })
             if json { try printJSON(result) } else { Output.write(result.table()) }
