@@ -58,7 +58,8 @@ check_9() {
     epoch=$(sed -n 's/^tidal: interrupted in epoch \([0-9]*\).*/\1/p' "$dir/stderr")
 
     # 2. Resumed from that checkpoint to epoch E, it equals a straight run of E epochs, bit for bit.
-    local total=$((epoch + 2)) flags=(--season 12 --lookback 24 --hidden 6 --normalize zscore --difference 12 --val-fraction 0.1)
+    local total=$((epoch + 2)) flags=(--season 12 --lookback 24 --hidden 6 --normalize zscore --difference 12 --val-fraction 0.1
+        --ensemble 1)
     "$tidal" train --data "$data" "${flags[@]}" --epochs "$total" --out "$dir/straight.tidal" --quiet 2>"$dir/e1" ||
         { echo "FAIL 9: straight run failed: $(head -c 300 "$dir/e1")"; return 1; }
     "$tidal" train --data "$data" "${flags[@]}" --epochs "$total" --resume "$dir/m.ckpt" --out "$dir/resumed.tidal" --quiet 2>"$dir/e2" ||

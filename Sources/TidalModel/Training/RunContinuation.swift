@@ -38,6 +38,8 @@ enum RunSettings {
     static let ignored: Set<String> = [
         "dataPath", "testPath", "epochs", "steps", "createdAt", "shouldStop", "checkpointPath", "checkpointEvery", "resumePath",
         "initFromPath",
+        // A run that checkpoints or resumes trains one network whether `ensemble` is nil or 1 (more is refused).
+        "ensemble",
     ]
 
     /// Resolved training fields left out: the budget's size, and the closures.
