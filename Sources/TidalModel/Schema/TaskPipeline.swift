@@ -146,10 +146,7 @@ extension TaskPipeline {
             // An interrupted member is left out: the model holds the members that finished.
             if let interruption = r.interruption { result.interruption = interruption } else { networks.append(next) }
         }
-        let predictor: any SequencePredicting =
-            networks.count == 1
-            ? network : Ensemble(networks, combination: pipeline.task == .classify ? .meanProbability : .median)
-        let scoring = result.interruption == nil ? pipeline.score(predictor, prepared) : Scoring(test: nil)
+        let scoring = result.interruption == nil ? pipeline.score(pipeline.task.predictor(networks), prepared) : Scoring(test: nil)
         let report = MetricsReport(
             task: pipeline.task, cell: plan.cell, result: result, test: scoring.test,
             baselines: scoring.baselines, parameters: network.parameterCount * networks.count, choices: prepared.choices,

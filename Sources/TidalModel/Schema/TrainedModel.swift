@@ -62,6 +62,15 @@ public struct NamedTensor: Sendable, Equatable {
     }
 }
 
+extension TaskKind {
+    /// What predicts for this task: the one network, or an ensemble combining its members' outputs
+    /// (mean probabilities for classes, the median otherwise).
+    package func predictor(_ networks: [SequenceModel]) -> any SequencePredicting {
+        if networks.count == 1 { return networks[0] }
+        return Ensemble(networks, combination: self == .classify ? .meanProbability : .median)
+    }
+}
+
 /// Why a model cannot do what was asked of it.
 public enum ModelUseError: Error, CustomStringConvertible, Equatable {
     /// The model predicts another kind of thing than the command needs.
@@ -144,8 +153,7 @@ public struct TrainedModel: Sendable, Equatable {
     /// What predicts: the network, or every member combined (median outputs for forecasts and
     /// regression, mean probabilities for classes).
     package func makePredictor() -> any SequencePredicting {
-        if members == 1 { return makeNetwork() }
-        return Ensemble((0 ..< members).map(makeNetwork(member:)), combination: task == .classify ? .meanProbability : .median)
+        task.predictor((0 ..< members).map(makeNetwork(member:)))
     }
 
     /// Number of learnable values (of every member).

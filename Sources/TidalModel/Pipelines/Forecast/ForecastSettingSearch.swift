@@ -160,14 +160,16 @@ struct ForecastSettingSearch {
         return CandidateScore(candidate: candidate, mae: tail.mae, baseline: tail.baseline, epochs: tail.epochs)
     }
 
-    /// The better of naive and seasonal naive (when the setup has a season) on `set`, by MAE.
+    /// The MAE on `set` of naive and, when the setup has a season, seasonal naive, in that order.
+    private func baselines(on set: ForecastDataset) -> [(name: String, mae: Double)] {
+        var scores = [("naive", set.meanAbsoluteError(of: set.naive()))]
+        if setup.season > 1 { scores.append(("seasonal naive", set.meanAbsoluteError(of: set.seasonalNaive(period: setup.season)))) }
+        return scores
+    }
+
+    /// The better of naive and seasonal naive on `set`, by MAE (naive on a tie).
     private func baseline(on set: ForecastDataset) -> (name: String, mae: Double) {
-        var best = ("naive", set.meanAbsoluteError(of: set.naive()))
-        if setup.season > 1 {
-            let seasonal = set.meanAbsoluteError(of: set.seasonalNaive(period: setup.season))
-            if seasonal < best.1 { best = ("seasonal naive", seasonal) }
-        }
-        return best
+        baselines(on: set).min { $0.mae < $1.mae }!
     }
 
     /// Mean MAE of the candidate's whole procedure (tail trial, then refit) over the
@@ -176,7 +178,7 @@ struct ForecastSettingSearch {
     private func foldScore(
         _ setup: ForecastSetup, _ plan: TrainingPlan, trainEnd: Int, name: String
     ) throws -> (mae: Double, baseline: (name: String, mae: Double))? {
-        var maes: [Double] = [], baselines: [String: [Double]] = [:]
+        var maes: [Double] = [], folds: [[(name: String, mae: Double)]] = []
         for (k, end) in Self.foldEnds.enumerated() {
             observer?.status(
                 "choosing scaling and differencing by rolling-origin evaluation on the training part: "
@@ -193,15 +195,13 @@ struct ForecastSettingSearch {
             let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
             _ = try Trainer(configuration: config, objective: .regression(plan.request.loss)).train(network, on: task.train)
             maes.append(task.test.evaluate(network, loss: plan.request.loss, threads: config.threads).mae!)
-            baselines["naive", default: []].append(task.test.meanAbsoluteError(of: task.test.naive()))
-            if self.setup.season > 1 {
-                let seasonal = task.test.seasonalNaive(period: self.setup.season)
-                baselines["seasonal naive", default: []].append(task.test.meanAbsoluteError(of: seasonal))
-            }
+            folds.append(self.baselines(on: task.test))
         }
         guard !maes.isEmpty else { return nil }
         func mean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(x.count) }
-        let baseline = baselines.map { (name: $0.key, mae: mean($0.value)) }.min { $0.mae < $1.mae }!
+        // Each baseline's mean over the folds, in `baselines(on:)` order, so a tie keeps naive.
+        let baseline = folds[0].indices.map { k in (name: folds[0][k].name, mae: mean(folds.map { $0[k].mae })) }
+            .min { $0.mae < $1.mae }!
         return (mean(maes), baseline)
     }
 
