@@ -40,6 +40,12 @@ final class CLITests: XCTestCase {
     @discardableResult
     func tidal(_ arguments: [String], stdin: String? = nil) throws -> TidalBinary.Run { try TidalBinary.tidal(arguments, stdin: stdin) }
 
+    /// The first `count` lines of a file in SampleSeries/, each ending in a newline.
+    func firstLines(_ count: Int, of file: String) throws -> String {
+        let text = try String(contentsOfFile: TestPaths.sampleSeries.appendingPathComponent(file).path, encoding: .utf8)
+        return text.split(separator: "\n").prefix(count).joined(separator: "\n") + "\n"
+    }
+
     let airline = "SampleSeries/airline.csv"
 
     func testHelpListsTheCommands() throws {
@@ -153,11 +159,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("confusion"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("confusion.svg").path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("accuracy.svg").path))
-        let rows =
-            try String(
-                contentsOfFile: TestPaths.packageRoot.appendingPathComponent("SampleSeries/ItalyPowerDemand_TEST.csv").path, encoding: .utf8
-            )
-            .split(separator: "\n").prefix(6).joined(separator: "\n") + "\n"
+        let rows = try firstLines(6, of: "ItalyPowerDemand_TEST.csv")
         let replay = try tidal(["replay", "--model", model], stdin: rows)
         XCTAssertEqual(replay.status, 0, replay.stderr)
         XCTAssertEqual(replay.stdout.split(separator: "\n").first, "row,label,p_1,p_2")
@@ -368,11 +370,7 @@ final class CLITests: XCTestCase {
         let architecture = json?["architecture"] as? [String: Any]
         XCTAssertEqual(architecture?["bidirectional"] as? Bool, true)
         XCTAssertEqual(architecture?["pool"] as? String, "attention")
-        let rows =
-            try String(
-                contentsOfFile: TestPaths.packageRoot.appendingPathComponent("SampleSeries/ItalyPowerDemand_TEST.csv").path, encoding: .utf8
-            )
-            .split(separator: "\n").prefix(4).joined(separator: "\n") + "\n"
+        let rows = try firstLines(4, of: "ItalyPowerDemand_TEST.csv")
         let replay = try tidal(["replay", "--model", model], stdin: rows)
         XCTAssertEqual(replay.status, 0, replay.stderr)
         XCTAssertEqual(

@@ -41,14 +41,6 @@ final class TrainingBudgetTests: XCTestCase {
         return r
     }
 
-    func weights(_ outcome: TrainingOutcome) -> [[UInt32]] { outcome.model.weights.map { $0.values.map(\.bitPattern) } }
-
-    func metrics(_ outcome: TrainingOutcome) throws -> NSDictionary {
-        var object = try JSONSerialization.jsonObject(with: outcome.report.json()) as! [String: Any]
-        object["train_seconds"] = nil
-        return object as NSDictionary
-    }
-
     func testStepBudgetIsDeterministicForASeedAndThreadCount() throws {
         for threads in [1, 2] {
             let first = try Training.run(request(threads: threads, search: true))

@@ -47,15 +47,6 @@ final class TrainingContinuationTests: XCTestCase {
         return r
     }
 
-    func weights(_ outcome: TrainingOutcome) -> [[UInt32]] { outcome.model.weights.map { $0.values.map(\.bitPattern) } }
-
-    /// The metrics document without `train_seconds`, the one figure a resumed run may change.
-    func metrics(_ outcome: TrainingOutcome) throws -> NSDictionary {
-        var object = try JSONSerialization.jsonObject(with: outcome.report.json()) as! [String: Any]
-        object["train_seconds"] = nil
-        return object as NSDictionary
-    }
-
     func testShouldStopInterruptsBetweenBatches() throws {
         var r = request(epochs: 50)
         let stop = StopAfter(5)
@@ -232,4 +223,14 @@ final class TrainingContinuationTests: XCTestCase {
         r.ensemble = nil
         XCTAssertEqual(try r.resolved().members, TrainingPlan.forecastMembers)
     }
+}
+
+/// Every weight's bit pattern, for bit-for-bit comparisons of two runs.
+func weights(_ outcome: TrainingOutcome) -> [[UInt32]] { outcome.model.weights.map { $0.values.map(\.bitPattern) } }
+
+/// The metrics document without `train_seconds`, the one figure a resumed or repeated run may change.
+func metrics(_ outcome: TrainingOutcome) throws -> NSDictionary {
+    var object = try JSONSerialization.jsonObject(with: outcome.report.json()) as! [String: Any]
+    object["train_seconds"] = nil
+    return object as NSDictionary
 }
