@@ -1,6 +1,9 @@
 import TidalCore
 
-/// Windows of one series, cut and scaled by a `ForecastSpec`.
+/// Windows of one series, or of many series stored one after another, cut and scaled by a `ForecastSpec`.
+///
+/// With many series, `segments` says where each one's rows are in `raw`; a window never reaches
+/// outside its own series, and neither do the baselines or the actual values.
 public struct ForecastDataset: SampleSource, Sendable {
     /// How windows are cut, scaled and differenced.
     public let spec: ForecastSpec
@@ -12,6 +15,10 @@ public struct ForecastDataset: SampleSource, Sendable {
     public let origins: [Int]
     /// Categorical ids `[rows, K]` (empty without categorical covariates).
     public let codes: [Int32]
+    /// Each series' rows in `raw`, in order (one segment of every row for a single series).
+    public let segments: [Range<Int>]
+    /// The series (index into `segments`) of each origin.
+    public let originSeries: [Int]
 
     /// Windows of `raw` at `origins`.
     /// - Parameters:
@@ -19,13 +26,29 @@ public struct ForecastDataset: SampleSource, Sendable {
     ///   - raw: `[rows, spec.columns.count]` raw values, row-major.
     ///   - origins: the first target row of each window (at least `spec.lookback`).
     ///   - codes: categorical ids `[rows, spec.categorical.count]`, or empty without categorical covariates.
-    public init(spec: ForecastSpec, raw: [Float], origins: [Int], codes: [Int32] = []) {
+    ///   - segments: each series' rows, contiguous and in order, covering `raw`; nil: one series.
+    public init(spec: ForecastSpec, raw: [Float], origins: [Int], codes: [Int32] = [], segments: [Range<Int>]? = nil) {
         self.spec = spec
         self.raw = raw
         rowCount = raw.count / spec.columns.count
         self.origins = origins
         self.codes = codes
+        let segments = segments ?? [0 ..< rowCount]
+        self.segments = segments
+        // An origin belongs to the series holding its window's last input row.
+        originSeries = origins.map { o in
+            var low = 0, high = segments.count - 1
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if segments[mid].lowerBound <= o - 1 { low = mid } else { high = mid - 1 }
+            }
+            return low
+        }
     }
+
+    /// The rows of the series origin `i` belongs to.
+    @inline(__always)
+    func segment(ofOrigin i: Int) -> Range<Int> { segments[originSeries[i]] }
 
     /// Number of windows.
     public var count: Int { origins.count }
@@ -35,7 +58,7 @@ public struct ForecastDataset: SampleSource, Sendable {
     public func evenlySpaced(atMost limit: Int) -> ForecastDataset {
         guard count > limit, limit >= 1 else { return self }
         let picked = limit == 1 ? [origins[0]] : (0 ..< limit).map { origins[$0 * (count - 1) / (limit - 1)] }
-        return ForecastDataset(spec: spec, raw: raw, origins: picked, codes: codes)
+        return ForecastDataset(spec: spec, raw: raw, origins: picked, codes: codes, segments: segments)
     }
 
     /// Fills `batch` with the windows at `indices`: scaled inputs `[steps, size, features]` and scaled targets.
@@ -47,7 +70,7 @@ public struct ForecastDataset: SampleSource, Sendable {
                 let o = origins[index]
                 let window = r.baseAddress! + (o - spec.lookback) * C
                 let stats = spec.prepareWindow(raw: window, into: x + b * F, stepStride: B * F)
-                if o + spec.horizon <= rowCount {
+                if o + spec.horizon <= segment(ofOrigin: index).upperBound {
                     spec.prepareTarget(raw: window, stats: stats, into: y + b * O)
                 }
             }
@@ -76,6 +99,30 @@ public struct ForecastDataset: SampleSource, Sendable {
         return ForecastMetrics(actual: a, predicted: p, scale: scale)
     }
 
+    /// Per-series errors of `predicted` (`[count, outputCount]`, original units): each series'
+    /// cells pooled into its own metrics, MASE with that series' entry of `scales`.
+    public func seriesMetrics(of predicted: [Float], scales: [Double], names: [String]) -> SeriesMetrics {
+        let actual = actuals()
+        let O = spec.outputCount
+        var a = Array(repeating: [Double](), count: segments.count), p = a
+        var originCounts = Array(repeating: 0, count: segments.count)
+        for i in 0 ..< count {
+            let s = originSeries[i]
+            originCounts[s] += 1
+            for j in i * O ..< (i + 1) * O where !actual[j].isNaN && !predicted[j].isNaN {
+                a[s].append(Double(actual[j]))
+                p[s].append(Double(predicted[j]))
+            }
+        }
+        return SeriesMetrics(
+            series: segments.indices.compactMap { s in
+                a[s].isEmpty
+                    ? nil
+                    : SeriesMetrics.Series(
+                        name: names[s], metrics: ForecastMetrics(actual: a[s], predicted: p[s], scale: scales[s]), origins: originCounts[s])
+            }, pooled: zip(a.joined(), p.joined()).map { $0 })
+    }
+
     /// The first horizon step of the first target for each origin, for plotting.
     public func firstStep(_ values: [Float]) -> [Double] {
         stride(from: 0, to: values.count, by: spec.outputCount).map { Double(values[$0]) }
@@ -86,8 +133,9 @@ public struct ForecastDataset: SampleSource, Sendable {
         let O = spec.outputCount, C = spec.columns.count, H = spec.horizon
         var result = [Float](repeating: .nan, count: count * O)
         for (i, o) in origins.enumerated() {
+            let end = segment(ofOrigin: i).upperBound
             for (k, c) in spec.targetIndices.enumerated() {
-                for h in 0 ..< H where o + h < rowCount { result[i * O + k * H + h] = raw[(o + h) * C + c] }
+                for h in 0 ..< H where o + h < end { result[i * O + k * H + h] = raw[(o + h) * C + c] }
             }
         }
         return result
@@ -113,11 +161,12 @@ public struct ForecastDataset: SampleSource, Sendable {
         let O = spec.outputCount, C = spec.columns.count, H = spec.horizon
         var result = [Float](repeating: .nan, count: count * O)
         for (i, o) in origins.enumerated() {
+            let start = segment(ofOrigin: i).lowerBound
             for (k, c) in spec.targetIndices.enumerated() {
                 for h in 0 ..< H {
                     let step = h + 1
                     let source = o + h - m * ((step + m - 1) / m)
-                    if source >= 0 { result[i * O + k * H + h] = raw[source * C + c] }
+                    if source >= start { result[i * O + k * H + h] = raw[source * C + c] }
                 }
             }
         }

@@ -39,12 +39,15 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     /// Categorical covariates: each column's values seen in training (id 0 = `<unk>` for unseen ones)
     /// and its embedding size.
     public var categorical: [CategoricalColumn] = []
+    /// The series column of a model trained on many series in long format: forecasts and replay
+    /// keep one window per series id. Nil for a single series.
+    public var seriesColumn: String?
 
     enum CodingKeys: String, CodingKey {
-        case features, targets, timeColumn, lookback, horizon, difference, scaling, normalizer, season, categorical
+        case features, targets, timeColumn, lookback, horizon, difference, scaling, normalizer, season, categorical, seriesColumn
     }
 
-    /// Decodes a spec; files written before categorical covariates existed decode with none.
+    /// Decodes a spec; files written before categorical covariates or series columns existed decode with none.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         features = try c.decode([String].self, forKey: .features)
@@ -57,6 +60,7 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
         normalizer = try c.decode(Normalizer.self, forKey: .normalizer)
         season = try c.decode(Int.self, forKey: .season)
         categorical = try c.decodeIfPresent([CategoricalColumn].self, forKey: .categorical) ?? []
+        seriesColumn = try c.decodeIfPresent(String.self, forKey: .seriesColumn)
     }
 
     /// Writes a window's categorical ids: step t of the network reads row `t + difference` of the

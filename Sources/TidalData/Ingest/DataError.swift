@@ -37,6 +37,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownColumn(source: String, requested: String, known: [String])
     /// The time column is not in increasing order.
     case timeNotIncreasing(SourceLocation, column: String, previous: String, current: String)
+    /// Within one series of a many-series file, a time is not after the series' previous one.
+    case seriesTimeNotIncreasing(SourceLocation, series: String, column: String, previous: String, current: String)
     /// A file of a fixed layout (UCR wide, long) breaks that layout.
     case layout(SourceLocation, reason: String)
     /// The data are too short or otherwise unusable for what was asked.
@@ -82,6 +84,10 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
             let names =
                 known.prefix(50).map(Self.quote).joined(separator: ", ") + (known.count > 50 ? ", … (\(known.count) columns)" : "")
             return "\(source): no column \(Self.quote(requested)); the columns are: \(names)"
+        case let .seriesTimeNotIncreasing(at, series, column, previous, current):
+            return
+                "\(at): series \(Self.quote(series)): time column \(Self.quote(column)) is not increasing: \(Self.quote(current)) comes "
+                + "after \(Self.quote(previous)); sort each series by time"
         case let .timeNotIncreasing(at, column, previous, current):
             return
                 "\(at): time column \(Self.quote(column)) is not increasing: \(Self.quote(current)) comes after \(Self.quote(previous)); "

@@ -85,3 +85,44 @@ public struct ClassificationMetrics: Sendable, Codable, Equatable {
         macroF1 = f1s.isEmpty ? .nan : f1s.reduce(0, +) / Double(f1s.count)
     }
 }
+
+/// Forecast errors of many series (the panel protocol of `bench/baselines.md`): every series
+/// scored on its own, the headline the mean MASE over series (M4's average), also the median,
+/// with MAE, RMSE and sMAPE pooled over every error of every series.
+public struct SeriesMetrics: Sendable, Equatable {
+    /// One series' figures.
+    public struct Series: Sendable, Equatable {
+        /// The series id.
+        public var name: String
+        /// Its errors pooled over its origins and horizon steps; MASE with its own scale.
+        public var metrics: ForecastMetrics
+        /// Forecast origins scored.
+        public var origins: Int
+    }
+
+    /// Each scored series, in the table's order of first appearance.
+    public var series: [Series]
+    /// Errors pooled over every series (its MASE is NaN: there is no common scale).
+    public var pooled: ForecastMetrics
+    /// Mean MASE over the series with a known scale; NaN when none has one.
+    public var meanMASE: Double
+    /// Median MASE over the same series.
+    public var medianMASE: Double
+
+    /// Figures from each series' and the pooled (actual, predicted) pairs.
+    /// - Precondition: `pooled` is not empty.
+    public init(series: [Series], pooled: [(Double, Double)]) {
+        self.series = series
+        self.pooled = ForecastMetrics(actual: pooled.map(\.0), predicted: pooled.map(\.1), scale: .nan)
+        let mases = series.map(\.metrics.mase).filter { !$0.isNaN }.sorted()
+        meanMASE = mases.isEmpty ? .nan : mases.reduce(0, +) / Double(mases.count)
+        medianMASE =
+            mases.isEmpty ? .nan : mases.count % 2 == 1 ? mases[mases.count / 2] : (mases[mases.count / 2 - 1] + mases[mases.count / 2]) / 2
+    }
+
+    /// How many series `self` has a lower MASE on than `other` (matched by name).
+    public func better(than other: SeriesMetrics) -> Int {
+        let theirs = Dictionary(other.series.map { ($0.name, $0.metrics.mase) }, uniquingKeysWith: { a, _ in a })
+        return series.filter { s in theirs[s.name].map { s.metrics.mase < $0 } ?? false }.count
+    }
+}

@@ -32,6 +32,13 @@ public struct TableOptions: Sendable {
     /// With `numericColumns == nil`: a column whose first value is not a number becomes a text
     /// column instead of an error.
     public var inferTextColumns = false
+    /// Whether the file may hold many series in long format (one row per series and time step):
+    /// then `seriesColumn` names the column telling them apart.
+    public var readsSeries = false
+    /// With `readsSeries`: the series column by name or index; nil picks a column named
+    /// `unique_id`, `series`, `series_id` or `id` (the file is one series without one); "" means
+    /// none. Its values are kept as text, and the time order is checked within each series.
+    public var seriesColumn: String?
 
     /// Options for a comma-separated file with a header and no missing values.
     public init() {}
@@ -63,6 +70,8 @@ public struct Table: Sendable {
     public var time: TextColumn?
     /// The input line of each row (for messages).
     public var lines: [Int]
+    /// The series column of a many-series file (`TableOptions.readsSeries`); its values are the text column of that name.
+    public var seriesName: String?
 
     /// Number of data rows.
     public var rowCount: Int { lines.count }
@@ -107,6 +116,12 @@ public struct Table: Sendable {
 
     /// Names that mark a time column when `--time-column` is not given.
     public static let timeColumnNames: Set<String> = ["timestamp", "time", "date", "ds"]
+
+    /// Names that mark a series column when `TableOptions.readsSeries` is set and no column is named.
+    public static let seriesColumnNames = ["unique_id", "series", "series_id", "id"]
+
+    /// Each row's series id, when the table has a series column.
+    public var seriesIDs: [String]? { seriesName.flatMap(text) }
 }
 
 /// One numeric column being read.
@@ -131,6 +146,7 @@ struct TableLoader {
     var textStore: [[String]] = []
     var missing: [Int] = []
     var timeField: Int?
+    var seriesField: Int?
     var timeValues = TextColumn()
     var lines: [Int] = []
     /// Rows expected (an estimate): columns are reserved for this many when they are set up.
@@ -151,7 +167,15 @@ struct TableLoader {
         } else {
             timeField = names.firstIndex { Table.timeColumnNames.contains($0.lowercased()) }
         }
-        let textFields = try options.textColumns.map { try Table.resolve($0, in: names, source: source) }
+        var textFields = try options.textColumns.map { try Table.resolve($0, in: names, source: source) }
+        if options.readsSeries {
+            if let explicit = options.seriesColumn {
+                seriesField = explicit.isEmpty ? nil : try Table.resolve(explicit, in: names, source: source)
+            } else {
+                seriesField = Table.seriesColumnNames.lazy.compactMap { wanted in names.firstIndex { $0.lowercased() == wanted } }.first
+            }
+            if let seriesField, !textFields.contains(seriesField) { textFields.append(seriesField) }
+        }
         var numericFields: [Int]
         if let wanted = options.numericColumns {
             numericFields = try wanted.map { try Table.resolve($0, in: names, source: source) }
@@ -253,7 +277,7 @@ struct TableLoader {
         var table = Table(
             source: source, header: header, names: keptFields.map { header[$0] }, columns: columns,
             missingCounts: missing, timeName: timeField.map { header[$0] },
-            time: timeField == nil ? nil : timeValues, lines: lines)
+            time: timeField == nil ? nil : timeValues, lines: lines, seriesName: seriesField.map { header[$0] })
         try checkTimeOrder(table)
         switch options.missing {
         case .error, .keep: break
@@ -339,32 +363,46 @@ struct TableLoader {
     /// is not checked. The first problem in file order is reported.
     func checkTimeOrder(_ table: Table) throws {
         guard let times = table.time, let name = table.timeName, times.count > 1, let field = timeField else { return }
+        // Within each series of a many-series file (their rows may interleave); else over the whole column.
+        let ids = table.seriesIDs
+        var group: [String: Int] = [:]
+        let groupOf: (Int) -> Int = { r in
+            guard let ids else { return 0 }
+            if let g = group[ids[r]] { return g }
+            group[ids[r]] = group.count
+            return group.count - 1
+        }
         var kind: TimeKey.Kind?
-        var previous: Double?
+        var previous: [(key: Double, row: Int)?] = []
         var parsedCount = 0
         var firstBad: Int?
-        var firstDisorder: Int?
+        var firstDisorder: (row: Int, previous: Int)?
         for r in 0 ..< times.count {
+            let g = groupOf(r)
+            if g == previous.count { previous.append(nil) }
             guard let parsed = times.withBytes(r, TimeKey.orderKey(bytes:)), parsed.kind == (kind ?? parsed.kind) else {
                 if firstBad == nil { firstBad = r }
                 continue
             }
             kind = parsed.kind
             parsedCount += 1
-            if let previous, parsed.key <= previous, firstDisorder == nil { firstDisorder = r }
-            previous = parsed.key
+            if let last = previous[g], parsed.key <= last.key, firstDisorder == nil { firstDisorder = (r, last.row) }
+            previous[g] = (parsed.key, r)
         }
         if let bad = firstBad {
             guard parsedCount >= times.count - parsedCount else { return }  // mostly labels: not a time column
-            if firstDisorder.map({ $0 < bad }) != true {
+            if firstDisorder.map({ $0.row < bad }) != true {
                 throw DataError.badTime(
                     SourceLocation(source: source, line: table.lines[bad], column: field + 1), column: name, text: times[bad])
             }
         }
-        if let r = firstDisorder {
+        if let (r, p) = firstDisorder {
             // No bad cell before row r (it would have been reported): the previous cell parsed.
-            throw DataError.timeNotIncreasing(
-                SourceLocation(source: source, line: table.lines[r]), column: name, previous: times[r - 1], current: times[r])
+            let at = SourceLocation(source: source, line: table.lines[r])
+            if let ids {
+                throw DataError.seriesTimeNotIncreasing(at, series: ids[r], column: name, previous: times[p], current: times[r])
+            }
+            throw DataError.timeNotIncreasing(at, column: name, previous: times[p], current: times[r])
         }
     }
 }

@@ -37,6 +37,16 @@ public struct ChronologicalSplit: Sendable, Equatable {
         testStart = Int((Double(n) * (1 - testFraction)).rounded(.down))
         trainEnd = testStart - Int((Double(testStart) * valFraction).rounded(.down))
     }
+
+    /// Splits `n` rows with the test part starting at row `testStart` (a cut at a time); the
+    /// validation part is the last `valFraction` of the rows before it.
+    /// - Precondition: `0 ≤ testStart ≤ n` and `valFraction` lies in [0, 1).
+    public init(rowCount n: Int, testStart: Int, valFraction: Double) {
+        precondition((0 ... n).contains(testStart) && (0 ..< 1).contains(valFraction), "testStart must lie in 0...n")
+        rowCount = n
+        self.testStart = testStart
+        trainEnd = testStart - Int((Double(testStart) * valFraction).rounded(.down))
+    }
 }
 
 /// Window origins per part. An origin `o` is the first target row: the window's inputs are

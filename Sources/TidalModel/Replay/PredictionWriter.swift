@@ -6,42 +6,46 @@ public enum PredictionWriter {
     /// Shortest text that reads back as the same `Float`.
     public static func number(_ v: Float) -> String { v.isFinite ? "\(v)" : "nan" }
 
-    /// The CSV header: `row[,time],<columns>[,gap]`.
-    public static func header(_ columns: PredictionColumns, time: Bool, gap: Bool = false) -> String {
+    /// The CSV header: `[series,]row[,time],<columns>[,gap]` (`series` for a many-series model).
+    public static func header(_ columns: PredictionColumns, time: Bool, gap: Bool = false, series: Bool = false) -> String {
         let names: [String]
         switch columns {
         case let .values(outputs): names = outputs
         case let .classes(classes): names = ["label"] + classes.map { "p_\($0)" }
         }
-        return (["row"] + (time ? ["time"] : []) + names + (gap ? ["gap"] : [])).joined(separator: ",") + "\n"
+        return ((series ? ["series"] : []) + ["row"] + (time ? ["time"] : []) + names + (gap ? ["gap"] : [])).joined(separator: ",") + "\n"
     }
 
-    /// One prediction: named values, or (for classes) the logits turned into a label and probabilities.
+    /// One prediction: named values, or (for classes) the logits turned into a label and probabilities;
+    /// `series` (a many-series forecaster's id) comes first.
     public static func line(
         _ format: PredictionFormat, _ columns: PredictionColumns, row: Int, time: String?, values: [Float],
-        gap: Bool?
+        gap: Bool?, series: String? = nil
     ) -> String {
         switch columns {
-        case let .values(names): return valuesLine(format, names: names, row: row, time: time, values: values, gap: gap)
+        case let .values(names):
+            return valuesLine(format, names: names, row: row, time: time, values: values, gap: gap, series: series)
         case let .classes(classes): return classLine(format, classes: classes, row: row, time: time, logits: values, gap: gap)
         }
     }
 
     /// The header of `forecast` for a forecasting spec.
     public static func forecastHeader(spec: ForecastSpec, time: Bool, gap: Bool = false) -> String {
-        header(.values(spec.outputNames), time: time, gap: gap)
+        header(.values(spec.outputNames), time: time, gap: gap, series: spec.seriesColumn != nil)
     }
 
-    static func valuesLine(_ format: PredictionFormat, names: [String], row: Int, time: String?, values: [Float], gap: Bool?) -> String {
+    static func valuesLine(
+        _ format: PredictionFormat, names: [String], row: Int, time: String?, values: [Float], gap: Bool?, series: String?
+    ) -> String {
         switch format {
         case .csv:
-            var fields = ["\(row)"]
+            var fields = (series.map { [csvField($0)] } ?? []) + ["\(row)"]
             if let time { fields.append(csvField(time)) }
             fields += values.map(number)
             if let gap { fields.append(gap ? "1" : "0") }
             return fields.joined(separator: ",") + "\n"
         case .jsonl:
-            var parts = ["\"row\":\(row)"]
+            var parts = (series.map { ["\"series\":\(jsonString($0))"] } ?? []) + ["\"row\":\(row)"]
             if let time { parts.append("\"time\":\(jsonString(time))") }
             for (name, v) in zip(names, values) { parts.append("\(jsonString(name)):\(number(v))") }
             if let gap { parts.append("\"gap\":\(gap)") }

@@ -58,6 +58,10 @@ public enum PredictionFormat: String, Sendable, CaseIterable { case csv, jsonl }
 /// `lookback`-th row on, with a `gap` column that is 1 while the window spans a rejected row.
 /// Forecasts have the columns of `forecast --all` (`row,time,<target>_h1,…`); classifiers write
 /// `row[,time],label,p_<class>…`; regressors `row,prediction`.
+///
+/// A many-series forecaster keeps one window per series id, so rows of different series may
+/// interleave: each row joins its own series' window, a new id starts warming up, and lines
+/// begin with `series`. Memory grows with the live series: a window of `lookback` rows each.
 public final class ReplayEngine {
     /// The model predicting.
     public let model: TrainedModel
@@ -117,25 +121,31 @@ public final class ReplayEngine {
         let stream = try CSVStream(source: source)
         stream.requiresUniformFieldCount = false
         let L = input.window
-        let numbers = RingWindow<Float>(length: L, width: input.numeric.count)
-        let codes = RingWindow<Int32>(length: L, width: input.categorical.count)
+        // One window per series id (a single-series model has one, under the id "").
+        var windows: [String: SeriesWindow] = [:]
+        func window(_ id: String) -> SeriesWindow {
+            if let w = windows[id] { return w }
+            let w = SeriesWindow(length: L, numeric: input.numeric.count, categorical: input.categorical.count)
+            windows[id] = w
+            return w
+        }
         var reader: RowReader?
         var row = 0
-        var sinceRejection = L  // accepted rows since the last rejection, saturating at L
         let gapColumn = L > 1
-        /// Counts a rejected row and reports it, or stops replay with `strict`.
-        func reject(_ error: DataError) throws {
+        /// Counts a rejected row and reports it, or stops replay with `strict`; the row's series
+        /// (when it can be told) then has a gap in its window.
+        func reject(_ error: DataError, series: String?) throws {
             counts.rejected += 1
             if strict { throw ReplayError.badRow(error.rejection) }
             warn(error.rejection)
-            sinceRejection = 0
+            if let series { window(series).sinceRejection = 0 }
             onCounts(counts)
         }
         func badRow(_ error: DataError) throws -> Bool {
             guard reader != nil else { throw error }  // a bad header is not a row to skip
             row += 1
             counts.read += 1
-            try reject(error)
+            try reject(error, series: input.series == nil ? "" : nil)
             return true
         }
         try stream.forEachRecord(onBadRow: badRow) { record in
@@ -145,28 +155,33 @@ public final class ReplayEngine {
                 reader = ready
                 stream.fieldNames = names
                 if format == .csv {
-                    write(PredictionWriter.header(columns, time: ready.timeField != nil, gap: gapColumn))
+                    write(PredictionWriter.header(columns, time: ready.timeField != nil, gap: gapColumn, series: input.series != nil))
                 }
                 if hasHeader { return true }
             }
             row += 1
             counts.read += 1
+            let id = input.series == nil ? "" : reader!.series(record)
+            let state = id.map(window)
+            if let state { reader!.timeOrder = state.timeOrder }
             do {
                 try reader!.read(record)
             } catch let error as DataError {
-                try reject(error)
+                try reject(error, series: id)
                 return true
             }
-            reader!.numbers.withUnsafeBufferPointer(numbers.push)
-            reader!.codes.withUnsafeBufferPointer(codes.push)
-            sinceRejection = min(sinceRejection + 1, L)
-            guard numbers.isFull else {
+            guard let id, let state else { return true }  // read throws for a row without the series field
+            state.timeOrder = reader!.timeOrder
+            reader!.numbers.withUnsafeBufferPointer(state.numbers.push)
+            reader!.codes.withUnsafeBufferPointer(state.codes.push)
+            state.sinceRejection = min(state.sinceRejection + 1, L)
+            guard state.numbers.isFull else {
                 counts.warming += 1
                 onCounts(counts)
                 return true
             }
-            let values = numbers.withRows { n in
-                codes.withRows { c in
+            let values = state.numbers.withRows { n in
+                state.codes.withRows { c in
                     predictor.predict(RowWindow(numbers: n, codes: c, texts: reader!.texts, sample: reader!.sample))
                 }
             }
@@ -174,10 +189,26 @@ public final class ReplayEngine {
             write(
                 PredictionWriter.line(
                     format, columns, row: row, time: reader!.time(record), values: values,
-                    gap: gapColumn ? sinceRejection < L : nil))
+                    gap: gapColumn ? state.sinceRejection < L : nil, series: input.series == nil ? nil : id))
             counts.predicted += 1
             onCounts(counts)
             return true
         }
     }
+}
+
+/// One series' rolling window in replay: its last accepted rows, how many rows it has accepted
+/// since its last rejected row (saturating at the window's length), and its time order.
+final class SeriesWindow {
+    let numbers: RingWindow<Float>
+    let codes: RingWindow<Int32>
+    var sinceRejection: Int
+    var timeOrder = RowReader.TimeOrder()
+
+    init(length: Int, numeric: Int, categorical: Int) {
+        numbers = RingWindow(length: length, width: numeric)
+        codes = RingWindow(length: length, width: categorical)
+        sinceRejection = length
+    }
+
 }

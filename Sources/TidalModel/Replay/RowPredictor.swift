@@ -17,12 +17,15 @@ public struct RowInput: Sendable, Equatable {
     /// UCR rows: every field but a label column (`label`, `target` or `class`) is one value of a
     /// sample whose length varies from row to row; trailing empty fields shorten it.
     public var wideSample: Bool
+    /// The series column of a many-series model: each series id keeps its own window.
+    public var series: String?
 
     /// What a predictor reads; every part defaults to nothing, one row at a time.
     public init(
         numeric: [String] = [], categorical: [CategoricalColumn] = [], text: [String] = [], time: String? = nil,
-        window: Int = 1, wideSample: Bool = false
+        window: Int = 1, wideSample: Bool = false, series: String? = nil
     ) {
+        self.series = series
         self.numeric = numeric
         self.categorical = categorical
         self.text = text
@@ -31,8 +34,8 @@ public struct RowInput: Sendable, Equatable {
         self.wideSample = wideSample
     }
 
-    /// Every column a header must hold, in the order rows without a header carry them (the time column first).
-    public var columns: [String] { (time.map { [$0] } ?? []) + numeric + categorical.map(\.name) + text }
+    /// Every column a header must hold, in the order rows without a header carry them (the series and time columns first).
+    public var columns: [String] { (series.map { [$0] } ?? []) + (time.map { [$0] } ?? []) + numeric + categorical.map(\.name) + text }
 }
 
 /// What a predictor writes for each prediction.

@@ -10,6 +10,8 @@ struct RowReader {
     private let categoryFields: [Int]
     private let textFields: [Int]
     let timeField: Int?
+    /// A many-series model's series column.
+    let seriesField: Int?
     /// Wide samples: the label column's field, skipped.
     private let labelField: Int?
     /// Values of the newest row: numbers `[numeric]`, categorical ids `[categorical]`, texts, and a wide sample.
@@ -17,11 +19,16 @@ struct RowReader {
     var codes: [Int32]
     var texts: [String]
     var sample: [Float] = []
-    /// The time key and kind of the last accepted row, when the model and the input have a time column
-    /// and the first accepted row's time parsed (`TimeKey`); later rows must be later and of the same kind.
-    private var lastTime: (key: Double, kind: TimeKey.Kind, text: String)?
-    /// Whether the first accepted row's time was a free label: then times are not checked.
-    private var timeIsLabel = false
+    /// What the time checks remember of one series' accepted rows.
+    struct TimeOrder {
+        /// The time key and kind of the last accepted row, when the model and the input have a time column
+        /// and the first accepted row's time parsed (`TimeKey`); later rows must be later and of the same kind.
+        var lastTime: (key: Double, kind: TimeKey.Kind, text: String)?
+        /// Whether the first accepted row's time was a free label: then times are not checked.
+        var timeIsLabel = false
+    }
+    /// The time order of the series being read (a many-series reader swaps it per series).
+    var timeOrder = TimeOrder()
 
     /// Maps the header's names to the input's columns.
     /// - Throws: `ReplayError.missingColumns` when the header lacks a column the model reads.
@@ -38,6 +45,7 @@ struct RowReader {
         numericFields = input.numeric.map(field)
         categoryFields = input.categorical.map { field($0.name) }
         textFields = input.text.map(field)
+        seriesField = input.series.map(field)
         if !missing.isEmpty { throw ReplayError.missingColumns(source: source, missing: missing, header: header) }
         timeField = input.time.flatMap { header.firstIndex(of: $0) }
         labelField = input.wideSample ? header.firstIndex { ["label", "target", "class"].contains($0.lowercased()) } : nil
@@ -61,7 +69,7 @@ struct RowReader {
             throw DataError.raggedRow(SourceLocation(source: source, line: record.line), expected: header.count, found: record.count)
         }
         if input.wideSample { return try readSample(record) }
-        let last = max(numericFields.max() ?? -1, categoryFields.max() ?? -1, textFields.max() ?? -1, timeField ?? -1)
+        let last = max(numericFields.max() ?? -1, categoryFields.max() ?? -1, textFields.max() ?? -1, timeField ?? -1, seriesField ?? -1)
         guard record.count > last else {
             throw DataError.raggedRow(SourceLocation(source: source, line: record.line), expected: header.count, found: record.count)
         }
@@ -77,10 +85,10 @@ struct RowReader {
     /// later row's must parse as the same kind and come after the last accepted row's. Run last
     /// of the checks, so that the time is remembered only for a row that is accepted.
     private mutating func checkTime(_ record: CSVRecord, _ field: Int) throws {
-        if timeIsLabel { return }
+        if timeOrder.timeIsLabel { return }
         let parsed = record.withField(field, TimeKey.orderKey(bytes:))
-        guard let previous = lastTime else {
-            if let parsed { lastTime = (parsed.key, parsed.kind, record.string(field)) } else { timeIsLabel = true }
+        guard let previous = timeOrder.lastTime else {
+            if let parsed { timeOrder.lastTime = (parsed.key, parsed.kind, record.string(field)) } else { timeOrder.timeIsLabel = true }
             return
         }
         let name = header[field]
@@ -88,10 +96,15 @@ struct RowReader {
             throw DataError.badTime(record.location(ofField: field, source: source), column: name, text: record.string(field))
         }
         guard parsed.key > previous.key else {
+            if let id = series(record) {
+                throw DataError.seriesTimeNotIncreasing(
+                    record.location(ofField: field, source: source), series: id, column: name, previous: previous.text,
+                    current: record.string(field))
+            }
             throw DataError.timeNotIncreasing(
                 record.location(ofField: field, source: source), column: name, previous: previous.text, current: record.string(field))
         }
-        lastTime = (parsed.key, parsed.kind, record.string(field))
+        timeOrder.lastTime = (parsed.key, parsed.kind, record.string(field))
     }
 
     /// A UCR row: every field but the label is a value. Trailing missing fields shorten the
@@ -106,6 +119,9 @@ struct RowReader {
         }
         if sample.isEmpty { throw DataError.layout(SourceLocation(source: source, line: record.line), reason: "no values") }
     }
+
+    /// The row's series id, for a many-series model (nil when the row lacks the field).
+    func series(_ record: CSVRecord) -> String? { seriesField.flatMap { $0 < record.count ? record.string($0) : nil } }
 
     /// The newest row's time, when the model and the input have a time column.
     func time(_ record: CSVRecord) -> String? { timeField.flatMap { $0 < record.count ? record.string($0) : nil } }
@@ -127,6 +143,8 @@ extension DataError {
         case let .badTime(at, column, text): return "\(at): row rejected: time column \(q(column)): \(q(text)) is not a time"
         case let .timeNotIncreasing(at, column, previous, current):
             return "\(at): row rejected: time column \(q(column)): \(q(current)) is not after \(q(previous))"
+        case let .seriesTimeNotIncreasing(at, series, column, previous, current):
+            return "\(at): row rejected: series \(q(series)): time column \(q(column)): \(q(current)) is not after \(q(previous))"
         default: return "\(self) (row rejected)"
         }
     }

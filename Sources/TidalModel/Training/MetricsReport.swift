@@ -55,9 +55,44 @@ public struct MetricsReport: Sendable, Codable {
         public var confusion: [[Int]]?
         /// Class names in output order (classification).
         public var classes: [String]?
+        /// Many series: the mean MASE over series, each scaled by its own training part (the headline).
+        public var meanMase: Double?
+        /// Many series: the median MASE over series.
+        public var medianMase: Double?
+        /// Many series: each series' figures.
+        public var perSeries: [SeriesEntry]?
+        /// A baseline's entry with many series: on how many series the model's MASE is lower than this baseline's.
+        public var modelBetterOn: Int?
+
+        /// One series' figures (JSON keys `series`, `mae`, `rmse`, `mase`, `origins`).
+        public struct SeriesEntry: Sendable, Codable, Equatable {
+            /// The series id.
+            public var series: String
+            /// Mean absolute error.
+            public var mae: Double
+            /// Root mean squared error.
+            public var rmse: Double
+            /// MASE with the series' own scale; nil when that scale is zero or unknown.
+            public var mase: Double?
+            /// Forecast origins scored.
+            public var origins: Int
+        }
 
         enum CodingKeys: String, CodingKey {
             case mae, rmse, smape, mase, accuracy, macroF1 = "macro_f1", precision, recall, confusion, classes
+            case meanMase = "mean_mase", medianMase = "median_mase", perSeries = "per_series", modelBetterOn = "model_better_on"
+        }
+
+        /// Many-series scores: MAE, RMSE and sMAPE pooled over every error, mean and median MASE over series, each series' figures.
+        public init(_ m: SeriesMetrics) {
+            mae = m.pooled.mae; rmse = m.pooled.rmse; smape = m.pooled.smape
+            meanMase = m.meanMASE.isNaN ? nil : m.meanMASE
+            medianMase = m.medianMASE.isNaN ? nil : m.medianMASE
+            perSeries = m.series.map {
+                SeriesEntry(
+                    series: $0.name, mae: $0.metrics.mae, rmse: $0.metrics.rmse, mase: $0.metrics.mase.isNaN ? nil : $0.metrics.mase,
+                    origins: $0.origins)
+            }
         }
 
         /// Forecast scores; a NaN MASE is left out.

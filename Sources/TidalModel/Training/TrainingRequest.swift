@@ -50,6 +50,9 @@ public struct TrainingRequest: Sendable {
     public var testFraction = 0.2
     /// The last fraction of the rows before the test part is the validation part.
     public var valFraction = 0.0
+    /// Forecasting: every row at or after this time is in the test part of its series (one cut for
+    /// every series); nil: the last `testFraction` of each series.
+    public var testStart: String?
     /// Seasonal period for baselines, MASE, the differencing candidates and the default lookback
     /// (1 = none). Nil: read from the time column's spacing (`SeasonInference`: monthly 12,
     /// quarterly 4, weekly 52, daily 7, hourly 24, half-hourly 48; otherwise 1).
@@ -186,6 +189,7 @@ public struct TrainingRequest: Sendable {
         setup.horizon = horizon
         setup.stride = stride
         setup.testFraction = testFraction
+        setup.testStart = testStart
         setup.valFraction = valFraction
         setup.scaling = scaling
         setup.difference = difference
@@ -200,16 +204,18 @@ public struct TrainingRequest: Sendable {
         return plan
     }
 
-    /// The targets to forecast: those given, else a column named `value`, else the only numeric column.
+    /// The targets to forecast: those given, else a column named `value` (or `y`, Nixtla's name),
+    /// else the only numeric column that is not the series column.
     func resolvedTargets() throws -> [String] {
         if !targets.isEmpty { return targets }
         var options = table
         options.inferTextColumns = true
         options.missing = .keep
+        options.readsSeries = true
         let probe = try Table.load(path: dataPath, options: options)
-        if probe.names.contains("value") { return ["value"] }
+        if let name = ["value", "y"].first(where: probe.names.contains) { return [name] }
         let numeric = zip(probe.names, probe.columns).compactMap { name, column -> String? in
-            if case .numeric = column { return name } else { return nil }
+            if case .numeric = column, name != probe.seriesName { return name } else { return nil }
         }
         guard numeric.count == 1 else {
             throw DataError.unusable(

@@ -10,7 +10,9 @@ struct Forecast: ParsableCommand {
         abstract: "Forecast the next values after the last row of a CSV file (or after every complete window with --all).",
         discussion: """
             Output: a header `row,time,<target>_h1,…,<target>_hH` (`row` = the 1-based data row the window ends at;
-            `time` = that row's time value, when the file has a time column), then one line per window.
+            `time` = that row's time value, when the file has a time column), then one line per window. A model trained
+            on many series (long format, a series column) writes `series` first and forecasts each series on its own:
+            without --all one line per series, after its last row.
 
             Examples:
               tidal forecast --model airline.tidal --data SampleSeries/airline.csv
@@ -44,12 +46,17 @@ struct Forecast: ParsableCommand {
         try reportingErrors {
             let forecaster = try ModelFile.read(model).forecaster(name: model)
             let table = try Table.load(path: data, options: forecaster.tableOptions(csv.tableOptions()))
-            let results =
-                all ? try forecaster.forecastAll(table, threads: threads ?? Processors.available) : [try forecaster.forecastLast(table)]
+            let results = try forecaster.forecast(table, all: all, threads: threads ?? Processors.available)
+            if !results.tooShort.isEmpty {
+                Output.error(
+                    "tidal: warning: \(results.tooShort.count) series shorter than the model's lookback (\(forecaster.spec.lookback) rows) have no "
+                        + "forecast: \(results.tooShort.prefix(5).joined(separator: ", "))\(results.tooShort.count > 5 ? ", …" : "")\n")
+            }
             var out = output == .csv ? PredictionWriter.forecastHeader(spec: forecaster.spec, time: table.time != nil) : ""
-            for (origin, values) in results {
+            for line in results.lines {
                 out += PredictionWriter.line(
-                    output, forecaster.columns, row: origin, time: table.time?[origin - 1], values: values, gap: nil)
+                    output, forecaster.columns, row: line.row, time: table.time?[line.row - 1], values: line.values, gap: nil,
+                    series: line.series)
             }
             Output.write(out)
         }

@@ -284,6 +284,7 @@ enum EpochLine {
 enum SummaryTable {
     static let metrics: [(name: String, value: KeyPath<MetricsReport.Scores, Double?> & Sendable)] = [
         ("accuracy", \.accuracy), ("macro-F1", \.macroF1), ("MAE", \.mae), ("RMSE", \.rmse), ("sMAPE %", \.smape), ("MASE", \.mase),
+        ("mean MASE", \.meanMase), ("median MASE", \.medianMase),
     ]
 
     static func render(_ outcome: TrainingOutcome) -> String {
@@ -294,6 +295,11 @@ enum SummaryTable {
         var rows = [["model"] + shown.map(\.name), ["\(report.cell) (test)"] + shown.map { format(test[keyPath: $0.value]) }]
         for (name, b) in baselines { rows.append([name] + shown.map { format(b[keyPath: $0.value]) }) }
         var out = TextTable.render(rows)
+        if let series = test.perSeries?.count {
+            // Many series: MAE, RMSE and sMAPE are pooled over every error; MASE is per series.
+            let beaten = baselines.compactMap { name, b in b.modelBetterOn.map { "\($0) of \(series) vs \(name)" } }
+            out += "\nseries: \(series) scored; the model's MASE is lower on " + beaten.joined(separator: ", ")
+        }
         if let confusion = test.confusion, let classes = test.classes {
             out += "\nconfusion (rows: actual, columns: predicted)\n"
             var c = [[""] + classes]

@@ -15,6 +15,15 @@ struct CSVInputOptions: ParsableArguments {
         help: "The time column (name or 0-based index). Default: a column named timestamp, time, date or ds.")
     var timeColumn: String?
 
+    @Option(
+        help:
+            """
+            Forecasting many series in one long-format file (one row per series and time step): the column naming each row's \
+            series (name or 0-based index). Default: a column named unique_id, series, series_id or id; '' for none (one series). \
+            A model remembers it: forecast, evaluate and replay read the same column.
+            """)
+    var series: String?
+
     @Option(help: "Missing values: error (default), ffill, linear or drop.")
     var fill: MissingPolicy = .error
 
@@ -37,6 +46,7 @@ struct CSVInputOptions: ParsableArguments {
         options.delimiter = delimiterByte
         options.timeColumn = timeColumn
         options.missing = fill
+        options.seriesColumn = series
         return options
     }
 }
@@ -56,6 +66,15 @@ struct WindowOptions: ParsableArguments {
 
     @Option(name: .customLong("test-fraction"), help: "Last fraction of rows used as the test part.")
     var testFraction: Double = 0.2
+
+    @Option(
+        name: .customLong("test-start"),
+        help:
+            """
+            Forecasting: every row at or after this time (e.g. 2013Q1, 2020-06-01) is in the test part of its series, one cut for \
+            every series; replaces --test-fraction. Needs a time column.
+            """)
+    var testStart: String?
 
     @Option(name: .customLong("val-fraction"), help: "Last fraction of the rows before the test part used for validation.")
     var valFraction: Double = 0.0

@@ -21,7 +21,7 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "forecast (next values of --target), classify (labelled samples) or regress (one number per sample).")
     var task: TaskKind = .forecast
 
-    @Option(help: "Column to forecast (repeatable). Default: the only numeric column, or 'value'.")
+    @Option(help: "Column to forecast (repeatable). Default: a column named 'value' or 'y', else the only numeric column.")
     var target: [String] = []
 
     @Option(help: "Input column (repeatable). Default: the targets.")
@@ -265,6 +265,9 @@ struct TrainingFlags: ParsableArguments {
         if task == .forecast && pool != .last {
             throw ValidationError("--pool \(pool.rawValue) is for classify and regress: a forecaster reads the window's end (--pool last)")
         }
+        if task != .forecast && windows.testStart != nil {
+            throw ValidationError("--test-start is for --task forecast; classify and regress split with --test-fraction or --test")
+        }
         if task == .forecast && test != nil {
             throw ValidationError("--test is for classify and regress; forecasting splits the series with --test-fraction")
         }
@@ -314,6 +317,7 @@ struct TrainingFlags: ParsableArguments {
         r.horizon = windows.horizon
         r.stride = windows.stride
         r.testFraction = windows.testFraction
+        r.testStart = windows.testStart
         r.valFraction = windows.valFraction
         r.season = season.period
         r.scaling = normalize

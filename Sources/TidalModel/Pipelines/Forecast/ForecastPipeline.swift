@@ -35,6 +35,7 @@ struct ForecastPipeline: TaskPipeline {
         let features = setup.features.isEmpty ? setup.targets : setup.features
         options.numericColumns = features + setup.targets.filter { !features.contains($0) }
         options.textColumns = setup.categorical
+        options.readsSeries = true
         let table = try Table.load(path: plan.request.dataPath, options: options)
         var seasonNote = ""
         if setup.infersSeason {
@@ -48,7 +49,7 @@ struct ForecastPipeline: TaskPipeline {
         var final = setup
         if plan.training.batchSize == 0 { plan.training.batchSize = 32 }
         // The budget first: under a step budget the setting search runs short trials.
-        TrainingBudget.resolve(&plan.training, request: plan.request, samples: trainingWindows(table.rowCount, setup))
+        TrainingBudget.resolve(&plan.training, request: plan.request, samples: trainingWindows(table, setup))
         var selectionNote = ""
         var warning: String?
         // Scaling and differencing both fixed, and a validation part to watch or a step budget (which
@@ -72,6 +73,7 @@ struct ForecastPipeline: TaskPipeline {
             (plan.request.skip, plan.training.weightDecay) = defaults(difference: setup.difference ?? 0, plan)
         }
         let task = try ForecastTask(table: table, setup: final)
+        if let leftOut = task.leftOut { warning = [warning, leftOut].compactMap { $0 }.joined(separator: "; ") }
         let spec = task.spec
         var pipeline = ForecastPipeline(spec: spec)
         pipeline.training = task
@@ -93,11 +95,17 @@ struct ForecastPipeline: TaskPipeline {
             testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } })
     }
 
-    /// Training windows of `setup` on a table of `rows` rows (those of the refit when a setting search runs).
-    static func trainingWindows(_ rows: Int, _ setup: ForecastSetup) -> Int {
-        let split = ChronologicalSplit(rowCount: rows, testFraction: setup.testFraction, valFraction: setup.valFraction)
+    /// Training windows of `setup` on `table` (those of the refit when a setting search runs).
+    static func trainingWindows(_ table: Table, _ setup: ForecastSetup) -> Int {
         let spec = WindowSpec(lookback: setup.resolvedLookback, horizon: setup.horizon, stride: setup.stride)
-        return WindowOrigins(split: split, spec: spec).train.count
+        if table.seriesName == nil && setup.testStart == nil {
+            let split = ChronologicalSplit(rowCount: table.rowCount, testFraction: setup.testFraction, valFraction: setup.valFraction)
+            return WindowOrigins(split: split, spec: spec).train.count
+        }
+        var windows = setup
+        windows.scaling = windows.scaling ?? .window
+        windows.difference = windows.difference ?? 0
+        return (try? ForecastTask(table: table, setup: windows))?.train.count ?? 0
     }
 
     /// The default weight decay on differenced series (see `defaults`).
@@ -129,20 +137,40 @@ struct ForecastPipeline: TaskPipeline {
         guard let test = prepared.test, let task = training else { return Scoring(test: nil) }
         let predicted = test.predict(network, threads: threads)
         let naive = test.naive()
-        let metrics = task.metrics(of: predicted, on: test)
-        var scoring = Scoring(
-            test: .init(metrics), baselines: ["naive": .init(task.metrics(of: naive, on: test))],
-            final: ["mae": metrics.mae, "rmse": metrics.rmse, "smape": metrics.smape, "mase": metrics.mase],
-            curves: [
-                "actual": test.firstStep(test.actuals()), "model": test.firstStep(predicted),
-                "naive": test.firstStep(naive),
-            ])
-        if spec.season > 1 {
-            let seasonal = test.seasonalNaive(period: spec.season)
-            scoring.baselines["seasonal_naive"] = .init(task.metrics(of: seasonal, on: test))
-            scoring.curves["seasonal naive"] = test.firstStep(seasonal)
+        let seasonal = spec.season > 1 ? test.seasonalNaive(period: spec.season) : nil
+        var scoring: Scoring
+        if task.layout.isPanel {
+            scoring = Self.seriesScoring(
+                model: predicted, naive: naive, seasonal: seasonal, metrics: { task.seriesMetrics(of: $0, on: test) })
+        } else {
+            let metrics = task.metrics(of: predicted, on: test)
+            scoring = Scoring(
+                test: .init(metrics), baselines: ["naive": .init(task.metrics(of: naive, on: test))],
+                final: ["mae": metrics.mae, "rmse": metrics.rmse, "smape": metrics.smape, "mase": metrics.mase])
+            if let seasonal { scoring.baselines["seasonal_naive"] = .init(task.metrics(of: seasonal, on: test)) }
         }
+        scoring.curves = ["actual": test.firstStep(test.actuals()), "model": test.firstStep(predicted), "naive": test.firstStep(naive)]
+        if let seasonal { scoring.curves["seasonal naive"] = test.firstStep(seasonal) }
         return scoring
+    }
+
+    /// Many-series scores of the model and the baselines, each series scored on its own
+    /// (`metrics`), with the count of series on which the model beats each baseline.
+    static func seriesScoring(
+        model: [Float], naive: [Float], seasonal: [Float]?, metrics: ([Float]) -> SeriesMetrics
+    ) -> Scoring {
+        let mine = metrics(model)
+        var baselines: [String: MetricsReport.Scores] = [:]
+        for (name, values) in [("naive", naive), ("seasonal_naive", seasonal)] {
+            guard let values else { continue }
+            let theirs = metrics(values)
+            var scores = MetricsReport.Scores(theirs)
+            scores.modelBetterOn = mine.better(than: theirs)
+            baselines[name] = scores
+        }
+        return Scoring(
+            test: .init(mine), baselines: baselines,
+            final: ["mae": mine.pooled.mae, "rmse": mine.pooled.rmse, "smape": mine.pooled.smape, "mase": mine.meanMASE])
     }
 
     /// Why a forecaster cannot have these settings (it predicts from the state at the window's end), or nil.
@@ -210,27 +238,43 @@ struct ForecastPipeline: TaskPipeline {
             ])
     }
 
+    /// Every complete window of every series in the file, scored beside the baselines; MASE
+    /// scales each series by its own in-sample seasonal-naive error over the whole file.
     func evaluate(_ model: TrainedModel, dataPath: String, options: TableOptions, threads: Int) throws -> Scoring {
         let forecaster = Forecaster(spec: spec, network: model.makePredictor())
         let table = try Table.load(path: dataPath, options: forecaster.tableOptions(options))
-        let raw = try forecaster.rawRows(table)
-        let n = table.rowCount
-        guard n >= spec.lookback + spec.horizon else {
-            throw DataError.unusable(
-                source: table.source, reason: "\(n) rows hold no complete window of lookback \(spec.lookback) + horizon \(spec.horizon)")
+        let (layout, raw, codes) = try forecaster.seriesRows(table)
+        let origins = layout.ranges.flatMap { range in
+            range.count >= spec.lookback + spec.horizon ? Array(range.lowerBound + spec.lookback ... range.upperBound - spec.horizon) : []
         }
-        let set = ForecastDataset(
-            spec: spec, raw: raw, origins: Array(spec.lookback ... n - spec.horizon), codes: try forecaster.codes(table))
+        guard !origins.isEmpty else {
+            throw DataError.unusable(
+                source: table.source,
+                reason: "\(layout.isPanel ? "no series holds" : "\(table.rowCount) rows hold no") complete window of lookback "
+                    + "\(spec.lookback) + horizon \(spec.horizon)")
+        }
+        let set = ForecastDataset(spec: spec, raw: raw, origins: origins, codes: codes, segments: layout.ranges)
         let predicted = set.predict(forecaster.network, threads: threads)
         let C = spec.columns.count
         let c0 = spec.columns.firstIndex(of: spec.targets[0])!
-        let scale = ForecastMetrics.scale((0 ..< n).map { Double(raw[$0 * C + c0]) }, end: n, season: spec.season)
-        func metrics(_ p: [Float]) -> MetricsReport.Scores { .init(set.metrics(of: p, scale: scale)) }
-        var baselines = ["naive": metrics(set.naive())]
-        if spec.season > 1 { baselines["seasonal_naive"] = metrics(set.seasonalNaive(period: spec.season)) }
-        return Scoring(
-            test: metrics(predicted), baselines: baselines,
-            curves: ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(set.naive())])
+        let scales = layout.ranges.map { range in
+            ForecastMetrics.scale(range.map { Double(raw[$0 * C + c0]) }, end: range.count, season: spec.season)
+        }
+        let naive = set.naive()
+        let seasonal = spec.season > 1 ? set.seasonalNaive(period: spec.season) : nil
+        var scoring: Scoring
+        if layout.isPanel {
+            scoring = Self.seriesScoring(
+                model: predicted, naive: naive, seasonal: seasonal,
+                metrics: { set.seriesMetrics(of: $0, scales: scales, names: layout.names) })
+            scoring.final = [:]
+        } else {
+            func metrics(_ p: [Float]) -> MetricsReport.Scores { .init(set.metrics(of: p, scale: scales[0])) }
+            scoring = Scoring(test: metrics(predicted), baselines: ["naive": metrics(naive)])
+            if let seasonal { scoring.baselines["seasonal_naive"] = metrics(seasonal) }
+        }
+        scoring.curves = ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(naive)]
+        return scoring
     }
 
     func rowPredictor(_ model: TrainedModel) throws -> any RowPredictor {

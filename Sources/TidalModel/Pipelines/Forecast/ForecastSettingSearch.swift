@@ -80,18 +80,22 @@ struct ForecastSettingSearch {
     let plan: TrainingPlan
     let observer: TrainingObserver?
 
+    /// Whether the table holds many series.
+    var panel: Bool { table.seriesName != nil }
+
     /// The settings to compare: per-window scaling on the level and z-scoring on seasonal
     /// differences (lag 1 without a season, or when the window is not longer than the season),
-    /// narrowed by whatever the user fixed.
-    static func candidates(_ setup: ForecastSetup, _ plan: TrainingPlan) -> [ForecastCandidate] {
+    /// narrowed by whatever the user fixed. With many series (`panel`) the differences are
+    /// scaled per window too: one global z-score would let the largest series set every scale.
+    static func candidates(_ setup: ForecastSetup, _ plan: TrainingPlan, panel: Bool = false) -> [ForecastCandidate] {
         // Differences at the season's lag need a window longer than the season; else lag 1.
         let season = max(1, setup.season) < setup.resolvedLookback ? max(1, setup.season) : 1
         let pairs: [(Scaling, Int)]
         switch (setup.scaling, setup.difference) {
         case let (s?, d?): pairs = [(s, d)]
         case let (s?, nil): pairs = [(s, 0), (s, season)]
-        case let (nil, d?): pairs = [(.window, d), (.zscore, d)]
-        case (nil, nil): pairs = [(.window, 0), (.zscore, season)]
+        case let (nil, d?): pairs = panel ? [(.window, d)] : [(.window, d), (.zscore, d)]
+        case (nil, nil): pairs = [(.window, 0), (panel ? .window : .zscore, season)]
         }
         return pairs.map { scaling, difference in
             let (skip, weightDecay) = ForecastPipeline.defaults(difference: difference, plan)
@@ -101,9 +105,11 @@ struct ForecastSettingSearch {
 
     /// - Returns: the winner, or nil when no candidate could be tried.
     func run() throws -> ForecastSelection? {
-        let candidates = Self.candidates(setup, plan)
+        let candidates = Self.candidates(setup, plan, panel: panel)
         let trainEnd = ChronologicalSplit(rowCount: table.rowCount, testFraction: setup.testFraction, valFraction: 0).trainEnd
-        var folded = candidates.count > 1 && trainEnd - setup.resolvedLookback - setup.horizon + 1 <= Self.foldedWindowLimit
+        // Many series are compared on each series' validation tail: the folds cut a single series' rows.
+        var folded =
+            !panel && candidates.count > 1 && trainEnd - setup.resolvedLookback - setup.horizon + 1 <= Self.foldedWindowLimit
         var scores = try candidates.compactMap { try score($0, folded: folded, trainEnd: trainEnd) }
         if folded && scores.isEmpty {
             folded = false
@@ -224,7 +230,8 @@ struct ForecastSettingSearch {
         config.patience = config.patience ?? 10
         var validation = task.validation
         if let steps = config.steps {
-            config.steps = max(1, Int(Double(steps) * TrainingBudget.searchShare) / Self.candidates(self.setup, self.plan).count)
+            config.steps = max(
+                1, Int(Double(steps) * TrainingBudget.searchShare) / Self.candidates(self.setup, self.plan, panel: panel).count)
             validation = validation.evenlySpaced(atMost: TrainingBudget.evaluationWindowLimit)
         }
         let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)

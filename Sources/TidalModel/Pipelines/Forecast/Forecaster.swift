@@ -22,9 +22,10 @@ public final class Forecaster: RowPredictor {
         output = Array(repeating: 0, count: spec.outputCount)
     }
 
-    /// The model's columns, its time column, and `lookback` rows per prediction.
+    /// The model's columns, its time and series columns, and `lookback` rows per prediction.
     public var input: RowInput {
-        RowInput(numeric: spec.columns, categorical: spec.categorical, time: spec.timeColumn, window: spec.lookback)
+        RowInput(
+            numeric: spec.columns, categorical: spec.categorical, time: spec.timeColumn, window: spec.lookback, series: spec.seriesColumn)
     }
 
     /// `<target>_h1 … <target>_hH` for each target.
@@ -85,27 +86,65 @@ public final class Forecaster: RowPredictor {
     }
 
     /// Predictions after every complete window of a table holding the model's columns, the windows
-    /// split over `threads` threads (the same figures for any count).
+    /// split over `threads` threads (the same figures for any count). The table is read as one
+    /// series; `forecast(_:all:threads:)` keeps the series of a many-series model apart.
     /// - Throws: `DataError` when a column is missing or the table is shorter than the lookback.
     public func forecastAll(_ table: Table, threads: Int = 1) throws -> [(origin: Int, values: [Float])] {
-        guard table.rowCount >= spec.lookback else {
-            throw DataError.unusable(
-                source: table.source, reason: "\(table.rowCount) rows, the model needs at least --lookback \(spec.lookback)")
-        }
-        return predictAll(raw: try rawRows(table), codes: try codes(table), threads: threads)
+        try forecast(table, all: true, threads: threads).lines.map { ($0.row, $0.values) }
     }
 
     /// The prediction after the table's last complete window: `forecastAll(table).last`, computed alone.
     /// - Throws: `DataError` when a column is missing or the table is shorter than the lookback.
     public func forecastLast(_ table: Table) throws -> (origin: Int, values: [Float]) {
-        guard table.rowCount >= spec.lookback else {
-            throw DataError.unusable(
-                source: table.source, reason: "\(table.rowCount) rows, the model needs at least --lookback \(spec.lookback)")
+        let last = try forecast(table, all: false).lines.last!
+        return (last.row, last.values)
+    }
+
+    /// One forecast: the series it is for (many-series models), the 1-based table row its window
+    /// ends at, and the `outputCount` values in original units.
+    public struct Line: Sendable, Equatable {
+        /// The series id; nil for a single-series model.
+        public var series: String?
+        /// The table row (1-based) of the window's last row.
+        public var row: Int
+        /// The forecast values, target-major.
+        public var values: [Float]
+    }
+
+    /// Forecasts for `table`: after every complete window (`all`), or after each series' last row.
+    ///
+    /// A many-series model (`spec.seriesColumn`) reads each series on its own, in the order the
+    /// series first appear; its rows may be interleaved with other series' rows in the file.
+    /// - Returns: the lines, and the ids of series too short for one window (left out).
+    /// - Throws: `DataError` when a column is missing or no series has a complete window.
+    public func forecast(_ table: Table, all: Bool, threads: Int = 1) throws -> (lines: [Line], tooShort: [String]) {
+        let rows = try seriesRows(table)
+        let layout = rows.layout
+        var origins: [Int] = [], series: [Int] = [], tooShort: [String] = []
+        for (s, range) in layout.ranges.enumerated() {
+            guard range.count >= spec.lookback else {
+                tooShort.append(layout.names[s])
+                continue
+            }
+            let picked = all ? Array(range.lowerBound + spec.lookback ... range.upperBound) : [range.upperBound]
+            origins += picked
+            series += Array(repeating: s, count: picked.count)
         }
-        let n = table.rowCount, C = spec.columns.count, K = spec.categorical.count
-        let raw = try rawRows(table), codes = try codes(table)
-        let window = Array(raw[(n - spec.lookback) * C ..< n * C]), ids = K > 0 ? Array(codes[(n - spec.lookback) * K ..< n * K]) : []
-        return (n, predictAll(raw: window, codes: ids)[0].values)
+        guard !origins.isEmpty else {
+            let what = layout.isPanel ? "no series has" : "\(table.rowCount) rows, fewer than"
+            throw DataError.unusable(source: table.source, reason: "\(what) the \(spec.lookback) rows of the model's --lookback")
+        }
+        let values = predict(raw: rows.raw, codes: rows.codes, origins: origins, threads: threads)
+        let lines = zip(zip(origins, series), values).map { pair, values in
+            Line(series: layout.isPanel ? layout.names[pair.1] : nil, row: layout.order[pair.0 - 1] + 1, values: values)
+        }
+        return (lines, tooShort)
+    }
+
+    /// The model's columns of `table`, series by series: the layout, raw rows `[n, columns]` and categorical ids `[n, K]`.
+    public func seriesRows(_ table: Table) throws -> (layout: SeriesLayout, raw: [Float], codes: [Int32]) {
+        let layout = SeriesLayout(table)
+        return (layout, layout.gather(try rawRows(table), width: spec.columns.count), layout.gather(try codes(table), width: spec.categorical.count))
     }
 
     /// How to read a CSV file holding the model's columns.
@@ -114,6 +153,8 @@ public final class Forecaster: RowPredictor {
         options.numericColumns = spec.columns
         options.textColumns = spec.categorical.map(\.name)
         if options.timeColumn == nil { options.timeColumn = spec.timeColumn }
+        options.readsSeries = spec.seriesColumn != nil
+        if options.seriesColumn == nil { options.seriesColumn = spec.seriesColumn }
         return options
     }
 
@@ -125,10 +166,15 @@ public final class Forecaster: RowPredictor {
     /// depend on which copy runs it, so the results are the same for any thread count.
     /// - Returns: `(origin, values)` pairs in order.
     public func predictAll(raw: [Float], codes: [Int32] = [], threads: Int = 1) -> [(origin: Int, values: [Float])] {
-        let C = spec.columns.count, K = spec.categorical.count
-        let n = raw.count / C
+        let n = raw.count / spec.columns.count
         guard n >= spec.lookback else { return [] }
         let origins = Array(spec.lookback ... n)
+        return zip(origins, predict(raw: raw, codes: codes, origins: origins, threads: threads)).map { ($0, $1) }
+    }
+
+    /// The predictions after the windows ending before each of `origins` (each at least `lookback`).
+    func predict(raw: [Float], codes: [Int32], origins: [Int], threads: Int) -> [[Float]] {
+        let C = spec.columns.count, K = spec.categorical.count
         // Below a few hundred windows a thread costs more than it saves.
         let k = min(max(1, threads), max(1, origins.count / 256))
         let forecasters = [self] + (1 ..< k).map { _ in Forecaster(spec: spec, network: network.inferenceReplica()) }
@@ -153,7 +199,7 @@ public final class Forecaster: RowPredictor {
                 }
             }
         }
-        return zip(origins, values).map { ($0, $1) }
+        return Array(values)
     }
 }
 
