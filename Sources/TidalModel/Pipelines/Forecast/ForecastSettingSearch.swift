@@ -85,8 +85,9 @@ struct ForecastSettingSearch {
 
     /// The settings to compare: per-window scaling on the level and z-scoring on seasonal
     /// differences (lag 1 without a season, or when the window is not longer than the season),
-    /// narrowed by whatever the user fixed. With many series (`panel`) the differences are
-    /// scaled per window too: one global z-score would let the largest series set every scale.
+    /// narrowed by whatever the user fixed. With many series (`panel`) the differences are also
+    /// tried scaled per window, as one global z-score lets the largest series set every scale
+    /// (on aus_arrivals the global z-score wins at H = 1; on series of unlike sizes it need not).
     static func candidates(_ setup: ForecastSetup, _ plan: TrainingPlan, panel: Bool = false) -> [ForecastCandidate] {
         // Differences at the season's lag need a window longer than the season; else lag 1.
         let season = max(1, setup.season) < setup.resolvedLookback ? max(1, setup.season) : 1
@@ -94,8 +95,8 @@ struct ForecastSettingSearch {
         switch (setup.scaling, setup.difference) {
         case let (s?, d?): pairs = [(s, d)]
         case let (s?, nil): pairs = [(s, 0), (s, season)]
-        case let (nil, d?): pairs = panel ? [(.window, d)] : [(.window, d), (.zscore, d)]
-        case (nil, nil): pairs = [(.window, 0), (panel ? .window : .zscore, season)]
+        case let (nil, d?): pairs = [(.window, d), (.zscore, d)]
+        case (nil, nil): pairs = panel ? [(.window, 0), (.zscore, season), (.window, season)] : [(.window, 0), (.zscore, season)]
         }
         return pairs.map { scaling, difference in
             let (skip, weightDecay) = ForecastPipeline.defaults(difference: difference, plan)
