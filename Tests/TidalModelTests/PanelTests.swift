@@ -75,11 +75,13 @@ final class PanelTests: XCTestCase {
     }
 
     func testTheSeriesColumnIsFoundByNameAndTimeOrderIsCheckedWithinEachSeries() throws {
-        let ok = try Table.load(source: MemoryByteSource("unique_id,ds,y\na,1,1\nb,1,2\na,2,3\nb,2,4\n", name: "<stdin>"), options: seriesOptions(["y"]))
+        let ok = try Table.load(
+            source: MemoryByteSource("unique_id,ds,y\na,1,1\nb,1,2\na,2,3\nb,2,4\n", name: "<stdin>"), options: seriesOptions(["y"]))
         XCTAssertEqual(ok.seriesName, "unique_id")
         XCTAssertEqual(ok.seriesIDs, ["a", "b", "a", "b"])
         XCTAssertThrowsError(
-            try Table.load(source: MemoryByteSource("series,time,value\na,1,1\nb,5,2\na,2,3\nb,4,4\n", name: "<stdin>"), options: seriesOptions())
+            try Table.load(
+                source: MemoryByteSource("series,time,value\na,1,1\nb,5,2\na,2,3\nb,4,4\n", name: "<stdin>"), options: seriesOptions())
         ) { error in
             XCTAssertEqual(
                 "\(error)",
@@ -156,8 +158,9 @@ final class PanelTests: XCTestCase {
         XCTAssertEqual(m.pooled.mae, 6.5)
         XCTAssertEqual(m.series.map(\.origins), [1, 1])
         // Seasonal naive never reaches back into the previous series.
-        XCTAssertTrue(ForecastDataset(spec: spec, raw: [1, 2, 4, 7, 10, 30, 20], origins: [5], segments: [0 ..< 4, 4 ..< 7])
-            .seasonalNaive(period: 2)[0].isNaN)
+        XCTAssertTrue(
+            ForecastDataset(spec: spec, raw: [1, 2, 4, 7, 10, 30, 20], origins: [5], segments: [0 ..< 4, 4 ..< 7])
+                .seasonalNaive(period: 2)[0].isNaN)
     }
 
     func testTheBaselinesReproduceTheReferencePanelFigures() throws {

@@ -103,8 +103,8 @@ public struct ForecastTask: Sendable {
             throw DataError.unusable(
                 source: table.source,
                 reason:
-                    "--lookback \(lookback) is not shorter than the \(splits[0].trainEnd) training rows (of \(n)); use a smaller --lookback "
-                    + "or more data"
+                    "--lookback \(lookback) is not shorter than the \(splits[0].trainEnd) training rows (of \(n)); use a smaller "
+                    + "--lookback or more data"
             )
         }
         let (scaling, difference, why) = ForecastTask.choose(setup: setup)
@@ -131,7 +131,8 @@ public struct ForecastTask: Sendable {
         spec.seriesColumn = table.seriesName
         let codes: [Int32]
         (spec.categorical, codes) = try Self.categorical(
-            setup.categorical, of: table, layout: layout, rows: n, training: zip(ranges, splits).map { $0.lowerBound ..< $0.lowerBound + $1.trainEnd })
+            setup.categorical, of: table, layout: layout, rows: n,
+            training: zip(ranges, splits).map { $0.lowerBound ..< $0.lowerBound + $1.trainEnd })
         let windows = WindowSpec(lookback: lookback, horizon: setup.horizon, stride: setup.stride)
         var train: [Int] = [], validation: [Int] = [], test: [Int] = []
         var withoutTraining = 0, withoutTest = 0
@@ -178,7 +179,8 @@ public struct ForecastTask: Sendable {
         self.choices = choices
         var left: [String] = []
         if withoutTraining > 0 {
-            left.append("\(withoutTraining) of \(ranges.count) series have no training window (fewer than lookback + horizon training rows)")
+            left.append(
+                "\(withoutTraining) of \(ranges.count) series have no training window (fewer than lookback + horizon training rows)")
         }
         if withoutTest > 0 { left.append("\(withoutTest) of \(ranges.count) series have test rows but no complete test window") }
         leftOut = left.isEmpty ? nil : left.joined(separator: "; ") + "; they are left out of that part"

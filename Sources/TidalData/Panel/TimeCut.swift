@@ -12,7 +12,9 @@ public struct TimeCut: Sendable, Equatable {
     /// A cut at `text`.
     /// - Throws: `DataError.unusable` for an empty cut.
     public init(_ text: String, source: String, timeColumn: String?) throws {
-        guard !text.isEmpty else { throw DataError.unusable(source: source, reason: "--test-start needs a time, e.g. 2013Q1 or 2020-06-01") }
+        guard !text.isEmpty else {
+            throw DataError.unusable(source: source, reason: "--test-start needs a time, e.g. 2013Q1 or 2020-06-01")
+        }
         self.text = text
         self.source = source
         key = Self.orderKey(text).map { ($0.key, $0.kind) }

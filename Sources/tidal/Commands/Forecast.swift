@@ -48,9 +48,10 @@ struct Forecast: ParsableCommand {
             let table = try Table.load(path: data, options: forecaster.tableOptions(csv.tableOptions()))
             let results = try forecaster.forecast(table, all: all, threads: threads ?? Processors.available)
             if !results.tooShort.isEmpty {
+                let listed = results.tooShort.prefix(5).joined(separator: ", ") + (results.tooShort.count > 5 ? ", …" : "")
                 Output.error(
-                    "tidal: warning: \(results.tooShort.count) series shorter than the model's lookback (\(forecaster.spec.lookback) rows) have no "
-                        + "forecast: \(results.tooShort.prefix(5).joined(separator: ", "))\(results.tooShort.count > 5 ? ", …" : "")\n")
+                    "tidal: warning: \(results.tooShort.count) series shorter than the model's lookback "
+                        + "(\(forecaster.spec.lookback) rows) have no forecast: \(listed)\n")
             }
             var out = output == .csv ? PredictionWriter.forecastHeader(spec: forecaster.spec, time: table.time != nil) : ""
             for line in results.lines {

@@ -46,6 +46,20 @@ enum PlotWriter {
                 try save("confusion.svg", confusionSVG(confusion, classes: classes, title: "Test confusion matrix"))
             }
         }
+        if let perSeries = report.test?.perSeries {
+            // Many series: each one's MASE, sorted, for the model and each baseline (the distributions side by side).
+            func sorted(_ entries: [MetricsReport.Scores.SeriesEntry]?) -> [Double] { (entries ?? []).compactMap(\.mase).sorted() }
+            var series = [LineChart.Series(name: "\(report.cell)", values: sorted(perSeries))]
+            for (name, b) in report.baselines.sorted(by: { $0.key < $1.key }) {
+                series.append(.init(name: name.replacingOccurrences(of: "_", with: " "), values: sorted(b.perSeries), faint: true))
+            }
+            try save(
+                "mase.svg",
+                LineChart(
+                    title: "Per-series test MASE, sorted (\(perSeries.count) series)", xLabel: "series, by rank", yLabel: "MASE",
+                    series: series
+                ).svg())
+        }
         let curves = outcome.forecastCurves
         if let actual = curves["actual"], let model = curves["model"] {
             var series = [

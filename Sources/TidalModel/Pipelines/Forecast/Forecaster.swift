@@ -144,7 +144,10 @@ public final class Forecaster: RowPredictor {
     /// The model's columns of `table`, series by series: the layout, raw rows `[n, columns]` and categorical ids `[n, K]`.
     public func seriesRows(_ table: Table) throws -> (layout: SeriesLayout, raw: [Float], codes: [Int32]) {
         let layout = SeriesLayout(table)
-        return (layout, layout.gather(try rawRows(table), width: spec.columns.count), layout.gather(try codes(table), width: spec.categorical.count))
+        return (
+            layout, layout.gather(try rawRows(table), width: spec.columns.count),
+            layout.gather(try codes(table), width: spec.categorical.count)
+        )
     }
 
     /// How to read a CSV file holding the model's columns.
