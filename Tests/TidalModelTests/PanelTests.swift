@@ -227,4 +227,23 @@ final class PanelTests: XCTestCase {
             XCTAssertEqual(engine.counts, ReplayCounts(read: rows.count, predicted: expected.count, rejected: 0, warming: 7 + 7 + 6))
         }
     }
+
+    func testLocalModelsPerSeriesDoNotDependOnTheThreadCountAndNameWhatFailed() throws {
+        let path = try write(Self.csv(Self.panelRows()), "panel.csv")
+        var r = request(path)
+        r.difference = 0
+        r.scaling = .window
+        let one = try Training.runPerSeries(r, threads: 1)
+        let two = try Training.runPerSeries(r, threads: 2)
+        XCTAssertEqual(one.runs.map(\.series), SeriesLayout(try Table.load(path: path, options: seriesOptions())).names)
+        XCTAssertEqual(one.mases, two.mases)
+        XCTAssertEqual(one.mases.count, 2)
+        let failed = one.runs.first { $0.series == "c" }!
+        XCTAssertNil(failed.outcome)
+        XCTAssertTrue(failed.failure?.contains("lookback") ?? false, failed.failure ?? "nil")
+        // A local model of a scores that series exactly as the global report's per-series entry would: its own scale.
+        let a = one.runs.first { $0.series == "a" }!.outcome!.report.test!
+        XCTAssertNil(a.perSeries)
+        XCTAssertNotNil(a.mase)
+    }
 }

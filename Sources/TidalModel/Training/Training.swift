@@ -110,3 +110,70 @@ extension Trainer {
             onBatch: { observer?.batchEnded($0, of: $1, epoch: currentEpoch) })
     }
 }
+
+/// Local models of a many-series file, one per series (`Training.runPerSeries`).
+public struct PerSeriesOutcome: Sendable {
+    /// One series' run: its outcome, or why it could not be trained (too short, for example).
+    public struct Run: Sendable {
+        /// The series id.
+        public var series: String
+        /// The trained model's outcome; nil when training failed.
+        public var outcome: TrainingOutcome?
+        /// Why training failed; nil when it did not.
+        public var failure: String?
+    }
+
+    /// Every series, in the order of first appearance in the file.
+    public var runs: [Run]
+
+    /// Each trained series' test MASE (its own scale), in `runs` order.
+    public var mases: [Double] { runs.compactMap { $0.outcome?.report.test?.mase } }
+    /// Mean of `mases`; NaN when there is none.
+    public var meanMASE: Double { mases.isEmpty ? .nan : mases.reduce(0, +) / Double(mases.count) }
+    /// Median of `mases`; NaN when there is none.
+    public var medianMASE: Double {
+        let m = mases.sorted()
+        return m.isEmpty ? .nan : m.count % 2 == 1 ? m[m.count / 2] : (m[m.count / 2 - 1] + m[m.count / 2]) / 2
+    }
+}
+
+extension Training {
+    /// One local model per series of a many-series file (the same request, split and seed for
+    /// each), trained `threads` at a time, each on one thread: the comparison a global model
+    /// is measured against. Results do not depend on `threads`.
+    /// - Throws: `DataError` when the file cannot be read or has no series column.
+    public static func runPerSeries(_ request: TrainingRequest, threads: Int) throws -> PerSeriesOutcome {
+        var options = request.table
+        options.readsSeries = true
+        options.numericColumns = []
+        let table = try Table.load(path: request.dataPath, options: options)
+        guard table.seriesName != nil else {
+            throw DataError.unusable(source: table.source, reason: "no series column to train local models on; name it with --series")
+        }
+        let names = SeriesLayout(table).names
+        let k = max(1, min(threads, names.count))
+        let runs = UnsafeMutableBufferPointer<PerSeriesOutcome.Run>.allocate(capacity: names.count)
+        runs.initialize(repeating: PerSeriesOutcome.Run(series: "", outcome: nil, failure: nil))
+        defer { runs.deallocate() }
+        let slots = RunSlots(runs: runs)
+        DispatchQueue.concurrentPerform(iterations: k) { part in
+            // Each worker writes only the slots of the series it takes (every k-th one).
+            for i in stride(from: part, to: names.count, by: k) {
+                var local = request
+                local.onlySeries = names[i]
+                local.threads = 1
+                do {
+                    slots.runs[i] = .init(series: names[i], outcome: try run(local), failure: nil)
+                } catch {
+                    slots.runs[i] = .init(series: names[i], outcome: nil, failure: "\(error)")
+                }
+            }
+        }
+        return PerSeriesOutcome(runs: Array(runs))
+    }
+}
+
+/// The result slots `runPerSeries`' workers share; each writes only its own.
+private struct RunSlots: @unchecked Sendable {
+    let runs: UnsafeMutableBufferPointer<PerSeriesOutcome.Run>
+}

@@ -53,6 +53,9 @@ public struct TrainingRequest: Sendable {
     /// Forecasting: every row at or after this time is in the test part of its series (one cut for
     /// every series); nil: the last `testFraction` of each series.
     public var testStart: String?
+    /// Forecasting many series: train a local model on this series alone (same split and
+    /// settings); nil trains one global model on every series.
+    public var onlySeries: String?
     /// Seasonal period for baselines, MASE, the differencing candidates and the default lookback
     /// (1 = none). Nil: read from the time column's spacing (`SeasonInference`: monthly 12,
     /// quarterly 4, weekly 52, daily 7, hourly 24, half-hourly 48; otherwise 1).

@@ -19,7 +19,12 @@ struct Compare: ParsableCommand {
             the norm of the gradient reaching each time step of the first layer, averaged over the last epoch: the picture
             of vanishing gradients).
 
+            With --per-series (forecasting a many-series file): beside each cell's global model, one local model per series
+            of the same cell, split, seed and budget, trained --threads at a time; the table gives the mean and median MASE
+            over series of both.
+
             Examples:
+              tidal compare --cells lstm --data SampleSeries/visnights.csv --season 4 --lookback 8 --test-start 2013Q1 --per-series
               tidal synth recall --length 60 --lag 50 --samples 1200 --seed 7 > train.csv
               tidal synth recall --length 60 --lag 50 --samples 400 --seed 8 > test.csv
               tidal compare --cells rnn,gru,lstm --task classify --data train.csv --test test.csv --plots plots/
@@ -40,7 +45,15 @@ struct Compare: ParsableCommand {
     @Flag(help: "Print only the final table.")
     var quiet = false
 
+    @Flag(
+        name: .customLong("per-series"),
+        help: "Many series: also train one local model per series for each cell, and compare mean and median MASE over series.")
+    var perSeries = false
+
     func validate() throws {
+        if perSeries && flags.task != .forecast {
+            throw ValidationError("--per-series compares forecasters of many series (--task forecast)")
+        }
         for c in cells.split(separator: ",") where CellKind(rawValue: String(c)) == nil {
             throw ValidationError("unknown cell '\(c)'; use lstm, gru, rnn or rnn-relu")
         }
@@ -57,6 +70,7 @@ struct Compare: ParsableCommand {
             BLAS.setThreads(flags.threads ?? Processors.available)
             let kinds = cells.split(separator: ",").map { CellKind(rawValue: String($0))! }
             var outcomes: [(CellKind, TrainingOutcome)] = []
+            var locals: [(CellKind, PerSeriesOutcome)] = []
             for cell in kinds {
                 var request = try flags.request()
                 request.cell = cell
@@ -67,12 +81,23 @@ struct Compare: ParsableCommand {
                 let outcome = try Training.run(request, observer: observer)
                 observer.finish()
                 outcomes.append((cell, outcome))
+                if perSeries {
+                    if !quiet { Output.line("== \(cell.rawValue), one local model per series") }
+                    var local = try flags.request()
+                    local.cell = cell
+                    local.choosesPatch = false
+                    let runs = try Training.runPerSeries(local, threads: flags.threads ?? Processors.available)
+                    for run in runs.runs where run.outcome == nil {
+                        Output.error("tidal: warning: series \(run.series): no local model: \(run.failure ?? "")\n")
+                    }
+                    locals.append((cell, runs))
+                }
             }
-            Output.write(table(outcomes))
+            Output.write(perSeries ? seriesTable(outcomes, locals) : table(outcomes))
             if let metrics {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try OutputPaths.write(Array(try encoder.encode(CompareReport(outcomes))), to: metrics, flag: "--metrics")
+                try OutputPaths.write(Array(try encoder.encode(CompareReport(outcomes, locals: locals))), to: metrics, flag: "--metrics")
             }
             if let plots { try writePlots(outcomes, to: plots) }
         }
@@ -89,6 +114,27 @@ struct Compare: ParsableCommand {
                 cell.rawValue, SummaryTable.format(classify ? t?.accuracy : t?.mae), SummaryTable.format(classify ? t?.macroF1 : t?.rmse),
                 "\(o.report.parameters)", "\(o.result.epochsRun)", String(format: "%.1f", o.result.seconds),
             ])
+        }
+        return TextTable.render(rows)
+    }
+
+    /// Global against local models: mean and median MASE over series, and the series each covers.
+    func seriesTable(_ outcomes: [(CellKind, TrainingOutcome)], _ locals: [(CellKind, PerSeriesOutcome)]) -> String {
+        var rows = [["model", "mean MASE", "median MASE", "series", "train s"]]
+        for ((cell, global), (_, local)) in zip(outcomes, locals) {
+            let t = global.report.test
+            rows.append([
+                "\(cell.rawValue) global", SummaryTable.format(t?.meanMase), SummaryTable.format(t?.medianMase),
+                "\(t?.perSeries?.count ?? 0)", String(format: "%.1f", global.result.seconds),
+            ])
+            let seconds = local.runs.compactMap { $0.outcome?.result.seconds }.reduce(0, +)
+            rows.append([
+                "\(cell.rawValue) per series", SummaryTable.format(local.meanMASE), SummaryTable.format(local.medianMASE),
+                "\(local.mases.count)", String(format: "%.1f", seconds),
+            ])
+        }
+        for (name, b) in outcomes.first?.1.report.baselines.sorted(by: { $0.key < $1.key }) ?? [] {
+            rows.append([name, SummaryTable.format(b.meanMase), SummaryTable.format(b.medianMase), "\(b.perSeries?.count ?? 0)", "-"])
         }
         return TextTable.render(rows)
     }
@@ -132,19 +178,28 @@ struct CompareReport: Encodable {
 
     var results: [Cell]
 
-    init(_ outcomes: [(CellKind, TrainingOutcome)]) {
+    init(_ outcomes: [(CellKind, TrainingOutcome)], locals: [(CellKind, PerSeriesOutcome)] = []) {
         results = outcomes.map { cell, o in
             var test: [String: Double] = [:]
             if let t = o.report.test {
                 let figures = [
                     ("mae", t.mae), ("rmse", t.rmse), ("smape", t.smape), ("mase", t.mase), ("accuracy", t.accuracy),
-                    ("macro_f1", t.macroF1),
+                    ("macro_f1", t.macroF1), ("mean_mase", t.meanMase), ("median_mase", t.medianMase),
                 ]
                 for case let (name, value?) in figures where value.isFinite { test[name] = value }
             }
             return Cell(
                 cell: cell.rawValue, test: test, trainSeconds: o.result.seconds, parameters: o.report.parameters,
                 epochsRun: o.result.epochsRun)
+        }
+        for (cell, local) in locals {
+            let trained = local.runs.compactMap(\.outcome)
+            results.append(
+                Cell(
+                    cell: cell.rawValue + " per series",
+                    test: ["mean_mase": local.meanMASE, "median_mase": local.medianMASE].filter { $0.value.isFinite },
+                    trainSeconds: trained.map(\.result.seconds).reduce(0, +), parameters: trained.map(\.report.parameters).reduce(0, +),
+                    epochsRun: trained.map(\.result.epochsRun).max() ?? 0))
         }
     }
 }

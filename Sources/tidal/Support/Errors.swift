@@ -17,7 +17,10 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         Output.error("tidal: \(error.message)\n")
         throw ExitCode(64)
     } catch {
-        Output.error("tidal: \(error)\n")
+        var message = "\(error)"
+        // Training reads standard input from a private copy; the user gave `-`, so say <stdin>.
+        if let spooled = TrainingFlags.spooledStandardInput { message = message.replacingOccurrences(of: spooled, with: "<stdin>") }
+        Output.error("tidal: \(message)\n")
         throw ExitCode(1)
     }
 }

@@ -36,7 +36,8 @@ struct ForecastPipeline: TaskPipeline {
         options.numericColumns = features + setup.targets.filter { !features.contains($0) }
         options.textColumns = setup.categorical
         options.readsSeries = true
-        let table = try Table.load(path: plan.request.dataPath, options: options)
+        var table = try Table.load(path: plan.request.dataPath, options: options)
+        if let id = plan.request.onlySeries { table = try table.series(id) }
         var seasonNote = ""
         if setup.infersSeason {
             let inferred = SeasonInference.infer(table.time)
