@@ -42,9 +42,12 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     /// The series column of a model trained on many series in long format: forecasts and replay
     /// keep one window per series id. Nil for a single series.
     public var seriesColumn: String?
+    /// Conformal intervals (`--level`): the calibration scores and the levels written; nil without.
+    public var calibration: IntervalCalibration?
 
     enum CodingKeys: String, CodingKey {
         case features, targets, timeColumn, lookback, horizon, difference, scaling, normalizer, season, categorical, seriesColumn
+        case calibration
     }
 
     /// Decodes a spec; files written before categorical covariates or series columns existed decode with none.
@@ -61,6 +64,7 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
         season = try c.decode(Int.self, forKey: .season)
         categorical = try c.decodeIfPresent([CategoricalColumn].self, forKey: .categorical) ?? []
         seriesColumn = try c.decodeIfPresent(String.self, forKey: .seriesColumn)
+        calibration = try c.decodeIfPresent(IntervalCalibration.self, forKey: .calibration)
     }
 
     /// Writes a window's categorical ids: step t of the network reads row `t + difference` of the
@@ -95,10 +99,35 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     /// Network outputs per window: `targets.count × horizon`, target-major.
     public var outputCount: Int { targets.count * horizon }
     var featureIndices: [Int] { features.map { columns.firstIndex(of: $0)! } }
-    var targetIndices: [Int] { targets.map { columns.firstIndex(of: $0)! } }
+    /// Where each target is in `columns`.
+    public var targetIndices: [Int] { targets.map { columns.firstIndex(of: $0)! } }
 
     /// Output column names: `<target>_h1 … <target>_hH` for each target.
     public var outputNames: [String] { targets.flatMap { t in (1 ... horizon).map { "\(t)_h\($0)" } } }
+
+    /// The columns a forecast line holds: `outputNames`, each followed by its interval bounds when
+    /// the model is calibrated (`<target>_h1_lo80`, `<target>_h1_hi80`, …).
+    public var predictionNames: [String] { calibration?.names(outputNames) ?? outputNames }
+
+    /// Forecasts `values` (`outputCount`, original units) with their interval bounds after the
+    /// window `raw` (`lookback` rows): `predictionNames`' values. Without calibration, `values`.
+    public func withIntervals(_ values: [Float], window raw: UnsafePointer<Float>) -> [Float] {
+        guard let calibration else { return values }
+        var result: [Float] = []
+        result.reserveCapacity(values.count * (1 + 2 * calibration.levels.count))
+        for (k, c) in targetIndices.enumerated() {
+            let s = IntervalCalibration.windowScale(raw, rows: lookback, column: c, columns: columns.count)
+            for h in 0 ..< horizon {
+                let o = k * horizon + h, v = values[o]
+                result.append(v)
+                for level in calibration.levels {
+                    let half = calibration.quantile(level, output: o) * s
+                    result += [v - half, v + half]
+                }
+            }
+        }
+        return result
+    }
 
     /// Per-window statistics of every column, used to map predictions back.
     public struct WindowStatistics: Sendable {

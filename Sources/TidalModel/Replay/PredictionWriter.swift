@@ -31,7 +31,7 @@ public enum PredictionWriter {
 
     /// The header of `forecast` for a forecasting spec.
     public static func forecastHeader(spec: ForecastSpec, time: Bool, gap: Bool = false) -> String {
-        header(.values(spec.outputNames), time: time, gap: gap, series: spec.seriesColumn != nil)
+        header(.values(spec.predictionNames), time: time, gap: gap, series: spec.seriesColumn != nil)
     }
 
     static func valuesLine(

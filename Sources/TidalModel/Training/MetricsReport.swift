@@ -63,6 +63,8 @@ public struct MetricsReport: Sendable, Codable {
         public var perSeries: [SeriesEntry]?
         /// A baseline's entry with many series: on how many series the model's MASE is lower than this baseline's.
         public var modelBetterOn: Int?
+        /// Conformal intervals (`--level`): coverage and width per level, and MSIS at 95 %.
+        public var intervals: IntervalScores?
 
         /// One series' figures (JSON keys `series`, `mae`, `rmse`, `mase`, `origins`).
         public struct SeriesEntry: Sendable, Codable, Equatable {
@@ -81,6 +83,7 @@ public struct MetricsReport: Sendable, Codable {
         enum CodingKeys: String, CodingKey {
             case mae, rmse, smape, mase, accuracy, macroF1 = "macro_f1", precision, recall, confusion, classes
             case meanMase = "mean_mase", medianMase = "median_mase", perSeries = "per_series", modelBetterOn = "model_better_on"
+            case intervals
         }
 
         /// Many-series scores: MAE, RMSE and sMAPE pooled over every error, mean and median MASE over series, each series' figures.
@@ -199,5 +202,70 @@ extension MetricsReport {
             task: model.task.rawValue, cell: model.architecture.cell.rawValue, epochsRun: model.metadata.epochs,
             bestEpoch: model.metadata.epochs, history: [], test: scoring.test, baselines: scoring.baselines, trainSeconds: 0,
             parameters: model.parameterCount, choices: nil)
+    }
+}
+
+/// Interval scores on the test part: JSON `{"80": {"coverage", "width"}, "95": {…}, "msis": x}`.
+public struct IntervalScores: Sendable, Codable, Equatable {
+    /// One level's figures.
+    public struct Level: Sendable, Codable, Equatable {
+        /// Share of actual values inside the interval (nominal: the level).
+        public var coverage: Double
+        /// Mean interval width, in original units.
+        public var width: Double
+    }
+
+    /// Each level's figures, by its label (`80`, `95`).
+    public var levels: [String: Level]
+    /// The M4 competition's mean scaled interval score at 95 % (lower is better), scaled like
+    /// MASE; nil when 95 is not among the levels or the scale is unknown.
+    public var msis: Double?
+
+    /// Scores from their parts.
+    public init(levels: [String: Level], msis: Double?) {
+        self.levels = levels
+        self.msis = msis
+    }
+
+    /// Scores intervals: `actual[i]` against `bounds[level][i] = (lo, hi)` for each level in percent; MSIS with `scale`.
+    public init(actual: [Float], bounds: [Double: [(lo: Float, hi: Float)]], scale: Double) {
+        var levels: [String: Level] = [:]
+        var msis: Double?
+        for (level, b) in bounds {
+            var inside = 0, width = 0.0, score = 0.0, n = 0
+            for (y, (lo, hi)) in zip(actual, b) where !y.isNaN && !lo.isNaN && !hi.isNaN {
+                n += 1
+                if y >= lo && y <= hi { inside += 1 }
+                width += Double(hi - lo)
+                let alpha = 1 - level / 100
+                score += Double(hi - lo) + 2 / alpha * Double(max(0, lo - y) + max(0, y - hi))
+            }
+            guard n > 0 else { continue }
+            levels[IntervalCalibration.label(level)] = Level(coverage: Double(inside) / Double(n), width: width / Double(n))
+            if level == 95, scale > 0 { msis = score / Double(n) / scale }
+        }
+        self.init(levels: levels, msis: msis)
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Decodes `{"<level>": {…}, …, "msis": x}`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        var levels: [String: Level] = [:]
+        for key in c.allKeys where key.stringValue != "msis" { levels[key.stringValue] = try c.decode(Level.self, forKey: key) }
+        self.init(levels: levels, msis: try c.decodeIfPresent(Double.self, forKey: Key(stringValue: "msis")))
+    }
+
+    /// Encodes `{"<level>": {…}, …, "msis": x}`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        for (label, level) in levels { try c.encode(level, forKey: Key(stringValue: label)) }
+        try c.encodeIfPresent(msis, forKey: Key(stringValue: "msis"))
     }
 }

@@ -56,6 +56,9 @@ public struct TrainingRequest: Sendable {
     /// Forecasting many series: train a local model on this series alone (same split and
     /// settings); nil trains one global model on every series.
     public var onlySeries: String?
+    /// Forecasting: conformal interval levels in percent (`[80, 95]`), calibrated on a held-out
+    /// tail of the training part and frozen into the model; empty for point forecasts only.
+    public var levels: [Double] = []
     /// Seasonal period for baselines, MASE, the differencing candidates and the default lookback
     /// (1 = none). Nil: read from the time column's spacing (`SeasonInference`: monthly 12,
     /// quarterly 4, weekly 52, daily 7, hourly 24, half-hourly 48; otherwise 1).

@@ -63,6 +63,23 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Sample layout for classify/regress: ucr (label,t0,t1,…) or long (sample,label,t,ch0,…).")
     var format: SampleSet.Format = .ucr
 
+    @Option(
+        help:
+            """
+            Forecasting: conformal prediction intervals at these levels in percent (e.g. 80,95): calibrated on forecasts of a \
+            held-out tail of the training part, frozen into the model, written beside every forecast as <target>_h1_lo80, \
+            <target>_h1_hi80, … and scored on the test part (coverage, width, MSIS).
+            """,
+        transform: { text in
+            try text.split(separator: ",").map { part -> Double in
+                guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0, v < 100 else {
+                    throw ValidationError("--level takes percentages between 0 and 100, e.g. 80,95; not '\(part)'")
+                }
+                return v
+            }
+        })
+    var level: [[Double]] = []
+
     @Option(help: "A separate test file (as UCR ships them); otherwise the last --test-fraction is the test part.")
     var test: String?
 
@@ -265,6 +282,7 @@ struct TrainingFlags: ParsableArguments {
         if task == .forecast && pool != .last {
             throw ValidationError("--pool \(pool.rawValue) is for classify and regress: a forecaster reads the window's end (--pool last)")
         }
+        if task != .forecast && !level.isEmpty { throw ValidationError("--level is for --task forecast") }
         if task != .forecast && windows.testStart != nil {
             throw ValidationError("--test-start is for --task forecast; classify and regress split with --test-fraction or --test")
         }
@@ -318,6 +336,7 @@ struct TrainingFlags: ParsableArguments {
         r.stride = windows.stride
         r.testFraction = windows.testFraction
         r.testStart = windows.testStart
+        r.levels = Array(Set(level.joined())).sorted()
         r.valFraction = windows.valFraction
         r.season = season.period
         r.scaling = normalize

@@ -75,7 +75,12 @@ struct ForecastPipeline: TaskPipeline {
         }
         let task = try ForecastTask(table: table, setup: final)
         if let leftOut = task.leftOut { warning = [warning, leftOut].compactMap { $0 }.joined(separator: "; ") }
-        let spec = task.spec
+        var spec = task.spec
+        if !plan.request.levels.isEmpty {
+            spec.calibration = try ForecastSettingSearch(table: table, setup: final, plan: plan, observer: observer)
+                .calibration(final, plan, levels: plan.request.levels)
+            selectionNote += "; intervals calibrated on \(spec.calibration!.count) held-out windows per horizon step (split conformal)"
+        }
         var pipeline = ForecastPipeline(spec: spec)
         pipeline.training = task
         pipeline.loss = plan.request.loss
@@ -152,7 +157,27 @@ struct ForecastPipeline: TaskPipeline {
         }
         scoring.curves = ["actual": test.firstStep(test.actuals()), "model": test.firstStep(predicted), "naive": test.firstStep(naive)]
         if let seasonal { scoring.curves["seasonal naive"] = test.firstStep(seasonal) }
+        scoring.test?.intervals = intervalScores(on: test, predicted: predicted, scale: task.maseScales().reduce(0, +) / Double(task.layout.count))
         return scoring
+    }
+
+    /// Coverage, width and MSIS of the model's calibrated intervals on `set`; nil without calibration.
+    /// (With many series MSIS uses the mean of the series' MASE scales.)
+    func intervalScores(on set: ForecastDataset, predicted: [Float], scale: Double) -> IntervalScores? {
+        guard let calibration = spec.calibration else { return nil }
+        let O = spec.outputCount, C = spec.columns.count, L = calibration.levels.count
+        var bounds: [Double: [(lo: Float, hi: Float)]] = [:]
+        set.raw.withUnsafeBufferPointer { raw in
+            for (i, o) in set.origins.enumerated() {
+                let line = spec.withIntervals(Array(predicted[i * O ..< (i + 1) * O]), window: raw.baseAddress! + (o - spec.lookback) * C)
+                for j in 0 ..< O {
+                    for (l, level) in calibration.levels.enumerated() {
+                        bounds[level, default: []].append((line[j * (1 + 2 * L) + 1 + 2 * l], line[j * (1 + 2 * L) + 2 + 2 * l]))
+                    }
+                }
+            }
+        }
+        return IntervalScores(actual: set.actuals(), bounds: bounds, scale: scale)
     }
 
     /// Many-series scores of the model and the baselines, each series scored on its own
@@ -275,6 +300,7 @@ struct ForecastPipeline: TaskPipeline {
             if let seasonal { scoring.baselines["seasonal_naive"] = metrics(seasonal) }
         }
         scoring.curves = ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(naive)]
+        scoring.test?.intervals = intervalScores(on: set, predicted: predicted, scale: scales.reduce(0, +) / Double(scales.count))
         return scoring
     }
 

@@ -219,9 +219,9 @@ struct ForecastSettingSearch {
     /// Under a step budget the trial is short: `TrainingBudget.searchShare` of the budget, split
     /// between the candidates, scored on at most `TrainingBudget.evaluationWindowLimit` evenly spaced
     /// validation windows; it returns the steps of its best evaluation instead of an epoch.
-    private func tailTrial(
+    func tailTrial(
         _ setup: ForecastSetup, _ plan: TrainingPlan
-    ) throws -> (mae: Double, epochs: Int, baseline: (name: String, mae: Double))? {
+    ) throws -> (mae: Double, epochs: Int, baseline: (name: String, mae: Double), network: SequenceModel, validation: ForecastDataset)? {
         var trial = setup
         trial.valFraction = 0.2
         guard let task = try? ForecastTask(table: table, setup: trial), task.validation.count >= 2, task.train.count >= 2 else {
@@ -240,6 +240,43 @@ struct ForecastSettingSearch {
         let result = try Trainer(configuration: config, objective: .regression(loss))
             .train(network, on: task.train, validate: { validation.evaluate($0, loss: loss, threads: config.threads) })
         let best = result.history[result.bestEpoch - 1]
-        return (best.validation?.mae ?? .infinity, best.steps ?? max(1, result.bestEpoch), baseline(on: validation))
+        return (best.validation?.mae ?? .infinity, best.steps ?? max(1, result.bestEpoch), baseline(on: validation), network, task.validation)
     }
+}
+
+extension ForecastSettingSearch {
+    /// Conformal calibration for `setup` (the settings the final model trains with): the same
+    /// early-stopped trial as the setting choice, fitted on the training part's first 80 %, its
+    /// forecasts of the last 20 % scored against the actual values (`IntervalCalibration`).
+    /// - Throws: `TrainingError.unsupported` when the training part is too short to hold out
+    ///   `minimumResiduals` windows.
+    func calibration(_ setup: ForecastSetup, _ plan: TrainingPlan, levels: [Double]) throws -> IntervalCalibration {
+        observer?.status("calibrating the --level intervals on a validation tail of the training part…")
+        guard let trial = try tailTrial(setup, plan), trial.validation.count >= Self.minimumResiduals else {
+            throw TrainingError.unsupported(
+                reason:
+                    "--level needs at least \(Self.minimumResiduals) held-out windows in the training part's last 20 % to calibrate "
+                    + "the intervals; use more data or a smaller --lookback")
+        }
+        let set = trial.validation
+        let predicted = set.predict(trial.network, threads: plan.training.threads)
+        let actual = set.actuals()
+        let spec = set.spec, O = spec.outputCount, C = spec.columns.count, H = spec.horizon
+        var scores = Array(repeating: [Float](), count: O)
+        set.raw.withUnsafeBufferPointer { raw in
+            for (i, o) in set.origins.enumerated() {
+                let window = raw.baseAddress! + (o - spec.lookback) * C
+                for (k, c) in spec.targetIndices.enumerated() {
+                    let s = IntervalCalibration.windowScale(window, rows: spec.lookback, column: c, columns: C)
+                    for h in 0 ..< H where !actual[i * O + k * H + h].isNaN {
+                        scores[k * H + h].append(abs(actual[i * O + k * H + h] - predicted[i * O + k * H + h]) / s)
+                    }
+                }
+            }
+        }
+        return IntervalCalibration(levels: levels, scores: scores)
+    }
+
+    /// Held-out windows calibration needs at the least.
+    static let minimumResiduals = 10
 }

@@ -28,8 +28,9 @@ public final class Forecaster: RowPredictor {
             numeric: spec.columns, categorical: spec.categorical, time: spec.timeColumn, window: spec.lookback, series: spec.seriesColumn)
     }
 
-    /// `<target>_h1 … <target>_hH` for each target.
-    public var columns: PredictionColumns { .values(spec.outputNames) }
+    /// `<target>_h1 … <target>_hH` for each target, each followed by its interval bounds when the
+    /// model is calibrated (`spec.predictionNames`).
+    public var columns: PredictionColumns { .values(spec.predictionNames) }
 
     /// The forecast after the rows in `window` (the last `lookback` accepted rows), in original units.
     public func predict(_ window: RowWindow) -> [Float] {
@@ -40,7 +41,8 @@ public final class Forecaster: RowPredictor {
     /// - Parameters:
     ///   - window: the window's `lookback` raw rows `[lookback, spec.columns.count]`.
     ///   - codes: the window's categorical ids `[lookback, K]`; nil reads every value as `<unk>`.
-    /// - Returns: `outputCount` values in original units, target-major.
+    /// - Returns: `outputCount` values in original units, target-major (each followed by its
+    ///   interval bounds when the model is calibrated: `spec.predictionNames`).
     public func predict(window: UnsafePointer<Float>, codes: UnsafePointer<Int32>? = nil) -> [Float] {
         let x = inputBuffer.reserve(spec.steps * spec.featureCount)
         let stats = spec.prepareWindow(raw: window, into: x, stepStride: spec.featureCount)
@@ -54,7 +56,7 @@ public final class Forecaster: RowPredictor {
             y = network.predict(x, categories: nil, steps: spec.steps, batch: 1)
         }
         output.withUnsafeMutableBufferPointer { spec.invert(output: y, raw: window, stats: stats, into: $0.baseAddress!) }
-        return output
+        return spec.calibration == nil ? output : spec.withIntervals(output, window: window)
     }
 
     /// Reads the model's columns from `table` as raw rows `[n, columns]`.

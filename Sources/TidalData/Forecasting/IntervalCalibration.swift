@@ -1,0 +1,53 @@
+/// Conformal prediction intervals for a forecaster (split conformal, normalised by each window's scale).
+///
+/// Calibration keeps, per output (target and horizon step), the sorted nonconformity scores
+/// `|y − ŷ| / s` of forecasts the model's training procedure made on rows it was not fitted on,
+/// where `s` is the window's own scale: the mean absolute one-step change of the target over the
+/// window (`windowScale`). The level-`L` interval after a window is `ŷ ± q·s`, with `q` the
+/// `⌈(n + 1)·L⌉`-th smallest of the `n` scores (Vovk's finite-sample correction; the largest score
+/// when that rank exceeds `n`). Dividing by `s` lets one calibration serve a series whose
+/// level and swings grow (airline), and the series of a many-series model at their own scales.
+public struct IntervalCalibration: Sendable, Codable, Equatable {
+    /// The levels, in percent, written beside every forecast (`value_h1_lo80`, …).
+    public var levels: [Double]
+    /// Per output (target-major, then horizon step): the sorted scores.
+    public var scores: [[Float]]
+
+    /// A calibration for `levels` from unsorted `scores` per output.
+    public init(levels: [Double], scores: [[Float]]) {
+        self.levels = levels
+        self.scores = scores.map { $0.filter(\.isFinite).sorted() }
+    }
+
+    /// The calibration residuals per output.
+    public var count: Int { scores.map(\.count).min() ?? 0 }
+
+    /// The conformal quantile of output `o`'s scores at `level` percent.
+    public func quantile(_ level: Double, output o: Int) -> Float {
+        let s = scores[o]
+        guard !s.isEmpty else { return .nan }
+        let rank = Int((Double(s.count + 1) * level / 100).rounded(.up))
+        return s[min(max(rank, 1), s.count) - 1]
+    }
+
+    /// The scale of a window: the mean absolute one-step change of column `c` over its rows
+    /// (`raw` row-major, `columns` wide, `rows` rows); 1 for a flat window.
+    public static func windowScale(_ raw: UnsafePointer<Float>, rows: Int, column c: Int, columns C: Int) -> Float {
+        guard rows > 1 else { return 1 }
+        var sum = 0.0, level = 0.0
+        for t in 1 ..< rows {
+            sum += abs(Double(raw[t * C + c]) - Double(raw[(t - 1) * C + c]))
+            level += abs(Double(raw[t * C + c]))
+        }
+        let scale = sum / Double(rows - 1)
+        return scale > 1e-9 * max(1, level / Double(rows - 1)) ? Float(scale) : 1
+    }
+
+    /// Output names for `outputNames`: each forecast, then its `lo<L>` and `hi<L>` bounds per level.
+    public func names(_ outputNames: [String]) -> [String] {
+        outputNames.flatMap { name in [name] + levels.flatMap { l in ["\(name)_lo\(Self.label(l))", "\(name)_hi\(Self.label(l))"] } }
+    }
+
+    /// `80` for 80.0, `99.5` for 99.5.
+    public static func label(_ level: Double) -> String { level == level.rounded() ? "\(Int(level))" : "\(level)" }
+}
