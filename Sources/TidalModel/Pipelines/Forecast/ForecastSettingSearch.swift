@@ -245,19 +245,30 @@ struct ForecastSettingSearch {
 }
 
 extension ForecastSettingSearch {
-    /// Conformal calibration for `setup` (the settings the final model trains with): the same
-    /// early-stopped trial as the setting choice, fitted on the training part's first 80 %, its
-    /// forecasts of the last 20 % scored against the actual values (`IntervalCalibration`).
+    /// Conformal calibration for `setup` (the settings the final model trains with): the final
+    /// model's procedure — the same settings and epoch count, no early stopping — fitted on the
+    /// training part's first 80 %, its forecasts of the last 20 % scored against the actual
+    /// values (`IntervalCalibration`). Early stopping on those rows would pick the epoch that
+    /// fits them best and make the residuals, and so the intervals, too small.
     /// - Throws: `TrainingError.unsupported` when the training part is too short to hold out
     ///   `minimumResiduals` windows.
     func calibration(_ setup: ForecastSetup, _ plan: TrainingPlan, levels: [Double]) throws -> IntervalCalibration {
-        observer?.status("calibrating the --level intervals on a validation tail of the training part…")
-        guard let trial = try tailTrial(setup, plan), trial.validation.count >= Self.minimumResiduals else {
+        observer?.status("calibrating the --level intervals on a held-out tail of the training part…")
+        var held = setup
+        held.valFraction = 0.2
+        guard let task = try? ForecastTask(table: table, setup: held), task.validation.count >= Self.minimumResiduals,
+            task.train.count >= 2
+        else {
             throw TrainingError.unsupported(
                 reason:
                     "--level needs at least \(Self.minimumResiduals) held-out windows in the training part's last 20 % to calibrate "
                     + "the intervals; use more data or a smaller --lookback")
         }
+        var config = plan.training
+        config.patience = nil
+        let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
+        _ = try Trainer(configuration: config, objective: .regression(plan.request.loss)).train(network, on: task.train)
+        let trial = (network: network, validation: task.validation)
         let set = trial.validation
         let predicted = set.predict(trial.network, threads: plan.training.threads)
         let actual = set.actuals()
