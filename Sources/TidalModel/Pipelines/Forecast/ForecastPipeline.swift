@@ -157,7 +157,8 @@ struct ForecastPipeline: TaskPipeline {
         }
         scoring.curves = ["actual": test.firstStep(test.actuals()), "model": test.firstStep(predicted), "naive": test.firstStep(naive)]
         if let seasonal { scoring.curves["seasonal naive"] = test.firstStep(seasonal) }
-        scoring.test?.intervals = intervalScores(on: test, predicted: predicted, scale: task.maseScales().reduce(0, +) / Double(task.layout.count))
+        scoring.test?.intervals = intervalScores(
+            on: test, predicted: predicted, scale: task.maseScales().reduce(0, +) / Double(task.layout.count))
         return scoring
     }
 

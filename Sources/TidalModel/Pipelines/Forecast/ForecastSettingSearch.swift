@@ -240,7 +240,9 @@ struct ForecastSettingSearch {
         let result = try Trainer(configuration: config, objective: .regression(loss))
             .train(network, on: task.train, validate: { validation.evaluate($0, loss: loss, threads: config.threads) })
         let best = result.history[result.bestEpoch - 1]
-        return (best.validation?.mae ?? .infinity, best.steps ?? max(1, result.bestEpoch), baseline(on: validation), network, task.validation)
+        return (
+            best.validation?.mae ?? .infinity, best.steps ?? max(1, result.bestEpoch), baseline(on: validation), network, task.validation
+        )
     }
 }
 
