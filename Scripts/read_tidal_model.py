@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Read a Tidal model file (format version 1) with nothing but the `zstandard` package.
+"""Read a Tidal model file (format versions 1 and 2) with nothing but the `zstandard` package.
 
 Usage: python3 Scripts/read_tidal_model.py MODEL.tidal
 Prints the task and architecture, then one line per weight: name, shape, and the sum of its values.
@@ -13,8 +13,8 @@ def read_model(path):
     if len(data) < 32 or data[:8] != b"TIDALMDL":
         raise ValueError(f"{path}: not a Tidal model file")
     version, flags, payload_size, compressed_size, header_crc = struct.unpack_from("<HHQQI", data, 8)
-    if version > 1:
-        raise ValueError(f"{path}: format version {version} is newer than this reader (1)")
+    if version > 2:
+        raise ValueError(f"{path}: format version {version} is newer than this reader (2)")
     if zlib.crc32(data[:28]) != header_crc:
         raise ValueError(f"{path}: header checksum mismatch")
     if len(data) != 32 + compressed_size:

@@ -60,7 +60,10 @@ final class IntervalTests: XCTestCase {
         XCTAssertEqual(Set(intervals.levels.keys), ["80", "95"])
         XCTAssertGreaterThan(intervals.levels["95"]!.width, intervals.levels["80"]!.width)
         XCTAssertNotNil(intervals.msis)
-        let back = try ModelFile.decode(try ModelFile.encode(outcome.model), path: "m.tidal")
+        let bytes = try ModelFile.encode(outcome.model)
+        XCTAssertEqual(bytes[8], 2, "a calibrated model is written as format version 2")
+        XCTAssertEqual(ModelFile.version(of: try SmallModel.forecaster()), 1)
+        let back = try ModelFile.decode(bytes, path: "m.tidal")
         XCTAssertEqual(back, outcome.model)
         let forecaster = try back.forecaster()
         XCTAssertEqual(

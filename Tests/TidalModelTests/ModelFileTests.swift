@@ -140,7 +140,7 @@ final class ModelFileTests: XCTestCase {
         var newer = bytes
         newer[8] = 7
         XCTAssertEqual(
-            message(newer), "m.tidal: model file format version 7 is newer than this tidal reads (up to version 1); upgrade tidal")
+            message(newer), "m.tidal: model file format version 7 is newer than this tidal reads (up to version 2); upgrade tidal")
         XCTAssertEqual(
             message(Array(bytes[0 ..< 100])), "m.tidal: model file is truncated: 100 bytes, expected \(bytes.count); copy it again")
         var flipped = bytes

@@ -47,8 +47,16 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
 public enum ModelFile {
     /// The file's first 8 bytes, `TIDALMDL`.
     public static let magic: [UInt8] = Array("TIDALMDL".utf8)
-    /// The format version this build writes; it reads files of this version and older.
-    public static let formatVersion = 1
+    /// The newest format version this build writes; it reads files of this version and older.
+    /// Version 2 adds a forecaster's series column (many series) and interval calibration; a
+    /// model using neither is written as version 1, which older builds read.
+    public static let formatVersion = 2
+
+    /// The version `model` is written as: the oldest that holds everything it uses.
+    public static func version(of model: TrainedModel) -> Int {
+        if case let .forecast(spec) = model.schema, spec.seriesColumn != nil || spec.calibration != nil { return 2 }
+        return 1
+    }
     static let headerSize = 32
 
     /// The JSON description. The schema is stored as `task` plus one of `forecast`, `samples`
@@ -139,17 +147,18 @@ public enum ModelFile {
             entries.append(TensorEntry(name: t.name, shape: t.shape, offset: offset))
             offset += t.values.count * 4
         }
-        let document = Document(format: formatVersion, model: model, tensors: entries)
+        let version = version(of: model)
+        let document = Document(format: version, model: model, tensors: entries)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var weights: [UInt8] = []
         weights.reserveCapacity(offset)
         for t in model.weights { for v in t.values { appendLE(v.bitPattern, to: &weights) } }
-        return try pack(description: Array(try encoder.encode(document)), weights: weights)
+        return try pack(description: Array(try encoder.encode(document)), weights: weights, version: version)
     }
 
     /// A file's bytes from its JSON description and weight bytes: payload, zstd frame, header.
-    static func pack(description json: [UInt8], weights: [UInt8]) throws -> [UInt8] {
+    static func pack(description json: [UInt8], weights: [UInt8], version: Int = 1) throws -> [UInt8] {
         var payload: [UInt8] = []
         payload.reserveCapacity(4 + json.count + weights.count)
         appendLE(UInt32(json.count), to: &payload)
@@ -157,7 +166,7 @@ public enum ModelFile {
         payload += weights
         let compressed = try ZstdCompressor().compress(payload)
         var header = magic
-        appendLE(UInt16(formatVersion), to: &header)
+        appendLE(UInt16(version), to: &header)
         appendLE(UInt16(0), to: &header)
         appendLE(UInt64(payload.count), to: &header)
         appendLE(UInt64(compressed.count), to: &header)
@@ -259,8 +268,11 @@ public enum ModelFile {
     /// The description checked in full, then the weights it points at.
     private static func checkedWeights(_ document: Document, payload: [UInt8], tensorBase: Int, path: String) throws -> [NamedTensor] {
         func inconsistent(_ reason: String) -> ModelFileError { .inconsistent(path: path, reason: reason) }
-        guard document.format == formatVersion else {
-            throw inconsistent("description format \(document.format); this tidal reads \(formatVersion)")
+        guard (1 ... formatVersion).contains(document.format) else {
+            throw inconsistent("description format \(document.format); this tidal reads 1 to \(formatVersion)")
+        }
+        if document.format < 2, case let .forecast(spec)? = document.schema, spec.seriesColumn != nil || spec.calibration != nil {
+            throw inconsistent("description format 1 cannot hold a series column or interval calibration (format 2 can)")
         }
         if let problem = ModelLimits.problem(with: document.architecture) { throw inconsistent("architecture: \(problem)") }
         // The schema must fit the architecture before any network is made from it.
