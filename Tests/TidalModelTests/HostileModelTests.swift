@@ -53,7 +53,8 @@ final class HostileModelTests: XCTestCase {
             (["forecast", "difference"], 50),
             (["forecast", "normalizer", "scale"], [] as [Double]), (["forecast", "normalizer", "scale"], [0.0]),
             (["forecast", "normalizer", "scale"], [-1.0]), (["forecast", "normalizer", "shift"], [1e308]),
-            (["forecast", "targets"], ["value", "value"]), (["forecast", "season"], 0), (["format"], 3), (["format"], 0), (["task"], "classify"),
+            (["forecast", "targets"], ["value", "value"]), (["forecast", "season"], 0), (["format"], 3), (["format"], 0),
+            (["task"], "classify"),
             (["members"], 0), (["members"], 1), (["members"], 3), (["members"], -1), (["members"], huge), (["members"], 33),
         ]
         for (path, value) in edits { assertRefused(edit(d, path, value), w, "\(path.joined(separator: ".")) = \(value)") }

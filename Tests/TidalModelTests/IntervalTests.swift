@@ -85,4 +85,37 @@ final class IntervalTests: XCTestCase {
         let last = lines.last!.dropLast().split(separator: ",").dropFirst(2).dropLast().map { Float($0)! }
         XCTAssertEqual(last, all.last!.values)
     }
+
+    func testReplayAlertsFlagAReadingFarOutsideThePredictedBand() throws {
+        var r = TrainingRequest(dataPath: SmallModel.airline)
+        r.targets = ["value"]
+        r.lookback = 12
+        r.season = 12
+        r.hidden = 4
+        r.epochs = 2
+        r.ensemble = 1
+        r.scaling = .window
+        r.difference = 0
+        r.levels = [90]
+        let model = try Training.run(r).model
+        var rows = try String(contentsOfFile: SmallModel.airline, encoding: .utf8).split(separator: "\n").map(String.init)
+        rows[101] = rows[101].split(separator: ",")[0] + ",5000"  // data row 101: far above anything before it
+        var lines: [String] = []
+        let engine = try ReplayEngine(model: model, alert: 99, write: { lines.append($0) }, warn: { _ in })
+        try engine.run(source: MemoryByteSource(rows.joined(separator: "\n") + "\n"))
+        XCTAssertTrue(lines[0].hasSuffix(",gap,anomaly,score\n"), lines[0])
+        let byRow = Dictionary(
+            uniqueKeysWithValues: lines.dropFirst().map { line -> (Int, [String]) in
+                let f = line.dropLast().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                return (Int(f[0])!, f)
+            })
+        XCTAssertEqual(byRow[12]?.suffix(2), ["", ""], "the first prediction has no band to be checked against")
+        XCTAssertEqual(byRow[101]?.suffix(2).first, "1")
+        XCTAssertGreaterThan(Float(byRow[101]!.last!)!, 1)
+        XCTAssertEqual(engine.counts.anomalies, byRow.values.filter { $0[$0.count - 2] == "1" }.count)
+        XCTAssertTrue(engine.counts.summary.hasSuffix(" anomalies"), engine.counts.summary)
+        XCTAssertThrowsError(try ReplayEngine(model: try SmallModel.forecaster(), alert: 99, write: { _ in }, warn: { _ in })) {
+            XCTAssertEqual($0 as? ReplayError, .notCalibrated)
+        }
+    }
 }

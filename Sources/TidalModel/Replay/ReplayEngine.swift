@@ -13,6 +13,8 @@ public struct ReplayCounts: Sendable, Equatable {
     public var rejected = 0
     /// Accepted rows before the window first filled.
     public var warming = 0
+    /// With an alert level: rows flagged as anomalies; nil without one.
+    public var anomalies: Int?
 
     /// Counts from their parts (all zero by default).
     public init(read: Int = 0, predicted: Int = 0, rejected: Int = 0, warming: Int = 0) {
@@ -25,6 +27,7 @@ public struct ReplayCounts: Sendable, Equatable {
     /// The summary line replay ends with.
     public var summary: String {
         "replay: \(read) rows read, \(predicted) predictions written, \(rejected) rejected, \(warming) warming up"
+            + (anomalies.map { ", \($0) anomalies" } ?? "")
     }
 }
 
@@ -34,6 +37,8 @@ public enum ReplayError: Error, CustomStringConvertible, Equatable {
     case missingColumns(source: String, missing: [String], header: [String])
     /// A bad row under `strict`: the row's rejection line.
     case badRow(String)
+    /// `--alert` for a model without interval calibration, or one that is not a forecaster.
+    case notCalibrated
 
     /// The message, one line: where, what was wrong.
     public var description: String {
@@ -42,6 +47,8 @@ public enum ReplayError: Error, CustomStringConvertible, Equatable {
             return "\(source):1: the model needs column(s) \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), "
                 + "not in the header (\(header.joined(separator: ",")))"
         case let .badRow(message): return message
+        case .notCalibrated:
+            return "--alert needs a forecaster trained with --level (its calibration sets the alert band); retrain with --level 80,95"
         }
     }
 }
@@ -71,6 +78,9 @@ public final class ReplayEngine {
     public let strict: Bool
     /// Whether the input's first row names the columns; without it the columns are the model's, in its order.
     public let hasHeader: Bool
+    /// The alert level in percent: each row's first target is compared with the band the
+    /// model predicted for it one row earlier (`anomaly`, `score` columns); nil for none.
+    public let alert: Double?
     /// The counts so far.
     public private(set) var counts = ReplayCounts()
     let predictor: any RowPredictor
@@ -83,13 +93,15 @@ public final class ReplayEngine {
     ///   - format: CSV lines (with a header line) or JSON lines.
     ///   - strict: stop at the first bad row instead of reporting it and leaving it out.
     ///   - hasHeader: whether the input's first row names the columns.
+    ///   - alert: an alert level in percent (any in (0, 100)) for a calibrated forecaster.
     ///   - write: receives each output line (with its newline); it must flush.
     ///   - warn: receives each diagnostic line for stderr.
     /// - Throws: `ModelUseError.notReplayable` for a model whose input is not one row at a time.
     public init(
         model: TrainedModel, format: PredictionFormat = .csv, strict: Bool = false, hasHeader: Bool = true,
-        write: @escaping (String) -> Void, warn: @escaping (String) -> Void
+        alert: Double? = nil, write: @escaping (String) -> Void, warn: @escaping (String) -> Void
     ) throws {
+        self.alert = alert
         self.model = model
         self.format = format
         self.strict = strict
@@ -97,6 +109,10 @@ public final class ReplayEngine {
         self.write = write
         self.warn = warn
         predictor = try model.rowPredictor()
+        if alert != nil {
+            guard let forecaster = predictor as? Forecaster, forecaster.spec.calibration != nil else { throw ReplayError.notCalibrated }
+            counts.anomalies = 0
+        }
     }
 
     /// Reads rows from `source` until its end; `onCounts` sees the counts after every row.
@@ -132,13 +148,18 @@ public final class ReplayEngine {
         var reader: RowReader?
         var row = 0
         let gapColumn = L > 1
+        // The first target's place among the numeric columns (the alert reads it).
+        let targetField = (predictor as? Forecaster)?.spec.targetIndices[0] ?? 0
         /// Counts a rejected row and reports it, or stops replay with `strict`; the row's series
         /// (when it can be told) then has a gap in its window.
         func reject(_ error: DataError, series: String?) throws {
             counts.rejected += 1
             if strict { throw ReplayError.badRow(error.rejection) }
             warn(error.rejection)
-            if let series { window(series).sinceRejection = 0 }
+            if let series {
+                window(series).sinceRejection = 0
+                window(series).expected = nil  // the band was for the rejected row
+            }
             onCounts(counts)
         }
         func badRow(_ error: DataError) throws -> Bool {
@@ -155,7 +176,9 @@ public final class ReplayEngine {
                 reader = ready
                 stream.fieldNames = names
                 if format == .csv {
-                    write(PredictionWriter.header(columns, time: ready.timeField != nil, gap: gapColumn, series: input.series != nil))
+                    var header = PredictionWriter.header(columns, time: ready.timeField != nil, gap: gapColumn, series: input.series != nil)
+                    if alert != nil { header = String(header.dropLast()) + ",anomaly,score\n" }
+                    write(header)
                 }
                 if hasHeader { return true }
             }
@@ -172,6 +195,9 @@ public final class ReplayEngine {
             }
             guard let id, let state else { return true }  // read throws for a row without the series field
             state.timeOrder = reader!.timeOrder
+            // The band the previous prediction set for this row, before the row joins the window.
+            let assessed = state.expected.map { band in Self.anomalyScore(reader!.numbers[targetField], band) }
+            state.expected = nil
             reader!.numbers.withUnsafeBufferPointer(state.numbers.push)
             reader!.codes.withUnsafeBufferPointer(state.codes.push)
             state.sinceRejection = min(state.sinceRejection + 1, L)
@@ -185,11 +211,16 @@ public final class ReplayEngine {
                     predictor.predict(RowWindow(numbers: n, codes: c, texts: reader!.texts, sample: reader!.sample))
                 }
             }
+            var line = PredictionWriter.line(
+                format, columns, row: row, time: reader!.time(record), values: values,
+                gap: gapColumn ? state.sinceRejection < L : nil, series: input.series == nil ? nil : id)
+            if let alert, let forecaster = predictor as? Forecaster {
+                state.expected = forecaster.band(after: values, level: alert)
+                line = Self.withAlert(line, format, assessed)
+                if let assessed, assessed > 0 { counts.anomalies! += 1 }
+            }
             willWrite()
-            write(
-                PredictionWriter.line(
-                    format, columns, row: row, time: reader!.time(record), values: values,
-                    gap: gapColumn ? state.sinceRejection < L : nil, series: input.series == nil ? nil : id))
+            write(line)
             counts.predicted += 1
             onCounts(counts)
             return true
@@ -197,9 +228,33 @@ public final class ReplayEngine {
     }
 }
 
+extension ReplayEngine {
+    /// How far `y` lies outside `band`, in half-widths (0 inside).
+    static func anomalyScore(_ y: Float, _ band: (center: Float, half: Float)) -> Float {
+        let deviation = abs(y - band.center)
+        guard band.half > 0 else { return deviation > 0 ? .infinity : 0 }
+        return deviation > band.half ? deviation / band.half - 1 : 0
+    }
+
+    /// `line` with `anomaly` and `score` appended (empty when the row was not assessed: the
+    /// first prediction of a series, or after a rejected row).
+    static func withAlert(_ line: String, _ format: PredictionFormat, _ score: Float?) -> String {
+        let body = line.dropLast()
+        switch format {
+        case .csv:
+            return body + "," + (score.map { ($0 > 0 ? "1," : "0,") + PredictionWriter.number($0) } ?? ",") + "\n"
+        case .jsonl:
+            let fields = score.map { "\"anomaly\":\($0 > 0),\"score\":\(PredictionWriter.number($0))" } ?? "\"anomaly\":null,\"score\":null"
+            return body.dropLast() + "," + fields + "}\n"
+        }
+    }
+}
+
 /// One series' rolling window in replay: its last accepted rows, how many rows it has accepted
-/// since its last rejected row (saturating at the window's length), and its time order.
+/// since its last rejected row (saturating at the window's length), its time order, and the
+/// alert band its last prediction set for its next row.
 final class SeriesWindow {
+    var expected: (center: Float, half: Float)?
     let numbers: RingWindow<Float>
     let codes: RingWindow<Int32>
     var sinceRejection: Int

@@ -36,6 +36,18 @@ struct Replay: ParsableCommand {
     )
     var noHeader = false
 
+    @Option(
+        help:
+            """
+            Alert level in percent (e.g. 99) for a forecaster trained with --level: each row's value is compared with the band the \
+            model predicted for it one row earlier; lines gain anomaly (0/1) and score (how far outside, in half-widths; 0 inside).
+            """)
+    var alert: Double?
+
+    func validate() throws {
+        if let alert, !(alert > 0 && alert < 100) { throw ValidationError("--alert takes a level in percent between 0 and 100, e.g. 99") }
+    }
+
     @Option(help: "Read rows from this file instead of standard input (- = stdin).")
     var input: String = "-"
 
@@ -44,7 +56,7 @@ struct Replay: ParsableCommand {
             let trained = try ModelFile.read(model)
             let sink = ReplaySink()
             let engine = try ReplayEngine(
-                model: trained, format: output, strict: strict, hasHeader: !noHeader,
+                model: trained, format: output, strict: strict, hasHeader: !noHeader, alert: alert,
                 write: sink.write, warn: { line in Output.error("tidal: " + line + "\n") })
             sink.engine = engine
             ReplaySignals.install()

@@ -14,6 +14,9 @@ public final class Forecaster: RowPredictor {
     private let inputBuffer = FloatBuffer()
     private var output: [Float]
     private let ids = Buffer<Int32>()
+    /// The first target's window scale (`IntervalCalibration.windowScale`) of the last window
+    /// predicted, for a calibrated model.
+    public private(set) var lastWindowScale: Float = 1
 
     /// A forecaster running `network` (which must have `spec`'s shape; `TrainedModel.forecaster()` makes one).
     package init(spec: ForecastSpec, network: any SequencePredicting) {
@@ -56,7 +59,10 @@ public final class Forecaster: RowPredictor {
             y = network.predict(x, categories: nil, steps: spec.steps, batch: 1)
         }
         output.withUnsafeMutableBufferPointer { spec.invert(output: y, raw: window, stats: stats, into: $0.baseAddress!) }
-        return spec.calibration == nil ? output : spec.withIntervals(output, window: window)
+        guard spec.calibration != nil else { return output }
+        lastWindowScale = IntervalCalibration.windowScale(
+            window, rows: spec.lookback, column: spec.targetIndices[0], columns: spec.columns.count)
+        return spec.withIntervals(output, window: window)
     }
 
     /// Reads the model's columns from `table` as raw rows `[n, columns]`.
@@ -150,6 +156,13 @@ public final class Forecaster: RowPredictor {
             layout, layout.gather(try rawRows(table), width: spec.columns.count),
             layout.gather(try codes(table), width: spec.categorical.count)
         )
+    }
+
+    /// The level-`level` band the last prediction sets for the next row's first target: its
+    /// centre (the one-step forecast) and half-width; nil for a model without calibration.
+    public func band(after values: [Float], level: Double) -> (center: Float, half: Float)? {
+        guard let calibration = spec.calibration else { return nil }
+        return (values[0], calibration.quantile(level, output: 0) * lastWindowScale)
     }
 
     /// How to read a CSV file holding the model's columns.
