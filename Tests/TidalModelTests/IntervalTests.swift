@@ -42,20 +42,25 @@ final class IntervalTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(IntervalScores.self, from: Data(json.utf8)), s)
     }
 
-    func testACalibratedModelWritesItsBoundsEverywhereAndKeepsThemInItsFile() throws {
+    /// A small calibrated forecaster of airline (hidden 4, two epochs, one member).
+    func calibrated(levels: [Double], horizon: Int) throws -> TrainingOutcome {
         var r = TrainingRequest(dataPath: SmallModel.airline)
         r.targets = ["value"]
         r.lookback = 12
-        r.horizon = 2
+        r.horizon = horizon
         r.season = 12
         r.hidden = 4
         r.epochs = 2
         r.ensemble = 1
         r.scaling = .window
         r.difference = 0
-        r.levels = [80, 95]
+        r.levels = levels
         r.createdAt = Date(timeIntervalSince1970: 0)
-        let outcome = try Training.run(r)
+        return try Training.run(r)
+    }
+
+    func testACalibratedModelWritesItsBoundsEverywhereAndKeepsThemInItsFile() throws {
+        let outcome = try calibrated(levels: [80, 95], horizon: 2)
         let intervals = try XCTUnwrap(outcome.report.test?.intervals)
         XCTAssertEqual(Set(intervals.levels.keys), ["80", "95"])
         XCTAssertGreaterThan(intervals.levels["95"]!.width, intervals.levels["80"]!.width)
@@ -87,17 +92,7 @@ final class IntervalTests: XCTestCase {
     }
 
     func testReplayAlertsFlagAReadingFarOutsideThePredictedBand() throws {
-        var r = TrainingRequest(dataPath: SmallModel.airline)
-        r.targets = ["value"]
-        r.lookback = 12
-        r.season = 12
-        r.hidden = 4
-        r.epochs = 2
-        r.ensemble = 1
-        r.scaling = .window
-        r.difference = 0
-        r.levels = [90]
-        let model = try Training.run(r).model
+        let model = try calibrated(levels: [90], horizon: 1).model
         var rows = try String(contentsOfFile: SmallModel.airline, encoding: .utf8).split(separator: "\n").map(String.init)
         rows[101] = rows[101].split(separator: ",")[0] + ",5000"  // data row 101: far above anything before it
         var lines: [String] = []

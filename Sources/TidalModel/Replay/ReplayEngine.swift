@@ -133,7 +133,7 @@ public final class ReplayEngine {
     /// - Throws: `DataError` for input that is not CSV at all, `ReplayError` for a header without
     ///   the model's columns and, with `strict`, for the first bad row.
     public func run(source: any ByteSource, onCounts: (ReplayCounts) -> Void = { _ in }, willWrite: () -> Void = {}) throws {
-        let input = predictor.input, columns = predictor.columns
+        let input = predictor.input
         let stream = try CSVStream(source: source)
         stream.requiresUniformFieldCount = false
         let L = input.window
@@ -147,7 +147,6 @@ public final class ReplayEngine {
         }
         var reader: RowReader?
         var row = 0
-        let gapColumn = L > 1
         // The first target's place among the numeric columns (the alert reads it).
         let targetField = (predictor as? Forecaster)?.spec.targetIndices[0] ?? 0
         /// Counts a rejected row and reports it, or stops replay with `strict`; the row's series
@@ -175,11 +174,7 @@ public final class ReplayEngine {
                 let ready = try RowReader(header: names, input: input, source: stream.sourceName)
                 reader = ready
                 stream.fieldNames = names
-                if format == .csv {
-                    var header = PredictionWriter.header(columns, time: ready.timeField != nil, gap: gapColumn, series: input.series != nil)
-                    if alert != nil { header = String(header.dropLast()) + ",anomaly,score\n" }
-                    write(header)
-                }
+                if format == .csv { write(header(ready)) }
                 if hasHeader { return true }
             }
             row += 1
@@ -206,19 +201,7 @@ public final class ReplayEngine {
                 onCounts(counts)
                 return true
             }
-            let values = state.numbers.withRows { n in
-                state.codes.withRows { c in
-                    predictor.predict(RowWindow(numbers: n, codes: c, texts: reader!.texts, sample: reader!.sample))
-                }
-            }
-            var line = PredictionWriter.line(
-                format, columns, row: row, time: reader!.time(record), values: values,
-                gap: gapColumn ? state.sinceRejection < L : nil, series: input.series == nil ? nil : id)
-            if let alert, let forecaster = predictor as? Forecaster {
-                state.expected = forecaster.band(after: values, level: alert)
-                line = Self.withAlert(line, format, assessed)
-                if let assessed, assessed > 0 { counts.anomalies! += 1 }
-            }
+            let line = predictionLine(state, reader!, record, row: row, series: input.series == nil ? nil : id, assessed: assessed)
             willWrite()
             write(line)
             counts.predicted += 1
@@ -229,6 +212,32 @@ public final class ReplayEngine {
 }
 
 extension ReplayEngine {
+    /// The CSV header: the prediction columns, `gap` for a window model, `anomaly,score` when alerting.
+    func header(_ reader: RowReader) -> String {
+        let input = predictor.input
+        let header = PredictionWriter.header(
+            predictor.columns, time: reader.timeField != nil, gap: input.window > 1, series: input.series != nil)
+        return alert == nil ? header : String(header.dropLast()) + ",anomaly,score\n"
+    }
+
+    /// The line for the row just pushed into `state`'s full window; when alerting, with the row's
+    /// score against its band (`assessed`, nil when unassessed), and the band for the next row set.
+    func predictionLine(
+        _ state: SeriesWindow, _ reader: RowReader, _ record: CSVRecord, row: Int, series: String?, assessed: Float?
+    ) -> String {
+        let values = state.numbers.withRows { n in
+            state.codes.withRows { c in predictor.predict(RowWindow(numbers: n, codes: c, texts: reader.texts, sample: reader.sample)) }
+        }
+        let L = predictor.input.window
+        let line = PredictionWriter.line(
+            format, predictor.columns, row: row, time: reader.time(record), values: values,
+            gap: L > 1 ? state.sinceRejection < L : nil, series: series)
+        guard let alert, let forecaster = predictor as? Forecaster else { return line }
+        state.expected = forecaster.band(after: values, level: alert)
+        if let assessed, assessed > 0 { counts.anomalies! += 1 }
+        return Self.withAlert(line, format, assessed)
+    }
+
     /// How far `y` lies outside `band`, in half-widths (0 inside).
     static func anomalyScore(_ y: Float, _ band: (center: Float, half: Float)) -> Float {
         let deviation = abs(y - band.center)
