@@ -65,6 +65,9 @@ final class IntervalTests: XCTestCase {
         XCTAssertEqual(Set(intervals.levels.keys), ["80", "95"])
         XCTAssertGreaterThan(intervals.levels["95"]!.width, intervals.levels["80"]!.width)
         XCTAssertNotNil(intervals.msis)
+        // The baselines are calibrated the same way on the same held-out windows.
+        XCTAssertEqual(Set(outcome.report.baselines["naive"]?.intervals?.levels.keys ?? [:].keys), ["80", "95"])
+        XCTAssertNotNil(outcome.report.baselines["seasonal_naive"]?.intervals?.msis)
         let bytes = try ModelFile.encode(outcome.model)
         XCTAssertEqual(bytes[8], 2, "a calibrated model is written as format version 2")
         XCTAssertEqual(ModelFile.version(of: try SmallModel.forecaster()), 1)

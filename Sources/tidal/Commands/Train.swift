@@ -295,6 +295,16 @@ enum SummaryTable {
         var rows = [["model"] + shown.map(\.name), ["\(report.cell) (test)"] + shown.map { format(test[keyPath: $0.value]) }]
         for (name, b) in baselines { rows.append([name] + shown.map { format(b[keyPath: $0.value]) }) }
         var out = TextTable.render(rows)
+        if let intervals = test.intervals {
+            // Conformal intervals: each level's coverage and mean width, and MSIS, for the model and each calibrated baseline.
+            let labels = intervals.levels.keys.sorted { Double($0)! < Double($1)! }
+            var rows = [["intervals"] + labels.flatMap { ["coverage \($0)", "width \($0)"] } + ["MSIS"]]
+            for (name, s) in [("\(report.cell) (test)", intervals)] + baselines.compactMap({ n, b in b.intervals.map { (n, $0) } }) {
+                rows.append(
+                    [name] + labels.flatMap { [format(s.levels[$0]?.coverage), format(s.levels[$0]?.width)] } + [format(s.msis)])
+            }
+            out += "\n" + TextTable.render(rows)
+        }
         if let series = test.perSeries?.count {
             // Many series: MAE, RMSE and sMAPE are pooled over every error; MASE is per series.
             let beaten = baselines.compactMap { name, b in b.modelBetterOn.map { "\($0) of \(series) vs \(name)" } }

@@ -11,6 +11,8 @@ struct ForecastPipeline: TaskPipeline {
     var loss: RegressionLoss = .mse
     /// Threads the evaluations and the test scoring run their batches on.
     var threads = 1
+    /// While training with `--level`: the baselines' interval calibrations, by baseline name.
+    var baselineCalibrations: [String: IntervalCalibration] = [:]
 
     init(spec: ForecastSpec) { self.spec = spec }
 
@@ -76,13 +78,15 @@ struct ForecastPipeline: TaskPipeline {
         let task = try ForecastTask(table: table, setup: final)
         if let leftOut = task.leftOut { warning = [warning, leftOut].compactMap { $0 }.joined(separator: "; ") }
         var spec = task.spec
+        var baselineCalibrations: [String: IntervalCalibration] = [:]
         if !plan.request.levels.isEmpty {
-            spec.calibration = try ForecastSettingSearch(table: table, setup: final, plan: plan, observer: observer)
+            (spec.calibration, baselineCalibrations) = try ForecastSettingSearch(table: table, setup: final, plan: plan, observer: observer)
                 .calibration(final, plan, levels: plan.request.levels)
             selectionNote += "; intervals calibrated on \(spec.calibration!.count) held-out windows per horizon step (split conformal)"
         }
         var pipeline = ForecastPipeline(spec: spec)
         pipeline.training = task
+        pipeline.baselineCalibrations = baselineCalibrations
         pipeline.loss = plan.request.loss
         pipeline.threads = plan.training.threads
         // Under a step budget a long validation part is scored on evenly spaced windows at each evaluation.
@@ -157,15 +161,22 @@ struct ForecastPipeline: TaskPipeline {
         }
         scoring.curves = ["actual": test.firstStep(test.actuals()), "model": test.firstStep(predicted), "naive": test.firstStep(naive)]
         if let seasonal { scoring.curves["seasonal naive"] = test.firstStep(seasonal) }
-        scoring.test?.intervals = intervalScores(
-            on: test, predicted: predicted, scale: task.maseScales().reduce(0, +) / Double(task.layout.count))
+        let scale = task.maseScales().reduce(0, +) / Double(task.layout.count)
+        scoring.test?.intervals = intervalScores(spec.calibration, on: test, predicted: predicted, scale: scale)
+        for (name, values) in [("naive", naive), ("seasonal_naive", seasonal)] {
+            guard let values, let calibration = baselineCalibrations[name] else { continue }
+            scoring.baselines[name]?.intervals = intervalScores(calibration, on: test, predicted: values, scale: scale)
+        }
         return scoring
     }
 
-    /// Coverage, width and MSIS of the model's calibrated intervals on `set`; nil without calibration.
-    /// (With many series MSIS uses the mean of the series' MASE scales.)
-    func intervalScores(on set: ForecastDataset, predicted: [Float], scale: Double) -> IntervalScores? {
-        guard let calibration = spec.calibration else { return nil }
+    /// Coverage, width and MSIS on `set` of the intervals `calibration` puts around `predicted`;
+    /// nil without calibration. (With many series MSIS uses the mean of the series' MASE scales.)
+    func intervalScores(_ calibration: IntervalCalibration?, on set: ForecastDataset, predicted: [Float], scale: Double) -> IntervalScores?
+    {
+        guard let calibration else { return nil }
+        var spec = spec
+        spec.calibration = calibration
         let O = spec.outputCount, C = spec.columns.count, L = calibration.levels.count
         var bounds: [Double: [(lo: Float, hi: Float)]] = [:]
         set.raw.withUnsafeBufferPointer { raw in
@@ -301,7 +312,8 @@ struct ForecastPipeline: TaskPipeline {
             if let seasonal { scoring.baselines["seasonal_naive"] = metrics(seasonal) }
         }
         scoring.curves = ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(naive)]
-        scoring.test?.intervals = intervalScores(on: set, predicted: predicted, scale: scales.reduce(0, +) / Double(scales.count))
+        scoring.test?.intervals = intervalScores(
+            spec.calibration, on: set, predicted: predicted, scale: scales.reduce(0, +) / Double(scales.count))
         return scoring
     }
 

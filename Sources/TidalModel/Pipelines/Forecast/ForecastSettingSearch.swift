@@ -254,7 +254,11 @@ extension ForecastSettingSearch {
     /// fits them best and make the residuals, and so the intervals, too small.
     /// - Throws: `TrainingError.unsupported` when the training part is too short to hold out
     ///   `minimumResiduals` windows.
-    func calibration(_ setup: ForecastSetup, _ plan: TrainingPlan, levels: [Double]) throws -> IntervalCalibration {
+    /// The baselines (naive, and seasonal naive with a season) are calibrated the same way on the
+    /// same held-out windows, so their test intervals compare like with like.
+    func calibration(
+        _ setup: ForecastSetup, _ plan: TrainingPlan, levels: [Double]
+    ) throws -> (model: IntervalCalibration, baselines: [String: IntervalCalibration]) {
         observer?.status("calibrating the --level intervals on a held-out tail of the training part…")
         var held = setup
         held.valFraction = 0.2
@@ -272,7 +276,15 @@ extension ForecastSettingSearch {
         _ = try Trainer(configuration: config, objective: .regression(plan.request.loss)).train(network, on: task.train)
         let trial = (network: network, validation: task.validation)
         let set = trial.validation
-        let predicted = set.predict(trial.network, threads: plan.training.threads)
+        var baselines = ["naive": Self.scores(of: set.naive(), on: set, levels: levels)]
+        if set.spec.season > 1 {
+            baselines["seasonal_naive"] = Self.scores(of: set.seasonalNaive(period: set.spec.season), on: set, levels: levels)
+        }
+        return (Self.scores(of: set.predict(trial.network, threads: plan.training.threads), on: set, levels: levels), baselines)
+    }
+
+    /// The calibration scores `|y − ŷ| / s` of forecasts `predicted` on `set`'s windows.
+    static func scores(of predicted: [Float], on set: ForecastDataset, levels: [Double]) -> IntervalCalibration {
         let actual = set.actuals()
         let spec = set.spec, O = spec.outputCount, C = spec.columns.count, H = spec.horizon
         var scores = Array(repeating: [Float](), count: O)
@@ -281,7 +293,7 @@ extension ForecastSettingSearch {
                 let window = raw.baseAddress! + (o - spec.lookback) * C
                 for (k, c) in spec.targetIndices.enumerated() {
                     let s = IntervalCalibration.windowScale(window, rows: spec.lookback, column: c, columns: C)
-                    for h in 0 ..< H where !actual[i * O + k * H + h].isNaN {
+                    for h in 0 ..< H where !actual[i * O + k * H + h].isNaN && !predicted[i * O + k * H + h].isNaN {
                         scores[k * H + h].append(abs(actual[i * O + k * H + h] - predicted[i * O + k * H + h]) / s)
                     }
                 }
