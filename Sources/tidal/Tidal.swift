@@ -25,20 +25,26 @@ struct Tidal: ParsableCommand {
 
     /// The entry point: SIGPIPE ignored and temporary files cleaned on signals (`Output.prepare`); no
     /// arguments prints the help on stderr with status 64 (EX_USAGE); help and version text go
-    /// through `Output`, so a failed write is reported like any other.
+    /// through `Output`, so a failed write is reported like any other, with example commands kept
+    /// on one line (`HelpText`). Flag errors found while parsing keep ArgumentParser's message and
+    /// usage; any error a command throws while running is one `tidal: …` line (`reportingErrors`).
     static func main() {
         Output.prepare()
         let arguments = joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))
         if arguments.isEmpty {
-            Output.error(helpMessage() + "\n")
+            Output.error(HelpText.render(Tidal.self) + "\n")
             Foundation.exit(64)
         }
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            do {
+                try command.run()
+            } catch let error where !(error is ExitCode) && exitCode(for: error) != .success {
+                try reportingErrors { throw error }
+            }
         } catch {
             if exitCode(for: error) == .success {
-                let message = fullMessage(for: error)
+                let message = HelpText.keepingExamplesWhole(fullMessage(for: error))
                 if !message.isEmpty { Output.line(message) }
                 Foundation.exit(0)
             }

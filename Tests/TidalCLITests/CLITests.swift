@@ -16,12 +16,12 @@ enum TidalBinary {
     }
 
     @discardableResult
-    static func tidal(_ arguments: [String], stdin: String? = nil) throws -> Run {
+    static func tidal(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = TestPaths.packageRoot
-        process.environment = TestPaths.childEnvironment()
+        process.environment = TestPaths.childEnvironment(environment)
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err

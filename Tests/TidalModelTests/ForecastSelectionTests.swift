@@ -117,7 +117,30 @@ final class ForecastSelectionTests: XCTestCase {
         r.batchSize = 256
         let choice = try XCTUnwrap(select(path, r))
         XCTAssertTrue(choice.note.hasPrefix("chosen on a validation tail of the training part (MAE window/d0: "), choice.note)
-        XCTAssertTrue(choice.note.hasSuffix("refitted for 1 epochs"), choice.note)
+        XCTAssertTrue(choice.note.contains("naive ") && choice.note.hasSuffix(")") && !choice.note.contains("refitted"), choice.note)
+        XCTAssertEqual(choice.epochs, 1)
+    }
+
+    /// The refit clause names the epochs the final run takes, and why they differ from the budget asked for.
+    func testTheRefitClauseNamesTheEpochsRun() {
+        let candidate = ForecastCandidate(scaling: .zscore, difference: 12, skip: false, weightDecay: 0.03)
+        let selection = ForecastSelection(candidate: candidate, epochs: 19, note: "chosen", warning: nil)
+        var training = TrainingConfiguration()
+        training.epochs = 20
+        XCTAssertEqual(selection.refit(&training, earlyStops: false), ", refitted for 19 epochs (its trial's best, of up to 20)")
+        XCTAssertEqual(training.epochs, 19)
+        training.epochs = 19
+        XCTAssertEqual(selection.refit(&training, earlyStops: false), ", refitted for 19 epochs")
+        // Patience on the user's validation part ends the run: the requested budget stays.
+        training.epochs = 20
+        training.patience = 5
+        XCTAssertEqual(
+            selection.refit(&training, earlyStops: true),
+            "; the final run stops early instead (patience 5 on the validation part, up to 20 epochs)")
+        XCTAssertEqual(training.epochs, 20)
+        training.steps = 2400
+        XCTAssertEqual(selection.refit(&training, earlyStops: false), ", refitted for 2,400 steps")
+        XCTAssertEqual(training.epochs, 20)
     }
 
     /// Rows of a seeded Gaussian random walk, for which the naive forecast is the best one.

@@ -249,7 +249,7 @@ struct BenchIngest: ParsableCommand {
 
     @Option(help: "Size of the generated file in MB.")
     var megabytes: Int = 200
-    @Option(help: "Read this file instead of generating one (it is kept).")
+    @Option(help: "Read this file instead of generating one (it is kept). Default: a generated file of --megabytes.")
     var file: String?
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -277,7 +277,9 @@ struct BenchIngest: ParsableCommand {
             TemporaryFiles.unregister(registration)
         }
         if file == nil { try generate(path: path, bytes: megabytes << 20) }
-        let size = Double((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / 1e6
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw CommandError("\(path): cannot read the file: \(String(cString: strerror(errno)))") }
+        let size = Double(info.st_size) / 1e6
         let start = monotonicSeconds()
         let table = try Table.load(path: path)
         let elapsed = monotonicSeconds() - start

@@ -25,8 +25,8 @@ struct BenchScale: ParsableCommand {
               tidal bench scale --python ~/.cache/tidal-venv-torch/bin/python
             """)
 
-    @Option(help: "Rows of a generated series (repeatable).")
-    var rows: [Int] = [10_000, 100_000, 1_000_000]
+    @Option(help: "Rows of a generated series (repeatable, or comma-separated).")
+    var rows: [ListArgument<Int>] = [ListArgument([10_000, 100_000, 1_000_000])]
     @Option(name: .customLong("full-epoch-rows"), help: "Rows at which the full-epoch budget is also trained (0: nowhere).")
     var fullEpochRows = 100_000
     @Option(help: "The Python that runs Scripts/torch_scale.py.")
@@ -42,7 +42,7 @@ struct BenchScale: ParsableCommand {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts/torch_scale.py").path
 
     func validate() throws {
-        guard !rows.isEmpty, rows.allSatisfy({ (1000 ... 100_000_000).contains($0) }) else {
+        guard !rows.isEmpty, rows.flattened().allSatisfy({ (1000 ... 100_000_000).contains($0) }) else {
             throw ValidationError("--rows must lie in 1000...100000000")
         }
         if let threads, !(1 ... 1024).contains(threads) { throw ValidationError("--threads must lie in 1...1024, not \(threads)") }
@@ -51,7 +51,8 @@ struct BenchScale: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let result = try ScaleBench(
-                rows: rows, fullEpochRows: fullEpochRows, python: python, torchScript: torchScript ?? BenchScale.defaultTorchScript,
+                rows: rows.flattened(), fullEpochRows: fullEpochRows, python: python,
+                torchScript: torchScript ?? BenchScale.defaultTorchScript,
                 threads: threads ?? Processors.available
             ).measure(progress: json ? { _ in } : { Output.error("tidal bench scale: \($0)\n") })
             if json { try printJSON(result) } else { Output.write(result.table()) }

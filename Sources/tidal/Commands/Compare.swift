@@ -31,8 +31,8 @@ struct Compare: ParsableCommand {
             """
     )
 
-    @Option(help: "Comma-separated cells: lstm, gru, rnn, rnn-relu.")
-    var cells: String = "rnn,gru,lstm"
+    @Option(help: "Cells to train, in order (repeatable, or comma-separated).")
+    var cells: [ListArgument<CellKind>] = [ListArgument([.rnn, .gru, .lstm])]
 
     @OptionGroup var flags: TrainingFlags
 
@@ -54,9 +54,6 @@ struct Compare: ParsableCommand {
         if perSeries && flags.task != .forecast {
             throw ValidationError("--per-series compares forecasters of many series (--task forecast)")
         }
-        for c in cells.split(separator: ",") where CellKind(rawValue: String(c)) == nil {
-            throw ValidationError("unknown cell '\(c)'; use lstm, gru, rnn or rnn-relu")
-        }
     }
 
     func run() throws {
@@ -68,10 +65,9 @@ struct Compare: ParsableCommand {
             paths.directory("--plots", plots)
             try paths.check()
             BLAS.setThreads(flags.threads ?? Processors.available)
-            let kinds = cells.split(separator: ",").map { CellKind(rawValue: String($0))! }
             var outcomes: [(CellKind, TrainingOutcome)] = []
             var locals: [(CellKind, PerSeriesOutcome)] = []
-            for cell in kinds {
+            for cell in cells.flattened() {
                 var request = try flags.request()
                 request.cell = cell
                 request.tracksStepGradients = true

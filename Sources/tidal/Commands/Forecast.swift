@@ -9,9 +9,9 @@ struct Forecast: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast the next values after the last row of a CSV file (or after every complete window with --all).",
         discussion: """
-            Output: a header `row,time,<target>_h1,…,<target>_hH` (`row` = the 1-based data row the window ends at;
-            `time` = that row's time value, when the file has a time column), then one line per window. A model trained
-            on many series (long format, a series column) writes `series` first and forecasts each series on its own:
+            Output: a header `row,time,<target>_h1,…,<target>_hH` (`row` = the 1-based data row the window ends at; \
+            `time` = that row's time value, when the file has a time column), then one line per window. A model trained \
+            on many series (long format, a series column) writes `series` first and forecasts each series on its own: \
             without --all one line per series, after its last row.
 
             Examples:

@@ -29,6 +29,9 @@ struct Train: ParsableCommand {
 
     @OptionGroup var flags: TrainingFlags
 
+    @Option(help: "Recurrent cell: lstm, gru, rnn or rnn-relu.")
+    var cell: CellKind = .lstm
+
     @Option(help: "Write the trained model here (atomically).")
     var out: String?
 
@@ -95,6 +98,7 @@ struct Train: ParsableCommand {
             try checkOutputPaths()
             BLAS.setThreads(flags.threads ?? Processors.available)
             var request = try flags.request()
+            request.cell = cell
             request.checkpointPath = checkpointPath
             request.checkpointEvery = checkpointEvery
             request.resumePath = resume

@@ -55,7 +55,13 @@ extension MissingPolicy: ExpressibleByArgument {}
 
 /// Windowing and split flags; shared by describe, train and the commands built on it.
 struct WindowOptions: ParsableArguments {
-    @Option(help: "Input rows per window.")
+    @Option(
+        help:
+            """
+            Input rows per window. Default: forecasting two seasons (24 rows without a season, see --season); classifying \
+            windows by --label 24 rows; describe counts windows only when it is given.
+            """
+    )
     var lookback: Int?
 
     @Option(help: "Target rows predicted per window (direct multi-step).")

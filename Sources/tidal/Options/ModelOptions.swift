@@ -13,7 +13,8 @@ extension Scaling: ExpressibleByArgument {}
 extension TaskKind: ExpressibleByArgument {}
 extension SampleSet.Format: ExpressibleByArgument {}
 
-/// The data, model and training flags of `train` (and of `compare`, which trains several cells).
+/// The data, model and training flags of `train` (and of `compare`, which trains several cells);
+/// the cell is each command's own (`train --cell`, `compare --cells`).
 struct TrainingFlags: ParsableArguments {
     @Option(help: "Training data: a CSV file, or - for standard input.")
     var data: String
@@ -21,20 +22,22 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "forecast (next values of --target), classify (labelled samples) or regress (one number per sample).")
     var task: TaskKind = .forecast
 
-    @Option(help: "Column to forecast (repeatable). Default: a column named 'value' or 'y', else the only numeric column.")
-    var target: [String] = []
+    @Option(
+        help: "Column to forecast (repeatable, or comma-separated). Default: a column named 'value' or 'y', else the only numeric column.")
+    var target: [ListArgument<String>] = []
 
-    @Option(help: "Input column (repeatable). Default: the targets.")
-    var features: [String] = []
+    @Option(help: "Input column (repeatable, or comma-separated). Default: the targets.")
+    var features: [ListArgument<String>] = []
 
     @Option(
         help:
             """
-            A text (or integer) column used as a categorical covariate (repeatable; forecasting and series-window classification): \
-            its values get a vocabulary from the training rows and an embedding joining the numeric features at every step.
+            A text (or integer) column used as a categorical covariate (repeatable, or comma-separated; forecasting and \
+            series-window classification): its values get a vocabulary from the training rows and an embedding joining the \
+            numeric features at every step.
             """
     )
-    var categorical: [String] = []
+    var categorical: [ListArgument<String>] = []
 
     @Option(help: "Text classification: the column holding each document (with --task classify and --label).")
     var text: String?
@@ -92,9 +95,6 @@ struct TrainingFlags: ParsableArguments {
                 + "The season sets the seasonal-naive baseline, MASE, the differencing candidates and the default lookback "
                 + "(two seasons, or 24 rows without one). The first output line says which season was used."))
     var season: SeasonChoice = .auto
-
-    @Option(help: "Recurrent cell: lstm, gru, rnn or rnn-relu.")
-    var cell: CellKind = .lstm
 
     @Option(help: "Hidden units per layer.")
     var hidden: Int = 64
@@ -196,7 +196,7 @@ struct TrainingFlags: ParsableArguments {
         help:
             """
             Stop after this many epochs (evaluations, with a step budget) without a better validation loss; best weights are \
-            restored. Needs --val-fraction.
+            restored. Needs --val-fraction. Default: off.
             """
     )
     var patience: Int?
@@ -204,10 +204,22 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Regression loss: mse, mae or huber.")
     var loss: RegressionLoss = .mse
 
-    @Option(help: "Scaling: window (default for forecasting: each window by its own mean/std), zscore (default otherwise), minmax or none.")
+    @Option(
+        help:
+            """
+            Scaling: window (each window by its own mean/std), zscore, minmax or none. Default: for forecasting window or \
+            zscore, chosen with --difference on the training part; zscore otherwise.
+            """
+    )
     var normalize: Scaling?
 
-    @Option(help: "Train on differences of this lag (0, 1 or the season); forecasts are integrated back.")
+    @Option(
+        help:
+            """
+            Train on differences of this lag (0, 1 or the season); forecasts are integrated back. Default: 0 or the season, \
+            chosen with --normalize on the training part.
+            """
+    )
     var difference: Int?
 
     @Option(
@@ -326,9 +338,9 @@ struct TrainingFlags: ParsableArguments {
         r.testPath = test
         r.table = csv.tableOptions()
         r.format = format
-        r.targets = target
-        r.features = features
-        r.categorical = categorical
+        r.targets = target.flattened()
+        r.features = features.flattened()
+        r.categorical = categorical.flattened()
         r.labelColumn = label
         r.textColumn = text
         r.lookback = windows.lookback
@@ -342,7 +354,6 @@ struct TrainingFlags: ParsableArguments {
         r.scaling = normalize
         r.difference = difference
         r.patch = patch
-        r.cell = cell
         r.hidden = hidden
         r.layers = layers
         r.bidirectional = bidirectional

@@ -60,17 +60,9 @@ struct ForecastPipeline: TaskPipeline {
         let fixed = setup.scaling != nil && setup.difference != nil
         let everythingFixed = fixed && (setup.valFraction > 0 || plan.training.hasStepBudget)
         if !everythingFixed, let selection = try ForecastSettingSearch(table: table, setup: setup, plan: plan, observer: observer).run() {
-            let requestedEpochs = plan.training.epochs
             (final, plan) = selection.candidate.applied(to: setup, plan)
-            selectionNote = "; " + selection.note
-            if setup.valFraction > 0, let patience = plan.training.patience {
-                // The user asked for early stopping on their validation part: it, not the trial, ends the run.
-                plan.training.epochs = requestedEpochs
-                selectionNote +=
-                    "; the final run stops early instead (patience \(patience) on the validation part, up to \(requestedEpochs) epochs)"
-            } else if !plan.training.hasStepBudget {
-                plan.training.epochs = selection.epochs
-            }
+            // Early stopping on the user's validation part, when asked for, ends the run, not the trial.
+            selectionNote = "; " + selection.note + selection.refit(&plan.training, earlyStops: setup.valFraction > 0)
             warning = selection.warning
         } else {
             (plan.request.skip, plan.training.weightDecay) = defaults(difference: setup.difference ?? 0, plan)

@@ -35,6 +35,21 @@ struct ForecastSelection {
     /// Set when no candidate beat the better of naive and seasonal naive on the training part's
     /// backtest: what was found and what was chosen instead.
     var warning: String?
+
+    /// Sets the final fit's length in `training` and returns the clause that says it, so the note
+    /// names the epochs the run takes: the trial's `epochs` (and the requested budget when that is
+    /// more); up to the requested epochs when `earlyStops` (patience on the user's validation part
+    /// ends the run, not the trial); a step budget unchanged.
+    func refit(_ training: inout TrainingConfiguration, earlyStops: Bool) -> String {
+        if let steps = training.steps { return ", refitted for \(formatCount(steps)) steps" }
+        let requested = training.epochs
+        if earlyStops, let patience = training.patience {
+            return "; the final run stops early instead (patience \(patience) on the validation part, up to \(requested) epochs)"
+        }
+        training.epochs = epochs
+        let count = epochs == 1 ? "1 epoch" : "\(epochs) epochs"
+        return ", refitted for " + (epochs < requested ? "\(count) (its trial's best, of up to \(requested))" : count)
+    }
 }
 
 /// One candidate's backtest: its MAE and the baselines' MAE on the same windows.
@@ -149,9 +164,7 @@ struct ForecastSettingSearch {
             ? "chosen by rolling-origin evaluation on \(Self.foldEnds.count) folds of the training part (mean MAE "
                 + "\(listed.joined(separator: ", "))\(baselines))"
             : "chosen on a validation tail of the training part (MAE \(listed.joined(separator: ", "))\(baselines))"
-        let budget = plan.training.steps.map { "\(formatCount($0)) steps" } ?? "\(refit) epochs"
-        return ForecastSelection(
-            candidate: chosen.candidate, epochs: refit, note: how + ", refitted for " + budget, warning: warning)
+        return ForecastSelection(candidate: chosen.candidate, epochs: refit, note: how, warning: warning)
     }
 
     /// The candidate's score: backtested on the folds, or from its trial on the validation tail;

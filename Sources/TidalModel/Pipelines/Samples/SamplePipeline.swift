@@ -67,7 +67,10 @@ struct SamplePipeline: TaskPipeline {
             validation: try validationSet.map { try SampleDataset(spec: spec, set: $0) },
             test: try testSet.map { try SampleDataset(spec: spec, set: $0) },
             training: training(plan, count: train.count), objective: pipeline.objective, steps: spec.steps,
-            description: description, choices: nil, testTimes: nil)
+            description: description, choices: nil,
+            warning: classify
+                ? missingClassesWarning(classes: classes, testLabels: testSet?.labels, part: testPartName(request, of: "samples")) : nil,
+            testTimes: nil)
     }
 
     /// The training, validation and test samples: a separate test file or the last test
@@ -255,6 +258,31 @@ func trainingClasses(_ labels: [String], source: String, what: String) throws ->
                 + "classification needs at least two")
     }
     return classes
+}
+
+/// The warning for a test part that lacks classes the training part has, naming them; nil when
+/// every training class occurs in `testLabels`, or there is no test part.
+///
+/// Such a test part scores the model on the other classes only: macro-F1 averages over the classes
+/// present (`ClassificationMetrics`), and the majority baseline scores 0 when its class is missing.
+/// - Parameters:
+///   - classes: the training classes.
+///   - testLabels: the test part's labels (nil or empty: no test part).
+///   - part: the test part as the user knows it, e.g. `the test file GunPoint_TEST.csv`.
+func missingClassesWarning(classes: [String], testLabels: [String]?, part: String) -> String? {
+    guard let testLabels, !testLabels.isEmpty else { return nil }
+    let present = Set(testLabels)
+    let missing = classes.filter { !present.contains($0) }
+    guard !missing.isEmpty else { return nil }
+    let names = missing.map { "\"\($0)\"" }.joined(separator: ", ")
+    return "\(part) holds no \(missing.count == 1 ? "class" : "classes") \(names) of the training part: its scores cover "
+        + "the other classes only (macro-F1 averages over the classes present)"
+}
+
+/// How a test part is named in warnings: the `--test` file, or the last `--test-fraction` of the
+/// `what` (samples, rows, documents).
+func testPartName(_ request: TrainingRequest, of what: String) -> String {
+    request.testPath.map { "the test file \($0)" } ?? "the test part (the last --test-fraction of the \(what))"
 }
 
 /// The global normalizer for a scaling flag (z-scores by default).

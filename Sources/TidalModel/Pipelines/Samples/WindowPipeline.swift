@@ -75,7 +75,9 @@ struct WindowPipeline: TaskPipeline {
             architecture: SamplePipeline.architecture(plan, spec: sample, categorical: categorical),
             train: train, validation: validation, test: test, training: SamplePipeline.training(plan, count: train.count),
             objective: .classification(classes: classes.count), steps: sample.steps, description: description,
-            choices: nil, testTimes: nil)
+            choices: nil,
+            warning: missingClassesWarning(classes: classes, testLabels: testSet.labels, part: testPartName(request, of: "rows")),
+            testTimes: nil)
     }
 
     /// The feature columns: those given, else every numeric column but the label (which needs a

@@ -61,7 +61,9 @@ struct TextPipeline: TaskPipeline {
                 vocabularySize: vocabulary.count),
             train: trainSet, validation: validationSet, test: testSet, training: training,
             objective: .classification(classes: classes.count), steps: request.maxLength, description: description,
-            choices: nil, testTimes: nil)
+            choices: nil,
+            warning: missingClassesWarning(classes: classes, testLabels: test?.labels, part: testPartName(request, of: "documents")),
+            testTimes: nil)
     }
 
     func evaluate(_ network: SequenceModel, on data: TextDataset) -> Evaluation {
