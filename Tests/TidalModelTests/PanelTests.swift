@@ -246,4 +246,25 @@ final class PanelTests: XCTestCase {
         XCTAssertNil(a.perSeries)
         XCTAssertNotNil(a.mase)
     }
+
+    func testASeriesEmbeddingLearnsTheTrainingIdsAndReadsAnUnseenOneAsUnknown() throws {
+        var r = request(try write(Self.csv(Self.panelRows()), "panel.csv"))
+        r.seriesEmbedding = true
+        let model = try Training.run(r).model
+        let forecaster = try model.forecaster()
+        XCTAssertEqual(forecaster.spec.categorical.map(\.name), ["series"])
+        XCTAssertEqual(Set(forecaster.spec.categorical[0].values.dropFirst()), ["a", "b"], "c has no training rows")
+        // A series never seen in training is forecast too (its id reads <unk>).
+        let unseen = Self.panelRows().filter { $0[0] == "a" }.map { ["z", $0[1], $0[2]] }
+        let table = try Table.load(path: try write(Self.csv(unseen), "unseen.csv"), options: forecaster.tableOptions())
+        XCTAssertEqual(try forecaster.forecast(table, all: false).lines.map(\.series), ["z"])
+        var plain = request(try write(Self.csv(Self.panelRows()), "plain.csv"))
+        plain.seriesEmbedding = true
+        plain.dataPath = SmallModel.airline
+        plain.testStart = nil
+        plain.season = 12
+        XCTAssertThrowsError(try Training.run(plain)) {
+            XCTAssertTrue("\($0)".contains("--series-embedding needs a series column"), "\($0)")
+        }
+    }
 }

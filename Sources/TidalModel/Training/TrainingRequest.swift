@@ -59,6 +59,9 @@ public struct TrainingRequest: Sendable {
     /// Forecasting: conformal interval levels in percent (`[80, 95]`), calibrated on a held-out
     /// tail of the training part and frozen into the model; empty for point forecasts only.
     public var levels: [Double] = []
+    /// Forecasting many series: the series id is also a categorical covariate (a learned
+    /// embedding per training series; a series never seen in training reads `<unk>`).
+    public var seriesEmbedding = false
     /// Seasonal period for baselines, MASE, the differencing candidates and the default lookback
     /// (1 = none). Nil: read from the time column's spacing (`SeasonInference`: monthly 12,
     /// quarterly 4, weekly 52, daily 7, hourly 24, half-hourly 48; otherwise 1).

@@ -83,6 +83,14 @@ struct TrainingFlags: ParsableArguments {
         })
     var level: [[Double]] = []
 
+    @Flag(
+        name: .customLong("series-embedding"),
+        help: """
+            Many series: the series id is also an input, a learned embedding per training series (a series not seen in training \
+            reads <unk>).
+            """)
+    var seriesEmbedding = false
+
     @Option(help: "A separate test file (as UCR ships them); otherwise the last --test-fraction is the test part.")
     var test: String?
 
@@ -348,6 +356,7 @@ struct TrainingFlags: ParsableArguments {
         r.stride = windows.stride
         r.testFraction = windows.testFraction
         r.testStart = windows.testStart
+        r.seriesEmbedding = seriesEmbedding
         r.levels = Array(Set(level.joined())).sorted()
         r.valFraction = windows.valFraction
         r.season = season.period

@@ -40,6 +40,12 @@ struct ForecastPipeline: TaskPipeline {
         options.readsSeries = true
         var table = try Table.load(path: plan.request.dataPath, options: options)
         if let id = plan.request.onlySeries { table = try table.series(id) }
+        if plan.request.seriesEmbedding {
+            guard let name = table.seriesName else {
+                throw DataError.unusable(source: table.source, reason: "--series-embedding needs a series column; name it with --series")
+            }
+            if !setup.categorical.contains(name) { setup.categorical.append(name) }
+        }
         var seasonNote = ""
         if setup.infersSeason {
             let inferred = SeasonInference.infer(table.time)
