@@ -59,4 +59,13 @@ final class PanelCLITests: XCTestCase {
             "tidal: <stdin>:5: series \"b\": time column \"time\" is not increasing: \"2000Q2\" comes after \"2000Q3\"; "
                 + "sort each series by time\n")
     }
+
+    func testTheManySeriesReplayBenchmarkRunsEachCountInAChild() throws {
+        let run = try TidalBinary.tidal(["bench", "replay-series", "--series", "1,3", "--extra-rows", "2"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines[1].hasPrefix("3 series: 150 rows in "), String(lines[1]))
+        XCTAssertTrue(lines[1].contains("peak RSS"), String(lines[1]))
+    }
 }

@@ -19,7 +19,9 @@ struct Bench: ParsableCommand {
               tidal bench scale --json
               tidal bench all --json
             """,
-        subcommands: [BenchTrain.self, BenchIngest.self, BenchReplay.self, BenchText.self, BenchScale.self, BenchAll.self]
+        subcommands: [
+            BenchTrain.self, BenchIngest.self, BenchReplay.self, BenchReplaySeries.self, BenchText.self, BenchScale.self, BenchAll.self,
+        ]
     )
 }
 
