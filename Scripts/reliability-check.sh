@@ -98,7 +98,8 @@ forecast.normalizer.scale [0]
 forecast.normalizer.scale [-1]
 forecast.normalizer.shift [1e308]
 forecast.lookback 100000000
-format 2
+format 3
+format 0
 forecast.targets ["value","value"]
 EOF
   # A lookback that disagrees with the linear skip's width (the skip reads exactly `lookback` steps).
