@@ -116,4 +116,21 @@ final class IntervalTests: XCTestCase {
             XCTAssertEqual($0 as? ReplayError, .notCalibrated)
         }
     }
+
+    func testADamagedCalibrationIsRefusedWhenTheFileIsRead() throws {
+        let model = try calibrated(levels: [80], horizon: 2).model
+        guard case var .forecast(spec) = model.schema else { return XCTFail("not a forecaster") }
+        let good = spec.calibration!
+        for bad in [
+            IntervalCalibration(levels: [80], scores: [good.scores[0]]), IntervalCalibration(levels: [120], scores: good.scores),
+            IntervalCalibration(levels: [80], scores: [[], good.scores[1]]),
+        ] {
+            spec.calibration = bad
+            var edited = model
+            edited.schema = .forecast(spec)
+            XCTAssertThrowsError(try ModelFile.decode(try ModelFile.encode(edited), path: "m.tidal")) {
+                XCTAssertTrue("\($0)".contains("calibration"), "\($0)")
+            }
+        }
+    }
 }

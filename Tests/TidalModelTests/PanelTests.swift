@@ -267,4 +267,35 @@ final class PanelTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("--series-embedding needs a series column"), "\($0)")
         }
     }
+
+    func testGapsAreFilledWithinTheirSeriesAndARowNumberColumnIsNoSeriesColumn() throws {
+        var o = seriesOptions()
+        o.missing = .linear
+        let t = try Table.load(source: MemoryByteSource("series,time,value\na,1,10\nb,1,500\na,2,\nb,2,510\na,3,30\n"), options: o)
+        XCTAssertEqual(t.numeric("value"), [10, 500, 20, 510, 30])
+        let ids = try Table.load(source: MemoryByteSource("id,time,value\n1,1,10\n2,2,11\n3,3,12\n"), options: seriesOptions())
+        XCTAssertNil(ids.seriesName, "an id that never repeats numbers rows")
+        var named = seriesOptions()
+        named.seriesColumn = "id"
+        XCTAssertEqual(try Table.load(source: MemoryByteSource("id,time,value\n1,1,10\n2,2,11\n"), options: named).seriesName, "id")
+    }
+
+    func testATimeCutKeepsTheSettingSearchOffTheTestRows() throws {
+        // A single series cut at a time: the search compares on the validation tail before the cut, never on folds.
+        var r = request(SmallModel.airline)
+        r.testStart = "1958-01"
+        r.season = 12
+        r.lookback = 12
+        let outcome = try Training.run(r)
+        XCTAssertTrue(outcome.report.choices?.contains("chosen on a validation tail") ?? false, outcome.report.choices ?? "")
+        let rows = try String(contentsOfFile: SmallModel.airline, encoding: .utf8).split(separator: "\n").map(String.init)
+        let wild = rows.map {
+            $0.hasPrefix("1958") || $0.hasPrefix("1959") || $0.hasPrefix("1960") ? $0.split(separator: ",")[0] + ",1e7" : $0
+        }
+        var w = r
+        w.dataPath = try write(wild.joined(separator: "\n") + "\n", "wild-airline.csv")
+        let other = try Training.run(w)
+        XCTAssertEqual(weights(outcome), weights(other))
+        XCTAssertEqual(outcome.report.choices, other.report.choices)
+    }
 }

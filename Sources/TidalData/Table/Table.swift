@@ -36,8 +36,9 @@ public struct TableOptions: Sendable {
     /// then `seriesColumn` names the column telling them apart.
     public var readsSeries = false
     /// With `readsSeries`: the series column by name or index; nil picks a column named
-    /// `unique_id`, `series`, `series_id` or `id` (the file is one series without one); "" means
-    /// none. Its values are kept as text, and the time order is checked within each series.
+    /// `unique_id`, `series`, `series_id` or `id` (the file is one series without one, or when that
+    /// column's values never repeat: a row number); "" means none. Its values are kept as text,
+    /// and the time order is checked within each series.
     public var seriesColumn: String?
 
     /// Options for a comma-separated file with a header and no missing values.
@@ -147,6 +148,8 @@ struct TableLoader {
     var missing: [Int] = []
     var timeField: Int?
     var seriesField: Int?
+    /// Whether the series column was found by its name (not given): then a column whose values never repeat is not one.
+    var seriesDetected = false
     var timeValues = TextColumn()
     var lines: [Int] = []
     /// Rows expected (an estimate): columns are reserved for this many when they are set up.
@@ -173,6 +176,7 @@ struct TableLoader {
                 seriesField = explicit.isEmpty ? nil : try Table.resolve(explicit, in: names, source: source)
             } else {
                 seriesField = Table.seriesColumnNames.lazy.compactMap { wanted in names.firstIndex { $0.lowercased() == wanted } }.first
+                seriesDetected = seriesField != nil
             }
             if let seriesField, !textFields.contains(seriesField) { textFields.append(seriesField) }
         }
@@ -278,13 +282,24 @@ struct TableLoader {
             source: source, header: header, names: keptFields.map { header[$0] }, columns: columns,
             missingCounts: missing, timeName: timeField.map { header[$0] },
             time: timeField == nil ? nil : timeValues, lines: lines, seriesName: seriesField.map { header[$0] })
+        if seriesDetected, let ids = table.seriesIDs, Set(ids).count == ids.count {
+            // Every row its own id: a row number, not a series column; the file is one series.
+            table.seriesName = nil
+        }
         try checkTimeOrder(table)
         switch options.missing {
         case .error, .keep: break
         case .ffill, .linear:
+            // Within each series: a gap is never filled from another series' values.
+            let layout = SeriesLayout(table)
             for i in columns.indices {
                 if case var .numeric(v) = columns[i] {
-                    try fill(&v, linear: options.missing == .linear, name: table.names[i])
+                    for range in layout.ranges {
+                        let rows = layout.order[range]
+                        var part = rows.map { v[$0] }
+                        try fill(&part, linear: options.missing == .linear, name: table.names[i])
+                        for (k, r) in rows.enumerated() { v[r] = part[k] }
+                    }
                     columns[i] = .numeric(v)
                 }
             }

@@ -155,9 +155,11 @@ public final class ReplayEngine {
             counts.rejected += 1
             if strict { throw ReplayError.badRow(error.rejection) }
             warn(error.rejection)
-            if let series {
-                window(series).sinceRejection = 0
-                window(series).expected = nil  // the band was for the rejected row
+            // The row's series has a gap and no band for its next row (the band was for this one);
+            // when the series cannot be told, every live series is treated so.
+            for w in series.map({ [window($0)] }) ?? Array(windows.values) {
+                w.sinceRejection = 0
+                w.expected = nil
             }
             onCounts(counts)
         }

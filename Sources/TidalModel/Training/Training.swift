@@ -154,14 +154,22 @@ extension Training {
         let k = max(1, min(threads, names.count))
         let runs = UnsafeMutableBufferPointer<PerSeriesOutcome.Run>.allocate(capacity: names.count)
         runs.initialize(repeating: PerSeriesOutcome.Run(series: "", outcome: nil, failure: nil))
-        defer { runs.deallocate() }
+        defer {
+            runs.deinitialize()
+            runs.deallocate()
+        }
         let slots = RunSlots(runs: runs)
+        // One BLAS thread for every worker, set once: the workers must not change it under each other.
+        let savedThreads = BLAS.threads
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(savedThreads) }
         DispatchQueue.concurrentPerform(iterations: k) { part in
             // Each worker writes only the slots of the series it takes (every k-th one).
             for i in stride(from: part, to: names.count, by: k) {
                 var local = request
                 local.onlySeries = names[i]
                 local.threads = 1
+                local.seriesEmbedding = false  // one series: its id says nothing
                 do {
                     slots.runs[i] = .init(series: names[i], outcome: try run(local), failure: nil)
                 } catch {

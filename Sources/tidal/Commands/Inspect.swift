@@ -33,7 +33,7 @@ struct Inspect: ParsableCommand {
                 return
             }
             let a = m.architecture
-            var lines = ["\(model): Tidal model, format version \(ModelFile.formatVersion), task \(m.task.rawValue)"]
+            var lines = ["\(model): Tidal model, format version \(ModelFile.version(of: m)), task \(m.task.rawValue)"]
             lines.append(
                 "architecture: \(a.cell.rawValue), input \(a.inputSize), hidden \(a.hiddenSize), \(a.layers) layer(s), "
                     + "dropout \(a.dropout), outputs \(a.outputSize)" + (a.skipSteps > 0 ? ", linear skip over \(a.skipSteps) steps" : "")
@@ -64,7 +64,7 @@ struct Inspect: ParsableCommand {
     {
         let a = m.architecture, md = m.metadata
         var fields: [String: JSONValue] = [
-            "file": .string(model), "format_version": .int(ModelFile.formatVersion), "task": .string(m.task.rawValue),
+            "file": .string(model), "format_version": .int(ModelFile.version(of: m)), "task": .string(m.task.rawValue),
             "architecture": [
                 "cell": .string(a.cell.rawValue), "input_size": .int(a.inputSize), "hidden_size": .int(a.hiddenSize),
                 "layers": .int(a.layers), "dropout": .number(Double(a.dropout)), "output_size": .int(a.outputSize),

@@ -159,13 +159,19 @@ struct ForecastPipeline: TaskPipeline {
         }
         scoring.curves = ["actual": test.firstStep(test.actuals()), "model": test.firstStep(predicted), "naive": test.firstStep(naive)]
         if let seasonal { scoring.curves["seasonal naive"] = test.firstStep(seasonal) }
-        let scale = task.maseScales().reduce(0, +) / Double(task.layout.count)
+        let scale = Self.meanScale(task.maseScales(), of: test)
         scoring.test?.intervals = intervalScores(spec.calibration, on: test, predicted: predicted, scale: scale)
         for (name, values) in [("naive", naive), ("seasonal_naive", seasonal)] {
             guard let values, let calibration = baselineCalibrations[name] else { continue }
             scoring.baselines[name]?.intervals = intervalScores(calibration, on: test, predicted: values, scale: scale)
         }
         return scoring
+    }
+
+    /// The mean of the known (finite, positive) MASE scales of the series `set` has windows of: MSIS's scale.
+    static func meanScale(_ scales: [Double], of set: ForecastDataset) -> Double {
+        let known = Set(set.originSeries).map { scales[$0] }.filter { $0.isFinite && $0 > 0 }
+        return known.isEmpty ? .nan : known.reduce(0, +) / Double(known.count)
     }
 
     /// Coverage, width and MSIS on `set` of the intervals `calibration` puts around `predicted`;
@@ -209,6 +215,18 @@ struct ForecastPipeline: TaskPipeline {
             final: ["mae": mine.pooled.mae, "rmse": mine.pooled.rmse, "smape": mine.pooled.smape, "mase": mine.meanMASE])
     }
 
+    /// What is wrong with the spec's interval calibration, or nil (none, or a sound one).
+    static func calibrationProblem(_ spec: ForecastSpec) -> String? {
+        guard let c = spec.calibration else { return nil }
+        if c.levels.isEmpty || !c.levels.allSatisfy({ $0 > 0 && $0 < 100 }) { return "calibration levels must lie in (0, 100)" }
+        if c.scores.count != spec.outputCount { return "calibration holds \(c.scores.count) score lists for \(spec.outputCount) outputs" }
+        for s in c.scores where s.isEmpty || !s.allSatisfy({ $0.isFinite && $0 >= 0 }) || zip(s, s.dropFirst()).contains(where: { $0 > $1 })
+        {
+            return "calibration scores must be non-empty, finite, non-negative and sorted"
+        }
+        return nil
+    }
+
     /// Why a forecaster cannot have these settings (it predicts from the state at the window's end), or nil.
     static func readsWindowEnd(bidirectional: Bool, pool: Pooling) -> String? {
         if bidirectional { return "a forecaster reads the window's end; bidirectional layers are for whole samples (classify, regress)" }
@@ -239,7 +257,7 @@ struct ForecastPipeline: TaskPipeline {
             SchemaCheck.unique(spec.features, "features"), SchemaCheck.unique(spec.targets, "targets"),
             SchemaCheck.unique(spec.columns + spec.categorical.map(\.name), "input columns"),
             SchemaCheck.normalizer(spec.normalizer, columns: spec.columns.count),
-            SchemaCheck.categorical(spec.categorical),
+            SchemaCheck.categorical(spec.categorical), Self.calibrationProblem(spec),
             fits ? nil : "the forecasting schema does not fit the architecture (inputs, outputs, embeddings or skip width)")
     }
 
@@ -310,8 +328,7 @@ struct ForecastPipeline: TaskPipeline {
             if let seasonal { scoring.baselines["seasonal_naive"] = metrics(seasonal) }
         }
         scoring.curves = ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(naive)]
-        scoring.test?.intervals = intervalScores(
-            spec.calibration, on: set, predicted: predicted, scale: scales.reduce(0, +) / Double(scales.count))
+        scoring.test?.intervals = intervalScores(spec.calibration, on: set, predicted: predicted, scale: Self.meanScale(scales, of: set))
         return scoring
     }
 

@@ -123,9 +123,11 @@ struct ForecastSettingSearch {
     func run() throws -> ForecastSelection? {
         let candidates = Self.candidates(setup, plan, panel: panel)
         let trainEnd = ChronologicalSplit(rowCount: table.rowCount, testFraction: setup.testFraction, valFraction: 0).trainEnd
-        // Many series are compared on each series' validation tail: the folds cut a single series' rows.
+        // Many series, or a cut at a time, are compared on each series' validation tail before the
+        // test part: the folds cut a single series' rows by fractions.
         var folded =
-            !panel && candidates.count > 1 && trainEnd - setup.resolvedLookback - setup.horizon + 1 <= Self.foldedWindowLimit
+            !panel && setup.testStart == nil && candidates.count > 1
+            && trainEnd - setup.resolvedLookback - setup.horizon + 1 <= Self.foldedWindowLimit
         var scores = try candidates.compactMap { try score($0, folded: folded, trainEnd: trainEnd) }
         if folded && scores.isEmpty {
             folded = false
@@ -206,6 +208,7 @@ struct ForecastSettingSearch {
             var fold = setup
             fold.rowLimit = Int((Double(trainEnd) * end).rounded(.down))
             fold.testFraction = 0.2
+            fold.testStart = nil
             fold.valFraction = 0
             guard let task = try? ForecastTask(table: table, setup: fold), task.train.count >= 2, task.test.count >= 1,
                 let trial = try tailTrial(fold, plan)
