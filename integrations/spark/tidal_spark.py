@@ -178,6 +178,8 @@ class _Process:
             match = _REJECTED.match(text)
             if match:
                 self.rejected.append((int(match.group(1)), match.group(2)))
+                if len(self.rejected) <= 5:  # a few stay in the tail: with --strict they are the error
+                    self.stderr_tail.append(text)
                 continue
             match = _SUMMARY.match(text)
             if match:
