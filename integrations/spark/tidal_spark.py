@@ -238,15 +238,14 @@ def _field_type(name: str):
     return T.DoubleType()
 
 
-def _parse(name: str, text: str):
-    if text == "":
-        return None
-    kind = _field_type(name).typeName()
-    if kind == "string":
-        return text
-    if kind == "long":
-        return int(text)
-    return float(text)
+def _parsers(fields: Sequence[str]):
+    """One text -> value function per output field (empty text -> None)."""
+    kinds = {"string": str, "long": int, "double": float}
+    out = []
+    for name in fields:
+        convert = kinds[_field_type(name).typeName()]
+        out.append(lambda text, convert=convert: convert(text) if text != "" else None)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,13 +265,22 @@ def _ensure_module_on_workers(spark) -> None:
 
 
 def with_row_numbers(df, row_col: str = ROW_COL):
-    """`df` with a 1-based row number in its current order (the file order for a CSV read):
-    zipWithIndex, one extra pass over the input, and contiguous unlike monotonically_increasing_id."""
-    from pyspark.sql import types as T
+    """`df` with a 1-based row number in its current order (the file order for a CSV read), all in
+    the JVM: monotonically_increasing_id (partition id in its upper bits, position below), made
+    contiguous by each partition's start, from one counting pass over the input."""
+    from pyspark.sql import functions as F
 
-    schema = T.StructType(list(df.schema.fields) + [T.StructField(row_col, T.LongType(), False)])
-    rdd = df.rdd.zipWithIndex().map(lambda pair: tuple(pair[0]) + (pair[1] + 1,))
-    return _spark_of(df).createDataFrame(rdd, schema)
+    mid = F.monotonically_increasing_id()
+    tagged = df.withColumn("__tidal_mid", mid)
+    part = F.shiftright(F.col("__tidal_mid"), 33)
+    counts = sorted(tuple(r) for r in tagged.groupBy(part.alias("p")).count().collect())
+    starts, total = [], 0
+    for p, n in counts:
+        starts += [F.lit(int(p)), F.lit(total)]
+        total += n
+    offset = F.element_at(F.create_map(*starts), part) if starts else F.lit(0)
+    low = F.col("__tidal_mid").bitwiseAND(F.lit((1 << 33) - 1))
+    return tagged.withColumn(row_col, (low + offset + 1).cast("long")).drop("__tidal_mid")
 
 
 def _csv_lines(df, columns: Sequence[str], key_col: str, order: Sequence[str], partitions: int | None):
@@ -318,6 +326,7 @@ def _replay_partition(rows: Iterator, argv, header, fields, acc) -> Iterator[tup
     position = 0
     predictions = 0
     row_at = fields.index("row")
+    parsers = _parsers(fields)
     try:
         lines = proc.stdout_lines()
         next(lines, None)  # the header
@@ -329,9 +338,9 @@ def _replay_partition(rows: Iterator, argv, header, fields, acc) -> Iterator[tup
                 item = fed.popleft()
                 if position < k:
                     pending[position] = item
-            values[row_at] = str(item[0])
+            values[row_at] = item[0]
             predictions += 1
-            yield ("p",) + tuple(_parse(f, v) for f, v in zip(fields, values)) + (None, None)
+            yield ("p",) + tuple([p(v) for p, v in zip(parsers, values)]) + (None, None)
         while fed:
             position += 1
             pending[position] = fed.popleft()
@@ -410,7 +419,7 @@ def replay(
         + [T.StructField(f, _field_type(f)) for f in fields]
         + [T.StructField("rejected_row", T.LongType()), T.StructField("reason", T.StringType())]
     )
-    tagged = spark.createDataFrame(lines.rdd.mapPartitions(run), schema).persist(StorageLevel.MEMORY_AND_DISK)
+    tagged = spark.createDataFrame(lines.rdd.mapPartitions(run), schema, verifySchema=False).persist(StorageLevel.MEMORY_AND_DISK)
     counts = {r["kind"]: r["count"] for r in tagged.groupBy("kind").count().collect()}
     accounting = Accounting(*(a.value for a in acc))
     total = df.count()
@@ -472,9 +481,11 @@ def _forecast_partition(rows: Iterator, argv, header, fields) -> Iterator[tuple]
     finally:
         proc.kill()
     row_at = fields.index("row")
+    parsers = _parsers(fields)
     for values in out:
-        values[row_at] = str(positions[int(values[row_at]) - 1])
-        yield tuple(_parse(f, v) for f, v in zip(fields, values))
+        values = [p(v) for p, v in zip(parsers, values)]
+        values[row_at] = positions[values[row_at] - 1]
+        yield tuple(values)
 
 
 def forecast(df, model_path: str, series_col: str, tidal: str | None = None, partitions: int | None = None):
@@ -501,7 +512,7 @@ def forecast(df, model_path: str, series_col: str, tidal: str | None = None, par
         return _forecast_partition(iter(rows), real, header, fields)
 
     schema = T.StructType([T.StructField(f, _field_type(f)) for f in fields])
-    return spark.createDataFrame(lines.rdd.mapPartitions(run), schema)
+    return spark.createDataFrame(lines.rdd.mapPartitions(run), schema, verifySchema=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -636,7 +647,7 @@ def train_per_group(
             T.StructField("metrics_json", T.StringType()),
         ]
     )
-    return spark.createDataFrame(lines.rdd.mapPartitions(run), schema)
+    return spark.createDataFrame(lines.rdd.mapPartitions(run), schema, verifySchema=False)
 
 
 # ---------------------------------------------------------------------------------------------
