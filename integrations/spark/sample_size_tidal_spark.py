@@ -1,7 +1,13 @@
-import csv, json, math, os, random, subprocess, sys, time
-sys.path.insert(0, '/work/wt-spark/integrations/spark')
+#!/usr/bin/env python3
+"""Sample size against accuracy for one global model (Docs/spark.md): stratified samples of a panel
+drawn with sample_for_training, one tidal train each, tidal evaluate on every series' last 48 rows.
+
+    TIDAL=.build/release/tidal .venv-spark/bin/python integrations/spark/sample_size_tidal_spark.py
+"""
+import json, math, os, random, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tidal_spark as ts
-T = os.environ['TIDAL']; W = '/tmp/samp'
+T = ts.resolve_tidal(os.environ.get('TIDAL') or None); W = tempfile.mkdtemp(prefix='tidal-sample-size-')
 rng = random.Random(11)
 with open(f'{W}/hist.csv', 'w') as h, open(f'{W}/hold.csv', 'w') as o:
     h.write('series,t,value\n'); o.write('series,t,value\n')
