@@ -3,7 +3,8 @@
 # then builds and runs something. Idempotent, and quiet when nothing is missing.
 #
 #   ./setup.sh demo   release build, then the main job on a sample series
-#   ./setup.sh test   the whole test suite
+#   ./setup.sh test   the whole test suite (then the Spark integration's tests)
+#   ./setup.sh spark  only the Spark integration's set-up and tests
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,6 +21,45 @@ install_missing() {
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The Spark integration (integrations/spark): Java 17 from Debian, pyspark from PyPI in .venv-spark.
+spark_venv=.venv-spark
+pyspark_version=4.3.0
+
+install_spark() {
+    if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then
+        echo "setup: installing openjdk-17-jre-headless" >&2
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+    fi
+    [ -x "$spark_venv/bin/python" ] && "$spark_venv/bin/python" -c "import pyspark" 2>/dev/null && return 0
+    if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+        echo "setup: python3 is older than 3.10; the Spark integration is not set up" >&2
+        return 0
+    fi
+    echo "setup: creating $spark_venv with pyspark==$pyspark_version" >&2
+    if ! { python3 -m venv "$spark_venv" && "$spark_venv/bin/pip" install -q --disable-pip-version-check \
+        "pyspark==$pyspark_version" >/dev/null; }; then
+        echo "setup: pyspark could not be installed; the Spark tests will be skipped" >&2
+        rm -rf "$spark_venv"
+    fi
+}
+
+spark_tests() {
+    if ! { [ -x "$spark_venv/bin/python" ] && "$spark_venv/bin/python" -c "import pyspark" 2>/dev/null; }; then
+        echo "setup: SKIPPED the Spark tests: no $spark_venv with pyspark (./setup.sh spark creates it)" >&2
+        return 0
+    fi
+    local bin=${TIDAL:-}
+    if [ -z "$bin" ]; then
+        for b in .build/debug/tidal .build/release/tidal; do [ -x "$b" ] && bin=$PWD/$b && break; done
+    fi
+    [ -n "$bin" ] || { swift build -q --product tidal && bin=$(swift build --show-bin-path)/tidal; }
+    TIDAL=$bin "$spark_venv/bin/python" integrations/spark/test_tidal_spark.py 2>&1 \
+        | grep -Ev '^(Using Spark.s default log4j|WARNING: Using incubator|Setting default log level|To adjust logging level|[0-9/]+ [0-9:]+ WARN )'
 }
 
 require_swift() {
@@ -55,9 +95,17 @@ case "${1:-demo}" in
         Scripts/check-source-shape.py Sources Tests
         Scripts/check-doc-comments.sh >/dev/null || { Scripts/check-doc-comments.sh | tail -20; exit 1; }
         swift test
+        install_spark
+        spark_tests
+        ;;
+    spark)
+        install_missing
+        require_swift
+        install_spark
+        spark_tests
         ;;
     *)
-        echo "usage: ./setup.sh demo|test" >&2
+        echo "usage: ./setup.sh demo|test|spark" >&2
         exit 2
         ;;
 esac
