@@ -716,13 +716,18 @@ def read_csv(spark, path: str):
     return with_row_numbers(df)
 
 
+def _cli_inputs(spark, args):
+    """A command-line run's tidal binary (shipped to the executors with --ship) and input DataFrame."""
+    tidal = args.tidal or default_tidal()
+    if args.ship:
+        tidal = _shipped_name(spark, resolve_tidal(tidal))
+    return tidal, read_csv(spark, args.data)
+
+
 def _cli_replay(args) -> int:
     spark = local_session(args.master)
     try:
-        tidal = args.tidal or default_tidal()
-        if args.ship:
-            tidal = _shipped_name(spark, resolve_tidal(tidal))
-        df = read_csv(spark, args.data)
+        tidal, df = _cli_inputs(spark, args)
         result = replay(
             df, args.model, args.series, args.time_column, tidal=tidal, partitions=args.partitions
         )
@@ -757,10 +762,7 @@ def _message(error: BaseException) -> str:
 def _cli_train_per_group(args, train_args) -> int:
     spark = local_session(args.master)
     try:
-        tidal = args.tidal or default_tidal()
-        if args.ship:
-            tidal = _shipped_name(spark, resolve_tidal(tidal))
-        df = read_csv(spark, args.data)
+        tidal, df = _cli_inputs(spark, args)
         result = train_per_group(df, args.group, train_args, args.out_dir, tidal=tidal, partitions=args.partitions)
         rows = result.drop("metrics_json").orderBy("group").collect()
     except Exception as error:

@@ -114,10 +114,14 @@ public struct SeriesMetrics: Sendable, Equatable {
     public init(series: [Series], pooled: [(Double, Double)]) {
         self.series = series
         self.pooled = ForecastMetrics(actual: pooled.map(\.0), predicted: pooled.map(\.1), scale: .nan)
-        let mases = series.map(\.metrics.mase).filter { !$0.isNaN }.sorted()
-        meanMASE = mases.isEmpty ? .nan : mases.reduce(0, +) / Double(mases.count)
-        medianMASE =
-            mases.isEmpty ? .nan : mases.count % 2 == 1 ? mases[mases.count / 2] : (mases[mases.count / 2 - 1] + mases[mases.count / 2]) / 2
+        (meanMASE, medianMASE) = Self.meanAndMedian(series.map(\.metrics.mase))
+    }
+
+    /// The mean and median of the known (not NaN) per-series MASEs; NaN for none.
+    public static func meanAndMedian(_ mases: [Double]) -> (mean: Double, median: Double) {
+        let m = mases.filter { !$0.isNaN }.sorted()
+        guard !m.isEmpty else { return (.nan, .nan) }
+        return (m.reduce(0, +) / Double(m.count), m.count % 2 == 1 ? m[m.count / 2] : (m[m.count / 2 - 1] + m[m.count / 2]) / 2)
     }
 
     /// How many series `self` has a lower MASE on than `other` (matched by name).

@@ -84,6 +84,8 @@ public final class ReplayEngine {
     /// The counts so far.
     public private(set) var counts = ReplayCounts()
     let predictor: any RowPredictor
+    /// The predictor when it is a forecaster (alerts read its calibration and first target).
+    let forecaster: Forecaster?
     let write: (String) -> Void
     let warn: (String) -> Void
 
@@ -109,8 +111,9 @@ public final class ReplayEngine {
         self.write = write
         self.warn = warn
         predictor = try model.rowPredictor()
+        forecaster = predictor as? Forecaster
         if alert != nil {
-            guard let forecaster = predictor as? Forecaster, forecaster.spec.calibration != nil else { throw ReplayError.notCalibrated }
+            guard forecaster?.spec.calibration != nil else { throw ReplayError.notCalibrated }
             counts.anomalies = 0
         }
     }
@@ -148,7 +151,7 @@ public final class ReplayEngine {
         var reader: RowReader?
         var row = 0
         // The first target's place among the numeric columns (the alert reads it).
-        let targetField = (predictor as? Forecaster)?.spec.targetIndices[0] ?? 0
+        let targetField = forecaster?.spec.targetIndices[0] ?? 0
         /// Counts a rejected row and reports it, or stops replay with `strict`; the row's series
         /// (when it can be told) then has a gap in its window.
         func reject(_ error: DataError, series: String?) throws {
@@ -234,8 +237,8 @@ extension ReplayEngine {
         let line = PredictionWriter.line(
             format, predictor.columns, row: row, time: reader.time(record), values: values,
             gap: L > 1 ? state.sinceRejection < L : nil, series: series)
-        guard let alert, let forecaster = predictor as? Forecaster else { return line }
-        state.expected = forecaster.band(after: values, level: alert)
+        guard let alert, let forecaster else { return line }
+        state.expected = state.numbers.withRows { forecaster.band(after: values, window: $0.baseAddress!, level: alert) }
         if let assessed, assessed > 0 { counts.anomalies! += 1 }
         return Self.withAlert(line, format, assessed)
     }

@@ -129,12 +129,9 @@ public struct PerSeriesOutcome: Sendable {
     /// Each trained series' test MASE (its own scale), in `runs` order.
     public var mases: [Double] { runs.compactMap { $0.outcome?.report.test?.mase } }
     /// Mean of `mases`; NaN when there is none.
-    public var meanMASE: Double { mases.isEmpty ? .nan : mases.reduce(0, +) / Double(mases.count) }
+    public var meanMASE: Double { SeriesMetrics.meanAndMedian(mases).mean }
     /// Median of `mases`; NaN when there is none.
-    public var medianMASE: Double {
-        let m = mases.sorted()
-        return m.isEmpty ? .nan : m.count % 2 == 1 ? m[m.count / 2] : (m[m.count / 2 - 1] + m[m.count / 2]) / 2
-    }
+    public var medianMASE: Double { SeriesMetrics.meanAndMedian(mases).median }
 }
 
 extension Training {

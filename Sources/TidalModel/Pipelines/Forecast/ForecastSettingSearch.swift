@@ -235,9 +235,9 @@ struct ForecastSettingSearch {
     /// Under a step budget the trial is short: `TrainingBudget.searchShare` of the budget, split
     /// between the candidates, scored on at most `TrainingBudget.evaluationWindowLimit` evenly spaced
     /// validation windows; it returns the steps of its best evaluation instead of an epoch.
-    func tailTrial(
+    private func tailTrial(
         _ setup: ForecastSetup, _ plan: TrainingPlan
-    ) throws -> (mae: Double, epochs: Int, baseline: (name: String, mae: Double), network: SequenceModel, validation: ForecastDataset)? {
+    ) throws -> (mae: Double, epochs: Int, baseline: (name: String, mae: Double))? {
         var trial = setup
         trial.valFraction = 0.2
         guard let task = try? ForecastTask(table: table, setup: trial), task.validation.count >= 2, task.train.count >= 2 else {
@@ -256,9 +256,7 @@ struct ForecastSettingSearch {
         let result = try Trainer(configuration: config, objective: .regression(loss))
             .train(network, on: task.train, validate: { validation.evaluate($0, loss: loss, threads: config.threads) })
         let best = result.history[result.bestEpoch - 1]
-        return (
-            best.validation?.mae ?? .infinity, best.steps ?? max(1, result.bestEpoch), baseline(on: validation), network, task.validation
-        )
+        return (best.validation?.mae ?? .infinity, best.steps ?? max(1, result.bestEpoch), baseline(on: validation))
     }
 }
 
@@ -290,13 +288,12 @@ extension ForecastSettingSearch {
         config.patience = nil
         let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
         _ = try Trainer(configuration: config, objective: .regression(plan.request.loss)).train(network, on: task.train)
-        let trial = (network: network, validation: task.validation)
-        let set = trial.validation
+        let set = task.validation
         var baselines = ["naive": Self.scores(of: set.naive(), on: set, levels: levels)]
         if set.spec.season > 1 {
             baselines["seasonal_naive"] = Self.scores(of: set.seasonalNaive(period: set.spec.season), on: set, levels: levels)
         }
-        return (Self.scores(of: set.predict(trial.network, threads: plan.training.threads), on: set, levels: levels), baselines)
+        return (Self.scores(of: set.predict(network, threads: plan.training.threads), on: set, levels: levels), baselines)
     }
 
     /// The calibration scores `|y − ŷ| / s` of forecasts `predicted` on `set`'s windows.

@@ -14,10 +14,6 @@ public final class Forecaster: RowPredictor {
     private let inputBuffer = FloatBuffer()
     private var output: [Float]
     private let ids = Buffer<Int32>()
-    /// The first target's window scale (`IntervalCalibration.windowScale`) of the last window
-    /// predicted, for a calibrated model.
-    public private(set) var lastWindowScale: Float = 1
-
     /// A forecaster running `network` (which must have `spec`'s shape; `TrainedModel.forecaster()` makes one).
     package init(spec: ForecastSpec, network: any SequencePredicting) {
         self.spec = spec
@@ -59,10 +55,7 @@ public final class Forecaster: RowPredictor {
             y = network.predict(x, categories: nil, steps: spec.steps, batch: 1)
         }
         output.withUnsafeMutableBufferPointer { spec.invert(output: y, raw: window, stats: stats, into: $0.baseAddress!) }
-        guard spec.calibration != nil else { return output }
-        lastWindowScale = IntervalCalibration.windowScale(
-            window, rows: spec.lookback, column: spec.targetIndices[0], columns: spec.columns.count)
-        return spec.withIntervals(output, window: window)
+        return spec.calibration == nil ? output : spec.withIntervals(output, window: window)
     }
 
     /// Reads the model's columns from `table` as raw rows `[n, columns]`.
@@ -158,11 +151,13 @@ public final class Forecaster: RowPredictor {
         )
     }
 
-    /// The level-`level` band the last prediction sets for the next row's first target: its
-    /// centre (the one-step forecast) and half-width; nil for a model without calibration.
-    public func band(after values: [Float], level: Double) -> (center: Float, half: Float)? {
+    /// The level-`level` band a prediction (`values`, after the `lookback` raw rows `window`)
+    /// sets for the next row's first target: its centre (the one-step forecast) and half-width;
+    /// nil for a model without calibration.
+    public func band(after values: [Float], window: UnsafePointer<Float>, level: Double) -> (center: Float, half: Float)? {
         guard let calibration = spec.calibration else { return nil }
-        return (values[0], calibration.quantile(level, output: 0) * lastWindowScale)
+        let scale = IntervalCalibration.windowScale(window, rows: spec.lookback, column: spec.targetIndices[0], columns: spec.columns.count)
+        return (values[0], calibration.quantile(level, output: 0) * scale)
     }
 
     /// How to read a CSV file holding the model's columns.
