@@ -69,6 +69,34 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(a.evaluationBatches(), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
     }
 
+    func testBalancedDrawsVisitEveryGroupAlikeWhateverItsSize() {
+        // Group 0 holds one sample, group 1 ninety-nine: uniform draws would see sample 0 once in a
+        // hundred, balanced ones half the time.
+        var balanced = SequenceBatcher(sampleCount: 100, batchSize: 50, seed: 3)
+        balanced.groups = [[0], Array(1 ..< 100), []]
+        let draws = balanced.nextDraw(batches: 200).flatMap { $0 }
+        let share = Double(draws.filter { $0 == 0 }.count) / Double(draws.count)
+        XCTAssertEqual(share, 0.5, accuracy: 0.02)
+        XCTAssertTrue(draws.allSatisfy { (0 ..< 100).contains($0) })
+        // A balanced epoch is sampleCount draws, seeded.
+        var again = SequenceBatcher(sampleCount: 100, batchSize: 50, seed: 3)
+        again.groups = [[0], Array(1 ..< 100)]
+        var twin = again
+        let epoch = again.nextEpoch()
+        XCTAssertEqual(epoch.map(\.count), [50, 50])
+        XCTAssertEqual(twin.nextEpoch(), epoch)
+        XCTAssertNotEqual(again.nextEpoch(), epoch)
+        var uniform = SequenceBatcher(sampleCount: 100, batchSize: 50, seed: 3)
+        let plain = uniform.nextDraw(batches: 200).flatMap { $0 }
+        XCTAssertLessThan(Double(plain.filter { $0 == 0 }.count) / Double(plain.count), 0.03)
+        // One group, or groups of one size, is no grouping: the same draws as uniform ones.
+        var single = SequenceBatcher(sampleCount: 100, batchSize: 50, seed: 3)
+        single.groups = [Array(0 ..< 50), Array(50 ..< 100)]
+        var reference = SequenceBatcher(sampleCount: 100, batchSize: 50, seed: 3)
+        XCTAssertEqual(single.nextDraw(batches: 3), reference.nextDraw(batches: 3))
+        XCTAssertEqual(single.nextEpoch(), reference.nextEpoch())
+    }
+
     func testSharedClassificationFilesLoad() throws {
         let dir = TestPaths.data.appendingPathComponent("classification")
         let cases: [(String, SampleSet.Format, Int, Int, Int)] = [

@@ -99,17 +99,22 @@ final class PanelTests: XCTestCase {
         return o
     }
 
-    func testWindowsStayInTheirSeriesAndTheCutSplitsEverySeriesAtOneTime() throws {
+    /// The generated panel cut at 2008Q1: lookback 8, season 4, per-window scaling, no differencing.
+    func cutTask(horizon: Int) throws -> ForecastTask {
         let path = try write(Self.csv(Self.panelRows()), "panel.csv")
         let table = try Table.load(path: path, options: seriesOptions())
         var setup = ForecastSetup(targets: ["value"])
         setup.lookback = 8
-        setup.horizon = 2
+        setup.horizon = horizon
         setup.season = 4
         setup.testStart = "2008Q1"
         setup.scaling = .window
         setup.difference = 0
-        let task = try ForecastTask(table: table, setup: setup)
+        return try ForecastTask(table: table, setup: setup)
+    }
+
+    func testWindowsStayInTheirSeriesAndTheCutSplitsEverySeriesAtOneTime() throws {
+        let task = try cutTask(horizon: 2)
         XCTAssertEqual(Set(task.layout.names), ["a", "b", "c"])
         XCTAssertEqual(task.layout.names.first, Self.panelRows()[0][0])
         let time = task.time!
@@ -128,6 +133,17 @@ final class PanelTests: XCTestCase {
         XCTAssertTrue(task.leftOut?.contains("1 of 3 series have no training window") ?? false, task.leftOut ?? "nil")
         // Every test origin of a and b is scored: 40 − 32 − 1 for a, and for b the same quarters.
         XCTAssertEqual(task.test.count, 2 * 7)
+    }
+
+    func testBalancedSamplingGroupsTheTrainingWindowsBySeries() throws {
+        let task = try cutTask(horizon: 1)
+        let groups = try XCTUnwrap(task.train.sampleGroups)
+        // Every window in exactly one group, each group one series' windows (c has none).
+        XCTAssertEqual(groups.flatMap { $0 }.sorted(), Array(0 ..< task.train.count))
+        for (s, group) in groups.enumerated() { XCTAssertTrue(group.allSatisfy { task.train.originSeries[$0] == s }) }
+        XCTAssertEqual(groups.filter { !$0.isEmpty }.count, 2)
+        // One series is one group: nothing to balance.
+        XCTAssertNil(ForecastDataset(spec: task.train.spec, raw: task.train.raw, origins: [8, 9]).sampleGroups)
     }
 
     func testNothingAtOrAfterTheCutChangesTheModel() throws {

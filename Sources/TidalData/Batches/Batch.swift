@@ -63,4 +63,12 @@ public protocol SampleSource {
     var count: Int { get }
     /// Fills `batch` with the samples at `indices` (time-major, left-padded and masked if lengths differ).
     func fill(_ indices: [Int], into batch: Batch)
+    /// The sample indices of each group balanced sampling draws from equally (each series'
+    /// windows); nil when the samples form one group.
+    var sampleGroups: [[Int]]? { get }
+}
+
+extension SampleSource {
+    /// One group: every sample equally likely.
+    public var sampleGroups: [[Int]]? { nil }
 }

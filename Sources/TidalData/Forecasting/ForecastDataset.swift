@@ -53,6 +53,14 @@ public struct ForecastDataset: SampleSource, Sendable {
     /// Number of windows.
     public var count: Int { origins.count }
 
+    /// With many series, each series' windows (indices into `origins`), for balanced sampling.
+    public var sampleGroups: [[Int]]? {
+        guard segments.count > 1 else { return nil }
+        var groups = Array(repeating: [Int](), count: segments.count)
+        for (i, s) in originSeries.enumerated() { groups[s].append(i) }
+        return groups
+    }
+
     /// At most `limit` of the windows, evenly spaced from the first to the last (all of them when
     /// there are no more than `limit`): a quick estimate of a long part's error.
     public func evenlySpaced(atMost limit: Int) -> ForecastDataset {

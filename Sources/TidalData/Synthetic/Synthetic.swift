@@ -65,6 +65,32 @@ public enum Synthetic {
         }
     }
 
+    /// Many sensors in one long-format log: `series,timestamp,temperature,humidity,load,state`.
+    /// Sensor `k` (named `s0001`, …) is `sensor(rows:seed:)` with seed `seed + k`, scaled by its
+    /// own level, and sends `rows` readings, or with `minRows` a seeded length in
+    /// `minRows ... rows`; every sensor's readings end at the same hour, so the shorter ones start later.
+    /// Rows are grouped by sensor, in time order within each.
+    public static func sensorPanel(series: Int, rows: Int, minRows: Int? = nil, seed: UInt64, write: (String) -> Void) {
+        var lengths = SeededGenerator(seed: seed ^ 0x5E25_0125)
+        write("series,timestamp,temperature,humidity,load,state\n")
+        let width = max(4, String(series).count)
+        for k in 0 ..< series {
+            let n = minRows.map { low in low + Int(lengths.next() % UInt64(rows - low + 1)) } ?? rows
+            let name = "s" + String(repeating: "0", count: width - String(k + 1).count) + String(k + 1)
+            let level = 0.5 + Double(k % 7) * 0.25
+            var header = true
+            // The sensor's own series starts `rows - n` hours later: its readings are the last `n` of a full-length run.
+            var skipped = 0
+            sensor(rows: rows, seed: seed &+ UInt64(k)) { line in
+                if header { header = false; return }
+                if skipped < rows - n { skipped += 1; return }
+                var cells = line.dropLast().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                cells[1] = format(Double(cells[1])! * level)
+                write(name + "," + cells.joined(separator: ",") + "\n")
+            }
+        }
+    }
+
     static func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
     static func format(_ x: Double) -> String {

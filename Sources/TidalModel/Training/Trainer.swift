@@ -31,6 +31,8 @@ public struct TrainingConfiguration: Sendable {
     public var clip: Float? = 1.0
     /// Stop after this many epochs without a better validation loss (best weights restored); nil = never.
     public var patience: Int?
+    /// How batches draw samples that fall into groups (the windows of each series).
+    public var sampling: BatchSampling = .uniform
     /// The seed of the shuffles and dropout masks.
     public var seed: UInt64 = 0
     /// How the learning rate changes from epoch to epoch.

@@ -100,6 +100,7 @@ final class TrainingLoop {
         }
         scheduler = LearningRateScheduler(schedule, baseRate: configuration.learningRate)
         batcher = SequenceBatcher(sampleCount: samples.count, batchSize: configuration.batchSize, seed: configuration.seed)
+        if configuration.sampling == .balanced { batcher.groups = samples.sampleGroups }
         parallel =
             configuration.threads >= 2 && !configuration.tracksStepGradients
             ? DataParallel(master: model, parts: configuration.threads) : nil

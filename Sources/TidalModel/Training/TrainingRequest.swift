@@ -62,6 +62,9 @@ public struct TrainingRequest: Sendable {
     /// Forecasting many series: the series id is also a categorical covariate (a learned
     /// embedding per training series; a series never seen in training reads `<unk>`).
     public var seriesEmbedding = false
+    /// Forecasting many series: how training batches draw windows (`uniform` over all windows, or
+    /// `balanced`: every series equally often). Nil: `TrainingRequest.defaultSampling`.
+    public var sampling: BatchSampling?
     /// Seasonal period for baselines, MASE, the differencing candidates and the default lookback
     /// (1 = none). Nil: read from the time column's spacing (`SeasonInference`: monthly 12,
     /// quarterly 4, weekly 52, daily 7, hourly 24, half-hourly 48; otherwise 1).
@@ -174,6 +177,11 @@ public struct TrainingRequest: Sendable {
         return task == .forecast ? .forecast : .samples
     }
 
+    /// How many-series training draws windows unless told: balanced, as measured on panels of
+    /// unequal lengths (Docs/getting-started.md, "Balanced sampling"). Series of one length are
+    /// drawn uniformly either way.
+    public static let defaultSampling = BatchSampling.balanced
+
     /// The request with every default filled in for its task.
     /// - Throws: `DataError` when the default target needs the file and it cannot be read, or
     ///   names no single column.
@@ -188,6 +196,7 @@ public struct TrainingRequest: Sendable {
         training.clip = clip.flatMap { $0 > 0 ? $0 : nil }
         training.patience = patience
         training.seed = seed
+        training.sampling = sampling ?? Self.defaultSampling
         training.steps = steps
         training.evaluationInterval = evaluationInterval ?? TrainingBudget.evaluationInterval
         training.threads = threads ?? Processors.available

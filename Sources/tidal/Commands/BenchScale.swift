@@ -17,16 +17,23 @@ struct BenchScale: ParsableCommand {
             what the default was before step budgets) is put beside it. With a Python that imports torch \
             (--python), Scripts/torch_scale.py trains the same network shape for the same step budget; otherwise that \
             column says unavailable. The time exponent is the slope of log(wall time) against log(rows) from the first \
-            to the last row count: 1 is linear growth.
+            to the last row count: 1 is linear growth. Then --panel: a generated many-series log (`tidal synth sensor \
+            --series`), one global model trained with default flags and evaluated the same way (no full-epoch or PyTorch run).
 
             Examples:
               tidal bench scale
-              tidal bench scale --rows 10000 --rows 100000 --json
+              tidal bench scale --rows 10000 --rows 100000 --panel none --json
               tidal bench scale --python ~/.cache/tidal-venv-torch/bin/python
             """)
 
     @Option(help: "Rows of a generated series (repeatable, or comma-separated).")
     var rows: [ListArgument<Int>] = [ListArgument([10_000, 100_000, 1_000_000])]
+    @Option(
+        help: """
+            A generated many-series log trained the same way, as SERIESxROWS (`tidal synth sensor --series SERIES --rows ROWS`; \
+            none: skip it).
+            """)
+    var panel = "1000x1000"
     @Option(name: .customLong("full-epoch-rows"), help: "Rows at which the full-epoch budget is also trained (0: nowhere).")
     var fullEpochRows = 100_000
     @Option(help: "The Python that runs Scripts/torch_scale.py.")
@@ -46,12 +53,26 @@ struct BenchScale: ParsableCommand {
             throw ValidationError("--rows must lie in 1000...100000000")
         }
         if let threads, !(1 ... 1024).contains(threads) { throw ValidationError("--threads must lie in 1...1024, not \(threads)") }
+        _ = try panelShape()
+    }
+
+    /// `--panel` as (series, rows per series), or nil for none.
+    func panelShape() throws -> (series: Int, rows: Int)? {
+        if panel == "none" { return nil }
+        let parts = panel.split(separator: "x").map { Int($0) }
+        guard parts.count == 2, let n = parts[0], let r = parts[1], (2 ... 100_000).contains(n), (100 ... 1_000_000).contains(r),
+            n * r <= 100_000_000
+        else {
+            throw ValidationError(
+                "--panel must be SERIESxROWS (2...100000 series of 100...1000000 rows, 10^8 rows in all) or none, not '\(panel)'")
+        }
+        return (n, r)
     }
 
     func run() throws {
         try reportingErrors {
             let result = try ScaleBench(
-                rows: rows.flattened(), fullEpochRows: fullEpochRows, python: python,
+                rows: rows.flattened(), panel: try panelShape(), fullEpochRows: fullEpochRows, python: python,
                 torchScript: torchScript ?? BenchScale.defaultTorchScript,
                 threads: threads ?? Processors.available
             ).measure(progress: json ? { _ in } : { Output.error("tidal bench scale: \($0)\n") })
@@ -90,7 +111,10 @@ struct TorchScaleRun: Codable, Equatable {
 
 /// One series length.
 struct ScaleBenchRow: Codable, Equatable {
+    /// All rows of the file; for the generated many-series log, `series` × rows per series.
     var rows: Int
+    /// The many-series log's series count; nil for one series.
+    var series: Int?
     var trainingWindows: Int
     /// The column trained on, as Float32 (rows × 4 bytes).
     var columnMegabytes: Double
@@ -107,7 +131,7 @@ struct ScaleBenchRow: Codable, Equatable {
     var forecastAllWindowsPerSecond: Double?
 
     enum CodingKeys: String, CodingKey {
-        case rows, trainingWindows = "training_windows", columnMegabytes = "column_mb", defaults, fullEpoch = "full_epoch"
+        case rows, series, trainingWindows = "training_windows", columnMegabytes = "column_mb", defaults, fullEpoch = "full_epoch"
         case maeDifferencePercent = "mae_difference_percent", torch, evaluateWindowsPerSecond = "evaluate_windows_per_s"
         case forecastAllWindowsPerSecond = "forecast_all_windows_per_s"
     }
@@ -139,7 +163,8 @@ struct ScaleBenchResult: Codable, Equatable {
         ]
         for r in rows {
             lines.append([
-                formatCount(r.rows), formatCount(r.trainingWindows), r.defaults.budget, f(r.defaults.wallSeconds, "%.1f"),
+                r.series.map { "\(formatCount($0)) × \(formatCount(r.rows / $0))" } ?? formatCount(r.rows), formatCount(r.trainingWindows),
+                r.defaults.budget, f(r.defaults.wallSeconds, "%.1f"),
                 f(r.defaults.peakRSSMegabytes, "%.0f"), f(r.columnMegabytes, "%.1f"), f(r.defaults.testMAE, "%.4f"),
                 f(r.fullEpoch?.wallSeconds, "%.1f") + (r.fullEpoch.map { " (\($0.budget))" } ?? ""), f(r.fullEpoch?.testMAE, "%.4f"),
                 f(r.maeDifferencePercent, "%+.2f"), f(r.torch?.totalSeconds, "%.1f"), f(r.torch?.testMAE, "%.4f"),
@@ -148,13 +173,16 @@ struct ScaleBenchResult: Codable, Equatable {
         }
         return TextTable.render(lines) + "\n"
             + "threads \(threads), lookback \(lookback), season \(season); PyTorch: \(torch); time exponent "
-            + f(timeExponent, "%.2f") + " (1 = linear in rows)\n"
+            + f(timeExponent, "%.2f") + " (1 = linear in rows; one series)"
+            + (rows.contains { $0.series != nil } ? "; SERIES × ROWS: one global model on a generated many-series log" : "") + "\n"
     }
 }
 
 /// The measurements of `tidal bench scale`, each in a child process.
 struct ScaleBench {
     let rows: [Int]
+    /// The generated many-series log, or nil.
+    let panel: (series: Int, rows: Int)?
     let fullEpochRows: Int
     let python: String
     let torchScript: String
@@ -197,11 +225,35 @@ struct ScaleBench {
             }
             result.rows.append(row)
         }
-        if let first = result.rows.first, let last = result.rows.last, last.rows > first.rows {
+        let single = result.rows
+        if let panel { result.rows.append(try measurePanel(panel, in: directory, progress: progress)) }
+        if let first = single.first, let last = single.last, last.rows > first.rows {
             result.timeExponent =
                 log(last.defaults.wallSeconds / first.defaults.wallSeconds) / log(Double(last.rows) / Double(first.rows))
         }
         return result
+    }
+
+    /// The generated many-series log: `tidal train` with default flags (one global model; the
+    /// series column is found by its name), then `tidal evaluate`. No full-epoch or PyTorch run.
+    func measurePanel(_ panel: (series: Int, rows: Int), in directory: ScratchDirectory, progress: (String) -> Void) throws -> ScaleBenchRow
+    {
+        let label = "\(formatCount(panel.series)) series × \(formatCount(panel.rows)) rows"
+        progress("\(label): generating")
+        let data = directory.path("sensors.csv")
+        try write(to: data) { Synthetic.sensorPanel(series: panel.series, rows: panel.rows, seed: 0, write: $0) }
+        progress("\(label): training with default flags")
+        let model = directory.path("panel.tidal")
+        let defaults = try train(data, extra: ["--out", model], in: directory)
+        let total = panel.series * panel.rows
+        var row = ScaleBenchRow(
+            rows: total, series: panel.series, trainingWindows: panel.series * (Int(Double(panel.rows) * 0.8) - Self.lookback),
+            columnMegabytes: Double(total) * 4 / 1e6, defaults: defaults.run, evaluateWindowsPerSecond: .nan)
+        progress("\(label): evaluate")
+        let evaluate = try ChildProcess.run(
+            ChildProcess.tidal, ["evaluate", "--model", model, "--data", data, "--threads", "\(threads)"], in: directory)
+        row.evaluateWindowsPerSecond = Double(panel.series * (panel.rows - Self.lookback)) / evaluate.seconds
+        return row
     }
 
     /// `tidal train` with default flags (and `extra`) on `data`: the run and its step count.
@@ -247,11 +299,16 @@ struct ScaleBench {
 
     /// `tidal synth sensor --rows n --seed 0`, written to `path`.
     func writeSensor(rows n: Int, to path: String) throws {
+        try write(to: path) { Synthetic.sensor(rows: n, seed: 0, write: $0) }
+    }
+
+    /// What `generate` writes, into a new file at `path`.
+    func write(to path: String, _ generate: ((String) -> Void) -> Void) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CommandError("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var chunk = "", failure: Int32 = 0
-        Synthetic.sensor(rows: n, seed: 0) { text in
+        generate { text in
             chunk += text
             if chunk.utf8.count > 1 << 20, failure == 0 {
                 failure = Output.writeAll(fd, chunk)

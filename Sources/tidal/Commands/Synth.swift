@@ -13,6 +13,7 @@ struct Synth: ParsableCommand {
               tidal synth recall --length 60 --lag 50 --samples 1200 --classes 2 --seed 7 > recall_train.csv
               tidal synth adding --length 50 --samples 2000 --seed 1 > adding.csv
               tidal synth sensor --rows 2000 --seed 3 > sensor.csv
+              tidal synth sensor --series 50 --rows 2000 --min-rows 200 > sensors.csv
             """,
         subcommands: [Recall.self, Adding.self, Sensor.self]
     )
@@ -61,14 +62,38 @@ struct Synth: ParsableCommand {
     struct Sensor: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A sensor-like hourly series: temperature, humidity, load, and a state column (ok/fault).")
-        @Option(help: "Number of rows (hours).") var rows: Int = 2000
+        @Option(help: "Number of rows (hours); with --series, rows per sensor (the longest, with --min-rows).")
+        var rows: Int = 2000
         @Option(help: "Random seed.") var seed: UInt64 = 0
+        @Option(
+            help: """
+                Many sensors in one long-format log (a series column first): this many, each a series of its own \
+                (seed + k), all ending at the same hour.
+                """)
+        var series: Int?
+        @Option(
+            name: .customLong("min-rows"),
+            help: "With --series: sensor lengths are drawn (seeded) from --min-rows … --rows instead of all being --rows.")
+        var minRows: Int?
 
-        func validate() throws { guard rows >= 1 else { throw ValidationError("--rows must be at least 1") } }
+        func validate() throws {
+            guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
+            if let series, !(1 ... 1_000_000).contains(series) {
+                throw ValidationError("--series must lie in 1...1000000, not \(series)")
+            }
+            if let minRows {
+                guard series != nil else { throw ValidationError("--min-rows needs --series") }
+                guard (1 ... rows).contains(minRows) else { throw ValidationError("--min-rows must lie in 1...\(rows), not \(minRows)") }
+            }
+        }
 
         func run() throws {
             let out = BufferedOutput()
-            Synthetic.sensor(rows: rows, seed: seed, write: out.write)
+            if let series {
+                Synthetic.sensorPanel(series: series, rows: rows, minRows: minRows, seed: seed, write: out.write)
+            } else {
+                Synthetic.sensor(rows: rows, seed: seed, write: out.write)
+            }
             out.flush()
         }
     }

@@ -11,6 +11,7 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension RegressionLoss: ExpressibleByArgument {}
 extension Scaling: ExpressibleByArgument {}
 extension TaskKind: ExpressibleByArgument {}
+extension BatchSampling: ExpressibleByArgument {}
 extension SampleSet.Format: ExpressibleByArgument {}
 
 /// The data, model and training flags of `train` (and of `compare`, which trains several cells);
@@ -90,6 +91,12 @@ struct TrainingFlags: ParsableArguments {
             reads <unk>).
             """)
     var seriesEmbedding = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Many series: how batches draw training windows: uniform (every window alike) or balanced (every series alike).",
+            valueName: "uniform|balanced"))
+    var sampling: BatchSampling?
 
     @Option(help: "A separate test file (as UCR ships them); otherwise the last --test-fraction is the test part.")
     var test: String?
@@ -357,6 +364,7 @@ struct TrainingFlags: ParsableArguments {
         r.testFraction = windows.testFraction
         r.testStart = windows.testStart
         r.seriesEmbedding = seriesEmbedding
+        r.sampling = sampling
         r.levels = Array(Set(level.joined())).sorted()
         r.valFraction = windows.valFraction
         r.season = season.period
