@@ -84,7 +84,8 @@ final class ReplayTests: XCTestCase {
         XCTAssertThrowsError(try replay(rows, chunkSize: 5)) { error in
             XCTAssertEqual(
                 "\(error)",
-                "<stdin>:1: the first line looks like data, not a header; pass --no-header (columns: timestamp,value) or start tail with -n +1"
+                "<stdin>:1: the first line looks like data, not a header; pass --no-header (columns: timestamp,value) "
+                    + "or start tail with -n +1"
             )
         }
         // A first line that is neither the model's header nor its data (a bad number, a field too many) is a header without the columns.
