@@ -14,7 +14,7 @@ struct Tidal: ParsableCommand {
               tidal describe SampleSeries/airline.csv --lookback 24
               tidal train --data SampleSeries/airline.csv --target value --lookback 24 --season 12 --out airline.tidal
               tidal forecast --model airline.tidal --data SampleSeries/airline.csv
-              tail -f readings.csv | tidal replay --model airline.tidal
+              tail -n +1 -f readings.csv | tidal replay --model airline.tidal
             """,
         version: TidalVersion.string,
         subcommands: [

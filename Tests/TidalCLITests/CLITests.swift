@@ -106,12 +106,12 @@ final class CLITests: XCTestCase {
         let forecast = try tidal(["forecast", "--model", model, "--data", airline, "--all"])
         XCTAssertEqual(forecast.status, 0, forecast.stderr)
         let lines = forecast.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.first, "row,time,value_h1,value_h2")
+        XCTAssertEqual(lines.first, "row,time,time_h1,time_h2,value_h1,value_h2")
         XCTAssertEqual(lines.count, 1 + 144 - 12 + 1)
-        XCTAssertTrue(lines[1].hasPrefix("12,1949-12,"))
+        XCTAssertTrue(lines[1].hasPrefix("12,1949-12,1950-01,1950-02,"))
         let last = try tidal(["forecast", "--model", model, "--data", airline])
         XCTAssertEqual(last.stdout.split(separator: "\n").count, 2)
-        XCTAssertTrue(last.stdout.contains("144,1960-12,"))
+        XCTAssertTrue(last.stdout.contains("144,1960-12,1961-01,1961-02,"))
 
         let replay = try tidal(
             ["replay", "--model", model],

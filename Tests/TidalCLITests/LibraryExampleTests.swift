@@ -66,7 +66,7 @@ final class LibraryExampleTests: XCTestCase {
         let cli = try TidalBinary.tidal(["forecast", "--model", model, "--data", "SampleSeries/airline.csv"])
         XCTAssertEqual(cli.status, 0, cli.stderr)
         let last = try XCTUnwrap(cli.stdout.split(separator: "\n").last, cli.stdout)
-        XCTAssertEqual(last.split(separator: ",").map(String.init), ["144", "1960-12", printed])
+        XCTAssertEqual(last.split(separator: ",").map(String.init), ["144", "1960-12", "1961-01", printed])
     }
 
     func run(_ executable: URL, _ arguments: [String]) throws -> TidalBinary.Run {

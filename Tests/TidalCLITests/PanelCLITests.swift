@@ -35,9 +35,9 @@ final class PanelCLITests: XCTestCase {
         let forecast = try TidalBinary.tidal(["forecast", "--model", model, "--data", data])
         XCTAssertEqual(forecast.status, 0, forecast.stderr)
         let lines = forecast.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.first, "series,row,time,y_h1")
-        let keys = lines.dropFirst().map { $0.split(separator: ",").prefix(3).joined(separator: ",") }
-        XCTAssertEqual(keys, ["north,59,2007Q2", "south,60,2007Q2"])
+        XCTAssertEqual(lines.first, "series,row,time,time_h1,y_h1")
+        let keys = lines.dropFirst().map { $0.split(separator: ",").prefix(4).joined(separator: ",") }
+        XCTAssertEqual(keys, ["north,59,2007Q2,2007Q3", "south,60,2007Q2,2007Q3"])
         // Replay of the same rows: the last line of each series equals its forecast.
         let replay = try TidalBinary.tidal(["replay", "--model", model], stdin: panel())
         XCTAssertEqual(replay.status, 0, replay.stderr)

@@ -38,6 +38,31 @@ final class HostileModelTests: XCTestCase {
         }
     }
 
+    /// Files written before forecasts carried their step's times and models their training range
+    /// load, with neither; the model then forecasts the same numbers.
+    func testDescriptionsWithoutTimeStepOrTrainingRangeLoad() throws {
+        let model = try SmallModel.forecaster()
+        guard case let .forecast(spec) = model.schema else { return XCTFail("a forecaster") }
+        XCTAssertEqual(spec.timeStep, TimeStep(unit: .month, amount: 1))
+        // The default split: the last 20 % of the 144 rows is the test part.
+        XCTAssertEqual(model.metadata.trainingRange, TrainingRange(firstRow: 1, lastRow: 115, firstTime: "1949-01", lastTime: "1958-07"))
+        var (d, w) = try parts(model)
+        XCTAssertNotNil((d["forecast"] as? [String: Any])?["timeStep"])
+        XCTAssertNotNil((d["metadata"] as? [String: Any])?["trainingRange"])
+        var forecast = d["forecast"] as! [String: Any], metadata = d["metadata"] as! [String: Any]
+        forecast["timeStep"] = nil
+        metadata["trainingRange"] = nil
+        (d["forecast"], d["metadata"]) = (forecast, metadata)
+        let old = try decode(d, w)
+        XCTAssertNil(old.metadata.trainingRange)
+        guard case let .forecast(oldSpec) = old.schema else { return XCTFail("a forecaster") }
+        XCTAssertNil(oldSpec.timeStep)
+        XCTAssertNotNil(try old.forecaster().missingTimeStepNote)
+        XCTAssertNil(try model.forecaster().missingTimeStepNote)
+        let window = [Float](repeating: 300, count: spec.lookback)
+        XCTAssertEqual(try old.forecaster().predict(window: window), try model.forecaster().predict(window: window))
+    }
+
     func testEditedDescriptionsAreRefused() throws {
         let (d, w) = try parts(try SmallModel.forecaster())
         XCTAssertNoThrow(try decode(d, w), "the unedited description loads")

@@ -89,8 +89,9 @@ final class IntervalTests: XCTestCase {
         var lines: [String] = []
         let engine = try ReplayEngine(model: back, write: { lines.append($0) }, warn: { _ in })
         try engine.run(source: MemoryByteSource(try String(contentsOfFile: SmallModel.airline, encoding: .utf8)))
-        XCTAssertEqual(lines.first, "row,time," + forecaster.spec.predictionNames.joined(separator: ",") + ",gap\n")
-        let last = lines.last!.dropLast().split(separator: ",").dropFirst(2).dropLast().map { Float($0)! }
+        XCTAssertEqual(lines.first, "row,time,time_h1,time_h2," + forecaster.spec.predictionNames.joined(separator: ",") + ",gap\n")
+        XCTAssertTrue(lines.last!.hasPrefix("144,1960-12,1961-01,1961-02,"), lines.last!)
+        let last = lines.last!.dropLast().split(separator: ",").dropFirst(4).dropLast().map { Float($0)! }
         XCTAssertEqual(last, all.last!.values)
     }
 

@@ -232,11 +232,13 @@ final class PanelTests: XCTestCase {
             let engine = try ReplayEngine(model: outcome.model, write: { lines.append($0) }, warn: { warnings.append($0) })
             try engine.run(source: MemoryByteSource(text, chunkSize: 7))
             XCTAssertEqual(warnings, [])
-            XCTAssertEqual(lines.first, "series,row,time,value_h1,gap\n")
+            XCTAssertEqual(lines.first, "series,row,time,time_h1,value_h1,gap\n")
             var got: [String: [Float]] = [:]
             for line in lines.dropFirst() {
                 let f = line.dropLast().split(separator: ",").map(String.init)
-                got["\(f[0]) \(f[2])"] = [Float(f[3])!]
+                got["\(f[0]) \(f[2])"] = [Float(f[4])!]
+                // Each series' step is the one quarter all series share.
+                XCTAssertEqual(f[3], TimeStep(unit: .month, amount: 3).time(after: f[2], steps: 1), line)
             }
             XCTAssertEqual(got, expected)
             // Every series warms up on its own: 7 rows for a and b, all 6 of c.

@@ -61,7 +61,9 @@ final class ReplayEveryTaskTests: XCTestCase {
     /// The line replay must write for clean row `clean`, printed as `row` with `gap`.
     func expectedLine(_ c: Case, columns: PredictionColumns, clean: Int, row: Int, gap: Bool?) -> String? {
         guard let b = c.batch[clean] else { return nil }
-        return PredictionWriter.line(.csv, columns, row: row, time: b.time, values: b.values, gap: gap)
+        // A forecaster with a time step labels each step with its time, as `forecast --all` does.
+        let times = (try? c.model.forecaster())?.horizonTimes(after: b.time)
+        return PredictionWriter.line(.csv, columns, row: row, time: b.time, values: b.values, gap: gap, horizonTimes: times)
     }
 
     // Long (about 100 lines): the whole replay contract for one case — clean rows, bad rows, gaps, strict mode, counts.
@@ -241,7 +243,7 @@ final class ReplayEveryTaskTests: XCTestCase {
         try check(
             Case(
                 name: "forecast", model: model, header: "time,value", rows: replayRows,
-                outputHeader: "row,time,value_h1,value_h2,gap", window: 6,
+                outputHeader: "row,time,time_h1,time_h2,value_h1,value_h2,gap", window: 6,
                 batch: try forecastBatch(model, path: replayPath, times: replayRows.map { String($0.prefix(7)) }),
                 bad: [
                     ("2099-01,abc", Self.badNumber("value", field: 2)),
@@ -276,7 +278,7 @@ final class ReplayEveryTaskTests: XCTestCase {
         try check(
             Case(
                 name: "forecast+categorical", model: model, header: "time,value,month", rows: replayRows,
-                outputHeader: "row,time,value_h1,gap", window: 5,
+                outputHeader: "row,time,time_h1,value_h1,gap", window: 5,
                 batch: try forecastBatch(model, path: replayPath, times: replayRows.map { String($0.prefix(7)) }),
                 bad: [
                     ("2099-01,abc,01", Self.badNumber("value", field: 2)),

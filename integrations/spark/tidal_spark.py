@@ -71,7 +71,7 @@ class Accounting(NamedTuple):
 class ReplayResult(NamedTuple):
     """What `replay` returns: typed predictions, the rejected rows and the checked accounting."""
 
-    predictions: object  # pyspark.sql.DataFrame: series, row, time, <target>_h1, …, gap
+    predictions: object  # pyspark.sql.DataFrame: series, row, time, time_h1, …, <target>_h1, …, gap
     rejected: object  # pyspark.sql.DataFrame: series, row, line, reason
     accounting: Accounting
 
@@ -231,7 +231,8 @@ def probe_columns(tidal: str, model_path: str, header: Sequence[str]) -> list[st
 def _field_type(name: str):
     from pyspark.sql import types as T
 
-    if name in ("series", "time", "label"):
+    # time_h1, … (the time each forecast step is for) are times like `time`, not numbers.
+    if name in ("series", "time", "label") or re.fullmatch(r"time_h\d+", name):
         return T.StringType()
     if name in ("row", "gap", "anomaly"):
         return T.LongType()

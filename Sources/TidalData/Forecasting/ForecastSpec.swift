@@ -44,13 +44,16 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     public var seriesColumn: String?
     /// Conformal intervals (`--level`): the calibration scores and the levels written; nil without.
     public var calibration: IntervalCalibration?
+    /// The training rows' time step (`TimeStep.infer`): each forecast step is labelled with the
+    /// time it is for. Nil without a time column, for irregular times, and in older model files.
+    public var timeStep: TimeStep?
 
     enum CodingKeys: String, CodingKey {
         case features, targets, timeColumn, lookback, horizon, difference, scaling, normalizer, season, categorical, seriesColumn
-        case calibration
+        case calibration, timeStep
     }
 
-    /// Decodes a spec; files written before categorical covariates or series columns existed decode with none.
+    /// Decodes a spec; files written before categorical covariates, series columns or time steps existed decode with none.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         features = try c.decode([String].self, forKey: .features)
@@ -65,6 +68,7 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
         categorical = try c.decodeIfPresent([CategoricalColumn].self, forKey: .categorical) ?? []
         seriesColumn = try c.decodeIfPresent(String.self, forKey: .seriesColumn)
         calibration = try c.decodeIfPresent(IntervalCalibration.self, forKey: .calibration)
+        timeStep = try c.decodeIfPresent(TimeStep.self, forKey: .timeStep)
     }
 
     /// Writes a window's categorical ids: step t of the network reads row `t + difference` of the

@@ -129,6 +129,7 @@ public struct ForecastTask: Sendable {
             horizon: setup.horizon, difference: difference, scaling: scaling,
             normalizer: Normalizer(kind: kind, statistics: statistics), season: season)
         spec.seriesColumn = table.seriesName
+        if let time { spec.timeStep = try? TimeStep.infer(time, segments: ranges).get() }
         let codes: [Int32]
         (spec.categorical, codes) = try Self.categorical(
             setup.categorical, of: table, layout: layout, rows: n,

@@ -41,78 +41,8 @@ public enum TimeKey {
     }
 
     static func parseCalendar(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
-        var i = 0
-        func digits(_ n: Int) -> Int? {
-            guard i + n <= b.count else { return nil }
-            var v = 0
-            for k in 0 ..< n {
-                let c = b[i + k]
-                guard c >= 0x30, c <= 0x39 else { return nil }
-                v = v * 10 + Int(c - 0x30)
-            }
-            i += n
-            return v
-        }
-        guard b.count >= 4, let year = digits(4) else { return nil }
-        var month = 1, day = 1, hour = 0, minute = 0
-        var second = 0.0
-        if i == b.count { return key(year, month, day, hour, minute, second) }
-        if b[i] == 0x51 || b[i] == 0x71 {  // Q
-            i += 1
-            guard let q = digits(1), (1 ... 4).contains(q), i == b.count else { return nil }
-            return key(year, (q - 1) * 3 + 1, 1, 0, 0, 0)
-        }
-        guard b[i] == 0x2D else { return nil }
-        i += 1
-        guard let m = digits(2), (1 ... 12).contains(m) else { return nil }
-        month = m
-        if i == b.count { return key(year, month, day, hour, minute, second) }
-        guard b[i] == 0x2D else { return nil }
-        i += 1
-        guard let d = digits(2), (1 ... 31).contains(d) else { return nil }
-        day = d
-        if i == b.count { return key(year, month, day, hour, minute, second) }
-        guard b[i] == 0x54 || b[i] == 0x20 else { return nil }
-        i += 1
-        guard let h = digits(2), h < 25 else { return nil }
-        hour = h
-        guard i < b.count, b[i] == 0x3A else { return nil }
-        i += 1
-        guard let mi = digits(2), mi < 60 else { return nil }
-        minute = mi
-        if i < b.count, b[i] == 0x3A {
-            i += 1
-            guard let s = digits(2), s <= 60 else { return nil }
-            second = Double(s)
-            if i < b.count, b[i] == 0x2E || b[i] == 0x2C {
-                i += 1
-                var scale = 0.1
-                var sawDigit = false
-                while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
-                    second += Double(b[i] - 0x30) * scale
-                    scale /= 10
-                    sawDigit = true
-                    i += 1
-                }
-                guard sawDigit else { return nil }
-            }
-        }
-        var offsetSeconds = 0.0
-        if i < b.count {
-            if b[i] == 0x5A, i + 1 == b.count {
-                i += 1
-            } else if b[i] == 0x2B || b[i] == 0x2D {
-                let sign: Double = b[i] == 0x2D ? -1 : 1
-                i += 1
-                guard let oh = digits(2) else { return nil }
-                if i < b.count, b[i] == 0x3A { i += 1 }
-                guard let om = digits(2), i == b.count else { return nil }
-                offsetSeconds = sign * Double(oh * 3600 + om * 60)
-            } else {
-                return nil
-            }
-        }
-        return key(year, month, day, hour, minute, second) - offsetSeconds
+        guard let t = CalendarTime.parse(bytes: b) else { return nil }
+        return key(t.year, t.month, t.day, t.hour, t.minute, t.second) - Double(t.offsetSeconds)
     }
 
     private static func key(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Double) -> Double {

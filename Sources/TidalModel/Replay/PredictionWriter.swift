@@ -6,47 +6,59 @@ public enum PredictionWriter {
     /// Shortest text that reads back as the same `Float`.
     public static func number(_ v: Float) -> String { v.isFinite ? "\(v)" : "nan" }
 
-    /// The CSV header: `[series,]row[,time],<columns>[,gap]` (`series` for a many-series model).
-    public static func header(_ columns: PredictionColumns, time: Bool, gap: Bool = false, series: Bool = false) -> String {
+    /// The CSV header: `[series,]row[,time[,time_h1,…,time_hH]],<columns>[,gap]` (`series` for a
+    /// many-series model; `time_h1…` when `horizonTimes` > 0: the time each forecast step is for).
+    public static func header(
+        _ columns: PredictionColumns, time: Bool, gap: Bool = false, series: Bool = false, horizonTimes: Int = 0
+    ) -> String {
         let names: [String]
         switch columns {
         case let .values(outputs): names = outputs
         case let .classes(classes): names = ["label"] + classes.map { "p_\($0)" }
         }
-        return ((series ? ["series"] : []) + ["row"] + (time ? ["time"] : []) + names + (gap ? ["gap"] : [])).joined(separator: ",") + "\n"
+        let times = time ? ["time"] + (0 ..< horizonTimes).map { "time_h\($0 + 1)" } : []
+        return ((series ? ["series"] : []) + ["row"] + times + names + (gap ? ["gap"] : [])).joined(separator: ",") + "\n"
     }
 
     /// One prediction: named values, or (for classes) the logits turned into a label and probabilities;
-    /// `series` (a many-series forecaster's id) comes first.
+    /// `series` (a many-series forecaster's id) comes first, and `horizonTimes` (the time of each
+    /// forecast step; nil entries for a time that cannot be computed) follow `time`.
     public static func line(
         _ format: PredictionFormat, _ columns: PredictionColumns, row: Int, time: String?, values: [Float],
-        gap: Bool?, series: String? = nil
+        gap: Bool?, series: String? = nil, horizonTimes: [String?]? = nil
     ) -> String {
         switch columns {
         case let .values(names):
-            return valuesLine(format, names: names, row: row, time: time, values: values, gap: gap, series: series)
+            return valuesLine(
+                format, names: names, row: row, time: time, horizonTimes: time == nil ? nil : horizonTimes, values: values, gap: gap,
+                series: series)
         case let .classes(classes): return classLine(format, classes: classes, row: row, time: time, logits: values, gap: gap)
         }
     }
 
-    /// The header of `forecast` for a forecasting spec.
+    /// The header of `forecast` for a forecasting spec: with `time_h1…` when the spec has a time step.
     public static func forecastHeader(spec: ForecastSpec, time: Bool, gap: Bool = false) -> String {
-        header(.values(spec.predictionNames), time: time, gap: gap, series: spec.seriesColumn != nil)
+        header(
+            .values(spec.predictionNames), time: time, gap: gap, series: spec.seriesColumn != nil,
+            horizonTimes: spec.timeStep == nil ? 0 : spec.horizon)
     }
 
     static func valuesLine(
-        _ format: PredictionFormat, names: [String], row: Int, time: String?, values: [Float], gap: Bool?, series: String?
+        _ format: PredictionFormat, names: [String], row: Int, time: String?, horizonTimes: [String?]?, values: [Float], gap: Bool?,
+        series: String?
     ) -> String {
         switch format {
         case .csv:
             var fields = (series.map { [csvField($0)] } ?? []) + ["\(row)"]
             if let time { fields.append(csvField(time)) }
+            for t in horizonTimes ?? [] { fields.append(t.map(csvField) ?? "") }
             fields += values.map(number)
             if let gap { fields.append(gap ? "1" : "0") }
             return fields.joined(separator: ",") + "\n"
         case .jsonl:
             var parts = (series.map { ["\"series\":\(jsonString($0))"] } ?? []) + ["\"row\":\(row)"]
             if let time { parts.append("\"time\":\(jsonString(time))") }
+            for (h, t) in (horizonTimes ?? []).enumerated() { parts.append("\"time_h\(h + 1)\":" + (t.map(jsonString) ?? "null")) }
             for (name, v) in zip(names, values) { parts.append("\(jsonString(name)):\(number(v))") }
             if let gap { parts.append("\"gap\":\(gap)") }
             return "{" + parts.joined(separator: ",") + "}\n"

@@ -35,6 +35,9 @@ public struct ReplayCounts: Sendable, Equatable {
 public enum ReplayError: Error, CustomStringConvertible, Equatable {
     /// The header lacks columns the model reads.
     case missingColumns(source: String, missing: [String], header: [String])
+    /// The first line is not a header but the model's fields as data (`tail -f` of a file that
+    /// already holds rows starts at its last ten lines): rows without a header are read in `columns`' order.
+    case firstLineIsData(at: SourceLocation, columns: [String])
     /// A bad row under `strict`: the row's rejection line.
     case badRow(String)
     /// `--alert` for a model without interval calibration, or one that is not a forecaster.
@@ -46,6 +49,9 @@ public enum ReplayError: Error, CustomStringConvertible, Equatable {
         case let .missingColumns(source, missing, header):
             return "\(source):1: the model needs column(s) \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), "
                 + "not in the header (\(header.joined(separator: ",")))"
+        case let .firstLineIsData(at, columns):
+            return "\(at): the first line looks like data, not a header; pass --no-header (columns: \(columns.joined(separator: ","))) "
+                + "or start tail with -n +1"
         case let .badRow(message): return message
         case .notCalibrated:
             return "--alert needs a forecaster trained with --level (its calibration sets the alert band); retrain with --level 80,95"
@@ -135,6 +141,7 @@ public final class ReplayEngine {
     ///   - willWrite: called just before each prediction line is written.
     /// - Throws: `DataError` for input that is not CSV at all, `ReplayError` for a header without
     ///   the model's columns and, with `strict`, for the first bad row.
+    /// (Long: the first line, every row's checks, its window and its line are this one loop over the records.)
     public func run(source: any ByteSource, onCounts: (ReplayCounts) -> Void = { _ in }, willWrite: () -> Void = {}) throws {
         let input = predictor.input
         let stream = try CSVStream(source: source)
@@ -150,6 +157,8 @@ public final class ReplayEngine {
         }
         var reader: RowReader?
         var row = 0
+        // Without a header the columns are the model's, so the output header goes out before any row arrives.
+        if !hasHeader { startOutput(time: input.time != nil) }
         // The first target's place among the numeric columns (the alert reads it).
         let targetField = forecaster?.spec.targetIndices[0] ?? 0
         /// Counts a rejected row and reports it, or stops replay with `strict`; the row's series
@@ -176,11 +185,13 @@ public final class ReplayEngine {
         try stream.forEachRecord(onBadRow: badRow) { record in
             if reader == nil {
                 let names = hasHeader ? record.strings : RowReader.defaultHeader(input, fieldCount: record.count)
-                let ready = try RowReader(header: names, input: input, source: stream.sourceName)
+                let ready = try firstReader(names, record, source: stream.sourceName)
                 reader = ready
                 stream.fieldNames = names
-                if format == .csv { write(header(ready)) }
-                if hasHeader { return true }
+                if hasHeader {
+                    startOutput(time: ready.timeField != nil)
+                    return true
+                }
             }
             row += 1
             counts.read += 1
@@ -217,12 +228,37 @@ public final class ReplayEngine {
 }
 
 extension ReplayEngine {
-    /// The CSV header: the prediction columns, `gap` for a window model, `anomaly,score` when alerting.
-    func header(_ reader: RowReader) -> String {
+    /// The CSV header: the prediction columns (after `time_h1…` for a forecaster with a time step
+    /// when the input has a time column), `gap` for a window model, `anomaly,score` when alerting.
+    func header(time: Bool) -> String {
         let input = predictor.input
+        let steps = forecaster.flatMap { $0.spec.timeStep == nil ? nil : $0.spec.horizon } ?? 0
         let header = PredictionWriter.header(
-            predictor.columns, time: reader.timeField != nil, gap: input.window > 1, series: input.series != nil)
+            predictor.columns, time: time, gap: input.window > 1, series: input.series != nil, horizonTimes: steps)
         return alert == nil ? header : String(header.dropLast()) + ",anomaly,score\n"
+    }
+
+    /// The reader for the columns `names` the first record gives (its fields as a header, or the
+    /// model's columns without one).
+    /// - Throws: `ReplayError.firstLineIsData` for a header line that is a row of the model's
+    ///   fields, `ReplayError.missingColumns` for one that lacks the model's columns.
+    func firstReader(_ names: [String], _ record: CSVRecord, source: String) throws -> RowReader {
+        do {
+            return try RowReader(header: names, input: predictor.input, source: source)
+        } catch let error as ReplayError {
+            if hasHeader, RowReader.readsAsData(record, input: predictor.input, source: source) {
+                throw ReplayError.firstLineIsData(at: SourceLocation(source: source, line: record.line), columns: predictor.input.columns)
+            }
+            throw error
+        }
+    }
+
+    /// What goes out before the first row: the CSV header (at once, so a reader behind a pipe
+    /// sees the columns before the window fills) and, for a forecaster that cannot label its
+    /// steps with times, the note saying so.
+    func startOutput(time: Bool) {
+        if time, let note = forecaster?.missingTimeStepNote { warn(note) }
+        if format == .csv { write(header(time: time)) }
     }
 
     /// The line for the row just pushed into `state`'s full window; when alerting, with the row's
@@ -234,9 +270,10 @@ extension ReplayEngine {
             state.codes.withRows { c in predictor.predict(RowWindow(numbers: n, codes: c, texts: reader.texts, sample: reader.sample)) }
         }
         let L = predictor.input.window
+        let time = reader.time(record)
         let line = PredictionWriter.line(
-            format, predictor.columns, row: row, time: reader.time(record), values: values,
-            gap: L > 1 ? state.sinceRejection < L : nil, series: series)
+            format, predictor.columns, row: row, time: time, values: values,
+            gap: L > 1 ? state.sinceRejection < L : nil, series: series, horizonTimes: forecaster?.horizonTimes(after: time))
         guard let alert, let forecaster else { return line }
         state.expected = state.numbers.withRows { forecaster.band(after: values, window: $0.baseAddress!, level: alert) }
         if let assessed, assessed > 0 { counts.anomalies! += 1 }

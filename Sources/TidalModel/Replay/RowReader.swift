@@ -60,6 +60,15 @@ struct RowReader {
         return names + (names.count ..< max(names.count, fieldCount)).map { "extra\($0)" }
     }
 
+    /// Whether `record` holds exactly the model's columns and reads as a data row in their order
+    /// (what a first line that is data rather than a header looks like).
+    static func readsAsData(_ record: CSVRecord, input: RowInput, source: String) -> Bool {
+        guard !input.wideSample, !input.numeric.isEmpty, record.count == input.columns.count,
+            var reader = try? RowReader(header: input.columns, input: input, source: source)
+        else { return false }
+        return (try? reader.read(record)) != nil
+    }
+
     /// Parses `record` into `numbers`, `codes`, `texts` and `sample`; a row that throws is not accepted.
     /// - Throws: `DataError` naming the line and field: too few fields or more than the header, a missing
     ///   value, a cell that is not a number or beyond Float32, a time that does not parse or is not after

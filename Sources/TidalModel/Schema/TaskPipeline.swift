@@ -58,6 +58,8 @@ struct PreparedTask<Pipeline: TaskPipeline> {
     var warning: String? = nil
     /// Time labels of the test origins (forecasting with a time column).
     var testTimes: [String]?
+    /// The rows the model learns from, saved in its metadata (forecasting).
+    var trainingRange: TrainingRange? = nil
 }
 
 /// Test scores of a model and its baselines on the same samples.
@@ -70,6 +72,8 @@ public struct Scoring: Sendable {
     public var final: [String: Double]
     /// Forecasting: one-step test predictions and actual values (model and baselines), for `forecast.svg`.
     public var curves: [String: [Double]]
+    /// When the scored rows overlap the rows the model learned from: how (one clause); nil when they are new.
+    public var overlap: String?
 
     /// Scores from their parts.
     public init(
@@ -153,7 +157,7 @@ extension TaskPipeline {
             warning: prepared.warning)
         let model = TrainedModel(
             schema: pipeline.schema, architecture: prepared.architecture, networks: networks,
-            metadata: TrainingMetadata(plan, result: result, metrics: scoring.final))
+            metadata: TrainingMetadata(plan, result: result, metrics: scoring.final, trainingRange: prepared.trainingRange))
         return TrainingOutcome(
             model: model, result: result, report: report, forecastCurves: scoring.curves,
             testTimes: prepared.testTimes)

@@ -19,11 +19,14 @@ public struct TrainingMetadata: Sendable, Codable, Equatable {
     public var finalMetrics: [String: Double]
     /// The version of Tidal that trained the model.
     public var tidalVersion: String
+    /// The rows of the training file the model learned from (those before the test part);
+    /// nil for models that do not record it (whole-sample models, files written before it existed).
+    public var trainingRange: TrainingRange?
 
     /// Metadata from its parts; `tidalVersion` defaults to this build's.
     public init(
         createdAt: String, dataFile: String, dataSHA256: String, seed: UInt64, epochs: Int,
-        finalMetrics: [String: Double], tidalVersion: String = TidalVersion.string
+        finalMetrics: [String: Double], tidalVersion: String = TidalVersion.string, trainingRange: TrainingRange? = nil
     ) {
         self.createdAt = createdAt
         self.dataFile = dataFile
@@ -32,16 +35,19 @@ public struct TrainingMetadata: Sendable, Codable, Equatable {
         self.epochs = epochs
         self.finalMetrics = finalMetrics
         self.tidalVersion = tidalVersion
+        self.trainingRange = trainingRange
     }
 
-    /// The metadata of a finished run: its data file's name and SHA-256, seed, epochs and final test figures.
-    init(_ plan: TrainingPlan, result: TrainingResult, metrics: [String: Double]) {
+    /// The metadata of a finished run: its data file's name and SHA-256, seed, epochs, final test
+    /// figures and the rows it learned from.
+    init(_ plan: TrainingPlan, result: TrainingResult, metrics: [String: Double], trainingRange: TrainingRange?) {
         let request = plan.request
         self.init(
             createdAt: ISO8601DateFormatter().string(from: request.createdAt ?? Date()),
             dataFile: (request.dataPath as NSString).lastPathComponent,
             dataSHA256: (try? SHA256.hexDigest(ofFile: request.dataPath)) ?? "",
-            seed: plan.training.seed, epochs: result.epochsRun, finalMetrics: metrics.filter { $0.value.isFinite })
+            seed: plan.training.seed, epochs: result.epochsRun, finalMetrics: metrics.filter { $0.value.isFinite },
+            trainingRange: trainingRange)
     }
 }
 
@@ -170,13 +176,21 @@ public struct TrainedModel: Sendable, Equatable {
         return Forecaster(spec: spec, network: makePredictor())
     }
 
-    /// Scores the model on every window or sample of a CSV file, beside the baselines.
+    /// Scores the model on every window or sample of a CSV file, beside the baselines; `overlap`
+    /// says when the scored rows are rows the model learned from (the training file itself, by
+    /// its SHA-256, or for a forecaster times inside `metadata.trainingRange`).
     /// - Parameter threads: threads the batches run on (every core by default); the scores are the
     ///   same for any count.
     public func evaluate(
         dataPath: String, options: TableOptions = TableOptions(), threads: Int = Processors.available
     ) throws -> Scoring {
-        try schema.pipeline.evaluate(self, dataPath: dataPath, options: options, threads: threads)
+        var scoring = try schema.pipeline.evaluate(self, dataPath: dataPath, options: options, threads: threads)
+        if dataPath != "-", !metadata.dataSHA256.isEmpty, (try? SHA256.hexDigest(ofFile: dataPath)) == metadata.dataSHA256 {
+            scoring.overlap =
+                "the file is the one the model was trained on (sha256 \(metadata.dataSHA256.prefix(12))…)"
+                + (metadata.trainingRange.map { "; it learned from \($0.description)" } ?? "")
+        }
+        return scoring
     }
 
     /// The predictor `replay` and `predict` feed one row at a time.

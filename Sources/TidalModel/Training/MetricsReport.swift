@@ -143,6 +143,9 @@ public struct MetricsReport: Sendable, Codable {
     /// What the user should know about the result (no setting beat the baselines on the
     /// training part's backtest); nil when nothing.
     public var warning: String?
+    /// `evaluate`: how the scored rows overlap the rows the model learned from; nil when they do not
+    /// (then the figures are test figures).
+    public var overlapsTraining: String?
 
     /// A report from its parts.
     public init(
@@ -165,7 +168,7 @@ public struct MetricsReport: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case task, cell, epochsRun = "epochs_run", bestEpoch = "best_epoch", stepsRun = "steps_run", bestStep = "best_step"
         case history, test, baselines
-        case trainSeconds = "train_seconds", parameters, choices, warning
+        case trainSeconds = "train_seconds", parameters, choices, warning, overlapsTraining = "overlaps_training"
     }
 
     /// Pretty JSON with sorted keys (so reruns diff cleanly).
@@ -202,6 +205,7 @@ extension MetricsReport {
             task: model.task.rawValue, cell: model.architecture.cell.rawValue, epochsRun: model.metadata.epochs,
             bestEpoch: model.metadata.epochs, history: [], test: scoring.test, baselines: scoring.baselines, trainSeconds: 0,
             parameters: model.parameterCount, choices: nil)
+        overlapsTraining = scoring.overlap
     }
 }
 

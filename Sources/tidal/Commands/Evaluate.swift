@@ -9,6 +9,10 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score a trained model on new data (every complete window, or every sample) beside the baselines.",
         discussion: """
+            When the file is the training file (same SHA-256) or, for a forecaster, the rows scored have times the model \
+            learned from (the training and validation parts), a warning says so and the model's line reads \
+            "(overlaps training)" instead of "(test)".
+
             Examples:
               tidal evaluate --model airline.tidal --data SampleSeries/airline.csv
               tidal evaluate --model italy.tidal --data SampleSeries/ItalyPowerDemand_TEST.csv --metrics eval.json
@@ -48,6 +52,9 @@ struct Evaluate: ParsableCommand {
             let trained = try ModelFile.read(model)
             let scoring = try trained.evaluate(dataPath: data, options: csv.tableOptions(), threads: threads ?? Processors.available)
             let report = MetricsReport(evaluating: trained, scoring: scoring)
+            if let overlap = scoring.overlap {
+                Output.error("tidal: warning: the evaluated rows overlap the training rows: \(overlap); these are not test figures\n")
+            }
             let outcome = TrainingOutcome(
                 model: trained, result: TrainingResult(history: [], bestEpoch: 0, seconds: 0), report: report,
                 forecastCurves: scoring.curves, testTimes: nil)

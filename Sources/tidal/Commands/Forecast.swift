@@ -9,14 +9,18 @@ struct Forecast: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast the next values after the last row of a CSV file (or after every complete window with --all).",
         discussion: """
-            Output: a header `row,time,<target>_h1,…,<target>_hH` (`row` = the 1-based data row the window ends at; \
-            `time` = that row's time value, when the file has a time column), then one line per window. A model trained \
-            on many series (long format, a series column) writes `series` first and forecasts each series on its own: \
-            without --all one line per series, after its last row.
+            Output: a header `row,time,time_h1,…,time_hH,<target>_h1,…,<target>_hH` (`row` = the 1-based data row the \
+            window ends at; `time` = that row's time value, when the file has a time column; `time_hN` = the time the \
+            N-th step is for, from the step of the training times: months, quarters, days, hours, minutes or a constant \
+            number), then one line per window. Irregular training times give no time_h columns (a note on stderr says \
+            so). --long writes one line per window and step instead: `row,time,step,forecast_time,<target>`. A model \
+            trained on many series (long format, a series column) writes `series` first and forecasts each series on \
+            its own: without --all one line per series, after its last row.
 
             Examples:
               tidal forecast --model airline.tidal --data SampleSeries/airline.csv
               tidal forecast --model airline.tidal --data SampleSeries/airline.csv --all > predictions.csv
+              tidal forecast --model airline.tidal --data SampleSeries/airline.csv --long
             """
     )
 
@@ -31,6 +35,9 @@ struct Forecast: ParsableCommand {
 
     @Option(help: "Output format: csv or jsonl.")
     var output: PredictionFormat = .csv
+
+    @Flag(help: "One line per forecast step (row,time,step,forecast_time,<target>) instead of one per window.")
+    var long = false
 
     @Option(
         help: "With --all: threads the windows are split over (default: the cores this process may use); the same numbers for any count.")
@@ -53,11 +60,24 @@ struct Forecast: ParsableCommand {
                     "tidal: warning: \(results.tooShort.count) series shorter than the model's lookback "
                         + "(\(forecaster.spec.lookback) rows) have no forecast: \(listed)\n")
             }
-            var out = output == .csv ? PredictionWriter.forecastHeader(spec: forecaster.spec, time: table.time != nil) : ""
+            if table.time != nil, let note = forecaster.missingTimeStepNote { Output.error("tidal: \(note)\n") }
+            let spec = forecaster.spec, time = table.time != nil
+            var out = ""
+            if output == .csv {
+                out =
+                    long
+                    ? PredictionWriter.longForecastHeader(spec: spec, time: time) : PredictionWriter.forecastHeader(spec: spec, time: time)
+            }
             for line in results.lines {
-                out += PredictionWriter.line(
-                    output, forecaster.columns, row: line.row, time: table.time?[line.row - 1], values: line.values, gap: nil,
-                    series: line.series)
+                let origin = table.time?[line.row - 1]
+                let times = forecaster.horizonTimes(after: origin)
+                out +=
+                    long
+                    ? PredictionWriter.longForecastLines(
+                        output, spec: spec, row: line.row, time: origin, horizonTimes: times, values: line.values, series: line.series)
+                    : PredictionWriter.line(
+                        output, forecaster.columns, row: line.row, time: origin, values: line.values, gap: nil, series: line.series,
+                        horizonTimes: times)
             }
             Output.write(out)
         }

@@ -49,7 +49,7 @@ struct Inspect: ParsableCommand {
             let md = m.metadata
             lines.append(
                 "trained: \(md.createdAt) on \(md.dataFile) (sha256 \(md.dataSHA256.prefix(16))…), seed \(md.seed), \(md.epochs) epochs, "
-                    + "tidal \(md.tidalVersion)")
+                    + "tidal \(md.tidalVersion)" + (md.trainingRange.map { "; learned from \($0.description)" } ?? ""))
             lines.append(
                 "final metrics: "
                     + md.finalMetrics.sorted { $0.key < $1.key }.map { "\($0.key) \(formatMetric($0.value))" }
@@ -80,6 +80,14 @@ struct Inspect: ParsableCommand {
                 "final_metrics": .object(md.finalMetrics.mapValues(JSONValue.number)), "tidal_version": .string(md.tidalVersion),
             ],
         ]
+        if let range = md.trainingRange, case var .object(metadata) = fields["metadata"] {
+            var learned: [String: JSONValue] = ["first_row": .int(range.firstRow), "last_row": .int(range.lastRow)]
+            if let first = range.firstTime, let last = range.lastTime {
+                (learned["first_time"], learned["last_time"]) = (.string(first), .string(last))
+            }
+            metadata["training_range"] = .object(learned)
+            fields["metadata"] = .object(metadata)
+        }
         fields.merge(summary.fields) { _, schema in schema }
         return fields
     }

@@ -10,15 +10,19 @@ struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stream CSV rows from standard input through a model; each row's prediction is written (and flushed) at once.",
         discussion: """
-            Forecasting models keep a rolling window of the last --lookback rows and, from the lookback-th row on, print
-            `row,time,<target>_h1,…,gap` — the columns of `tidal forecast --all`, plus `gap` = 1 when the window spans a
-            rejected row. Classification models print `row,label,p_<class>…` for each UCR row.
-            A bad row is reported on stderr with its line and left out (or stops replay with --strict). At the end, or on
+            The first line is a header (columns matched by name); with --no-header rows hold the model's columns in \
+            order. Follow a growing file with `tail -n +1 -f`: plain `tail -f` starts at the last ten lines, and a first \
+            line that reads as a row is refused with that advice. The output header is written at once.
+
+            Forecasting models keep a rolling window of the last --lookback rows and, from the lookback-th row on, print \
+            `row,time,time_h1,…,<target>_h1,…,gap` — the columns of `tidal forecast --all`, plus `gap` = 1 when the \
+            window spans a rejected row. Classification models print `row,label,p_<class>…` for each UCR row. \
+            A bad row is reported on stderr with its line and left out (or stops replay with --strict). At the end, or on \
             SIGINT/SIGTERM, one summary line on stderr accounts for every row: read = predicted + warming up + rejected.
 
             Examples:
               tidal replay --model airline.tidal < SampleSeries/airline.csv
-              tail -f /var/log/sensor.csv | tidal replay --model sensor.tidal --output jsonl
+              tail -n +1 -f /var/log/sensor.csv | tidal replay --model sensor.tidal --output jsonl
             """
     )
 

@@ -296,14 +296,15 @@ enum SummaryTable {
         guard let test = report.test else { return "no test part: nothing to score" }
         let baselines = report.baselines.sorted { $0.key < $1.key }
         let shown = metrics.filter { metric in ([test] + baselines.map(\.value)).contains { $0[keyPath: metric.value] != nil } }
-        var rows = [["model"] + shown.map(\.name), ["\(report.cell) (test)"] + shown.map { format(test[keyPath: $0.value]) }]
+        let label = "\(report.cell) " + (report.overlapsTraining == nil ? "(test)" : "(overlaps training)")
+        var rows = [["model"] + shown.map(\.name), [label] + shown.map { format(test[keyPath: $0.value]) }]
         for (name, b) in baselines { rows.append([name] + shown.map { format(b[keyPath: $0.value]) }) }
         var out = TextTable.render(rows)
         if let intervals = test.intervals {
             // Conformal intervals: each level's coverage and mean width, and MSIS, for the model and each calibrated baseline.
             let labels = intervals.levels.keys.sorted { Double($0)! < Double($1)! }
             var rows = [["intervals"] + labels.flatMap { ["coverage \($0)", "width \($0)"] } + ["MSIS"]]
-            for (name, s) in [("\(report.cell) (test)", intervals)] + baselines.compactMap({ n, b in b.intervals.map { (n, $0) } }) {
+            for (name, s) in [(label, intervals)] + baselines.compactMap({ n, b in b.intervals.map { (n, $0) } }) {
                 rows.append(
                     [name] + labels.flatMap { [format(s.levels[$0]?.coverage), format(s.levels[$0]?.width)] } + [format(s.msis)])
             }

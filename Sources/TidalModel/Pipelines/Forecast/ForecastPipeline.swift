@@ -100,7 +100,7 @@ struct ForecastPipeline: TaskPipeline {
             validation: validation.count > 0 ? validation : nil, test: task.test.count > 0 ? task.test : nil,
             training: plan.training, objective: .regression(plan.request.loss), steps: spec.steps,
             description: description, choices: choices, warning: warning,
-            testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } })
+            testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } }, trainingRange: task.learnedRange())
     }
 
     /// Training windows of `setup` on `table` (those of the refit when a setting search runs).
@@ -329,6 +329,14 @@ struct ForecastPipeline: TaskPipeline {
         }
         scoring.curves = ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(naive)]
         scoring.test?.intervals = intervalScores(spec.calibration, on: set, predicted: predicted, scale: Self.meanScale(scales, of: set))
+        if let range = model.metadata.trainingRange, let time = table.time {
+            // The rows scored are the windows' targets.
+            let scored = Set(origins.flatMap { o in (o ..< o + spec.horizon).map { layout.order[$0] } }).map { time[$0] }
+            let inside = range.overlapCount(scored)
+            if inside > 0 {
+                scoring.overlap = "\(inside) of the \(scored.count) scored rows have times the model learned from (\(range.description))"
+            }
+        }
         return scoring
     }
 

@@ -31,6 +31,22 @@ public final class Forecaster: RowPredictor {
     /// model is calibrated (`spec.predictionNames`).
     public var columns: PredictionColumns { .values(spec.predictionNames) }
 
+    /// The time each of the `horizon` forecast steps is for, after an origin at `time` (nil entries
+    /// where `time` is not a time of the model's step); nil when the model has no time step or
+    /// there is no origin time.
+    public func horizonTimes(after time: String?) -> [String?]? {
+        guard let step = spec.timeStep, let time else { return nil }
+        return step.times(after: time, horizon: spec.horizon)
+    }
+
+    /// The note forecasts without per-step times carry: nil when the model labels steps with
+    /// their times or has no time column to label them with.
+    public var missingTimeStepNote: String? {
+        guard spec.timeStep == nil, let column = spec.timeColumn else { return nil }
+        return "note: the model has no regular step for its time column \"\(column)\" (its training times are irregular or not "
+            + "times, or the model file predates time steps): lines carry the origin's time only, no time_h columns"
+    }
+
     /// The forecast after the rows in `window` (the last `lookback` accepted rows), in original units.
     public func predict(_ window: RowWindow) -> [Float] {
         predict(window: window.numbers.baseAddress!, codes: spec.categorical.isEmpty ? nil : window.codes.baseAddress!)
