@@ -104,6 +104,8 @@ final class DocTranscriptTests: XCTestCase {
         let matching = ["head 1.6", "…", "kept … s"]
         XCTAssertEqual(OutputMatcher.updated(matching, actual), matching)
         XCTAssertEqual(OutputMatcher.updated(["a 1"], ["a 2", "b"]), ["a 2", "b"])
+        XCTAssertEqual(OutputMatcher.updated(["rnn 0.48 …", "x 1"], ["rnn 0.4875 12.9", "x 2"]), ["rnn 0.4875 …", "x 2"])
+        XCTAssertEqual(OutputMatcher.updated(["rnn 150 …", "x 1"], ["lstm 150 12.9", "x 2"]), ["lstm 150 12.9", "x 2"])
         XCTAssertNil(OutputMatcher.updated(["a", "…", "b", "c"], ["a 2"]))
     }
 

@@ -17,7 +17,8 @@ import XCTest
 /// slower), so the test runs the binary named by `TIDAL_DOCS_BINARY` and fails when it is not set:
 /// `swift build -c release --product tidal && TIDAL_DOCS_BINARY=$PWD/.build/release/tidal swift test
 /// --filter DocsTests` (what `./setup.sh test` does). `TIDAL_DOCS_UPDATE=1` rewrites the documents'
-/// output from what the commands print, keeping the `…` lines, instead of failing on a difference.
+/// output from what the commands print, keeping the `…` lines, instead of failing on a difference;
+/// `TIDAL_DOCS_ONLY=README.md,Docs/long-memory.md` runs only those documents.
 final class DocsTests: XCTestCase {
     /// Docs/cli.md is generated from --help; it must match the binary.
     func testCLIReferenceIsCurrent() throws {
@@ -34,10 +35,17 @@ final class DocsTests: XCTestCase {
         XCTAssertEqual(generated, committed, "Docs/cli.md is out of date: run Scripts/generate-cli-doc.sh > Docs/cli.md")
     }
 
-    /// README.md, then Docs/*.md in name order, relative to the package root.
+    /// README.md, then Docs/*.md in name order, relative to the package root; only those named in
+    /// `TIDAL_DOCS_ONLY` (comma-separated, `README.md,Docs/long-memory.md`) when it is set.
     static func documents() throws -> [String] {
         let docs = try FileManager.default.contentsOfDirectory(atPath: TestPaths.packageRoot.appendingPathComponent("Docs").path)
-        return ["README.md"] + docs.filter { $0.hasSuffix(".md") }.sorted().map { "Docs/" + $0 }
+        let all = ["README.md"] + docs.filter { $0.hasSuffix(".md") }.sorted().map { "Docs/" + $0 }
+        guard let only = ProcessInfo.processInfo.environment["TIDAL_DOCS_ONLY"], !only.isEmpty else { return all }
+        let names = only.split(separator: ",").map(String.init)
+        if let unknown = names.first(where: { !all.contains($0) }) {
+            throw DocsTestError("TIDAL_DOCS_ONLY names \(unknown), which is not one of \(all.joined(separator: ", "))")
+        }
+        return all.filter(names.contains)
     }
 
     /// The release binary the docs' figures come from.
@@ -75,7 +83,7 @@ final class DocsTests: XCTestCase {
                 for command in block.commands {
                     let run = try session.run(command.script)
                     tally.commands += 1
-                    tally.seconds += run.seconds
+                    tally.timings.append((command.location, run.seconds))
                     if let failure = DocsReport.failure(command, run) { XCTFail(failure) }
                     guard let expected = command.expected else { continue }
                     tally.compared += 1
@@ -106,13 +114,17 @@ struct DocsTestError: Error, CustomStringConvertible {
 /// What the docs test ran and left out.
 struct DocsTally {
     var blocks = 0, commands = 0, compared = 0
-    var seconds = 0.0
+    /// Each command's place and seconds.
+    var timings: [(String, Double)] = []
     var skipped: [String] = []
 
+    /// The counts, the five slowest commands and the skipped blocks.
     var summary: String {
+        let seconds = timings.reduce(0) { $0 + $1.1 }
+        let slowest = timings.sorted { $0.1 > $1.1 }.prefix(5).map { String(format: "%@ %.0f s", $0.0, $0.1) }
         let head = String(
-            format: "docs: %d commands in %d blocks ran in %.0f s, %d outputs compared; %d blocks skipped",
-            commands, blocks, seconds, compared, skipped.count)
+            format: "docs: %d commands in %d blocks ran in %.0f s (slowest: %@), %d outputs compared; %d blocks skipped",
+            commands, blocks, seconds, slowest.joined(separator: ", "), compared, skipped.count)
         return ([head + (skipped.isEmpty ? "" : ":")] + skipped.map { "  " + $0 }).joined(separator: "\n")
     }
 }

@@ -85,16 +85,18 @@ enum OutputMatcher {
     static func updated(_ expected: [String], _ actual: [String]) -> [String]? {
         if let ranges = match(expected, actual) {
             return expected.indices.map { i in
-                isElision(expected[i]) || expected[i].contains("…") ? expected[i] : actual[ranges[i].lowerBound]
+                let got = actual[ranges[i].lowerBound]
+                if isElision(expected[i]) { return expected[i] }
+                return expected[i].contains("…") ? LinePattern(expected[i]).refreshed(from: got) ?? got : got
             }
         }
         let elisions = expected.filter(isElision)
-        // A line with an inline `…` stays while its text and integers still match.
-        let kept = { (line: String, got: String) in
-            line.contains("…") && LinePattern(line).matches(got, tolerance: .infinity) ? line : got
-        }
+        // A line with an inline `…` keeps it, with the numbers it now shows, while its text still matches.
+        let kept = { (line: String, got: String) in line.contains("…") ? LinePattern(line).refreshed(from: got) ?? got : got }
         let groups = expected.split(omittingEmptySubsequences: false, whereSeparator: isElision).map(Array.init)
-        guard let head = groups.first, let tail = groups.last, groups.count > 1 else { return actual }
+        guard let head = groups.first, let tail = groups.last, groups.count > 1 else {
+            return actual.count == expected.count ? zip(expected, actual).map(kept) : actual
+        }
         guard head.count + tail.count <= actual.count else { return nil }
         let tailStart = actual.count - tail.count
         var result = zip(head, actual).map(kept)
@@ -117,12 +119,15 @@ struct LinePattern {
     static let numberPattern = "([0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
 
     let regex: NSRegularExpression
-    /// The numbers of the expected line, in order.
+    /// The expected line, without trailing white space.
+    let text: String
+    /// The numbers of the expected line, in order, and where they are in `text`.
     let numbers: [String]
+    let numberRanges: [NSRange]
 
     init(_ line: String) {
         let text = line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) as NSString
-        var pattern = "^", numbers: [String] = []
+        var pattern = "^", numbers: [String] = [], ranges: [NSRange] = []
         var position = 0
         /// Text as a pattern: a run of white space matches any run, `…` any text, the rest itself.
         func literal(_ s: String) -> String {
@@ -142,12 +147,15 @@ struct LinePattern {
             let before = literal(text.substring(with: NSRange(location: position, length: match.range.location - position)))
             pattern += before + Self.numberPattern
             numbers.append(text.substring(with: match.range))
+            ranges.append(match.range)
             position = match.range.location + match.range.length
         }
         let rest = literal(text.substring(from: position))
         pattern += rest + "[ \\t]*$"
         self.regex = try! NSRegularExpression(pattern: pattern)
         self.numbers = numbers
+        self.numberRanges = ranges
+        self.text = text as String
     }
 
     /// Whether `line` matches, its numbers within `tolerance` of the expected ones.
@@ -159,6 +167,18 @@ struct LinePattern {
             guard Self.close(got, want, tolerance: tolerance) else { return false }
         }
         return true
+    }
+
+    /// The expected line with the numbers `line` shows in their places, its `…` kept; `nil` when `line`
+    /// does not have its text.
+    func refreshed(from line: String) -> String? {
+        let got = line as NSString
+        guard let match = regex.firstMatch(in: line, range: NSRange(location: 0, length: got.length)) else { return nil }
+        let result = NSMutableString(string: text)
+        for k in numberRanges.indices.reversed() {
+            result.replaceCharacters(in: numberRanges[k], with: got.substring(with: match.range(at: k + 1)))
+        }
+        return result as String
     }
 
     /// Integers equal; other numbers within a relative `tolerance` (any, when it is infinite).
