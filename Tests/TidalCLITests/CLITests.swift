@@ -407,23 +407,6 @@ final class ModelFormatScriptTests: XCTestCase {
     }
 }
 
-final class DocsTests: XCTestCase {
-    /// Docs/cli.md is generated from --help; it must match the binary.
-    func testCLIReferenceIsCurrent() throws {
-        let run = Process()
-        run.executableURL = URL(fileURLWithPath: "/bin/bash")
-        run.arguments = [TestPaths.packageRoot.appendingPathComponent("Scripts/generate-cli-doc.sh").path, TidalBinary.binary.path]
-        run.environment = TestPaths.childEnvironment()
-        let out = Pipe()
-        run.standardOutput = out
-        try run.run()
-        let generated = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        run.waitUntilExit()
-        let committed = try String(contentsOfFile: TestPaths.packageRoot.appendingPathComponent("Docs/cli.md").path, encoding: .utf8)
-        XCTAssertEqual(generated, committed, "Docs/cli.md is out of date: run Scripts/generate-cli-doc.sh > Docs/cli.md")
-    }
-}
-
 final class SampleSeriesTests: XCTestCase {
     /// SampleSeries/README.md names the command that made each generated file; rerunning it gives the same bytes.
     func testGeneratedSampleFilesMatchTheirCommands() throws {
