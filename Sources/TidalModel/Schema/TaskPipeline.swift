@@ -56,8 +56,6 @@ struct PreparedTask<Pipeline: TaskPipeline> {
     /// What the user should know about the run's accuracy (no setting beat the baselines), for
     /// the summary and the metrics JSON.
     var warning: String? = nil
-    /// Time labels of the test origins (forecasting with a time column).
-    var testTimes: [String]?
 }
 
 /// Test scores of a model and its baselines on the same samples.
@@ -68,18 +66,18 @@ public struct Scoring: Sendable {
     public var baselines: [String: MetricsReport.Scores]
     /// The figures kept in the model file's metadata.
     public var final: [String: Double]
-    /// Forecasting: one-step test predictions and actual values (model and baselines), for `forecast.svg`.
-    public var curves: [String: [Double]]
+    /// Forecasting: what `forecast.svg` shows (history, actual values, forecasts, intervals).
+    public var forecastPlot: ForecastPlot?
 
     /// Scores from their parts.
     public init(
         test: MetricsReport.Scores?, baselines: [String: MetricsReport.Scores] = [:], final: [String: Double] = [:],
-        curves: [String: [Double]] = [:]
+        forecastPlot: ForecastPlot? = nil
     ) {
         self.test = test
         self.baselines = baselines
         self.final = final
-        self.curves = curves
+        self.forecastPlot = forecastPlot
     }
 }
 
@@ -155,8 +153,7 @@ extension TaskPipeline {
             schema: pipeline.schema, architecture: prepared.architecture, networks: networks,
             metadata: TrainingMetadata(plan, result: result, metrics: scoring.final))
         return TrainingOutcome(
-            model: model, result: result, report: report, forecastCurves: scoring.curves,
-            testTimes: prepared.testTimes)
+            model: model, result: result, report: report, forecastPlot: scoring.forecastPlot)
     }
 }
 
