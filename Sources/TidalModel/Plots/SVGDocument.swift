@@ -87,11 +87,6 @@ public struct SVGDocument: Sendable {
         body += "<text \(attributes)>\(Self.escape(text))</text>\n"
     }
 
-    /// Another document's elements drawn with their origin at (`x`, `y`) (a panel of a larger figure).
-    public mutating func place(_ other: SVGDocument, x: Double, y: Double) {
-        body += "<g transform=\"translate(\(Self.fmt(x)) \(Self.fmt(y)))\">\n" + other.body + "</g>\n"
-    }
-
     static func path(_ points: [(Double, Double)]) -> String {
         points.enumerated().map { i, p in "\(i == 0 ? "M" : "L")\(fmt(p.0)),\(fmt(p.1))" }.joined(separator: " ")
     }
