@@ -18,7 +18,7 @@ mkdir -p "$WORK" "$OUT"
 # One series with conformal intervals: the fan chart and the loss curve.
 "$TIDAL" train --data SampleSeries/airline.csv --target value --lookback 24 --season 12 --level 80,95 --seed 0 \
   --out "$WORK/airline.tidal" --plots "$WORK/airline" --quiet >/dev/null
-# Many series (21 regions, quarterly): best, median and worst by MASE, and the MASE distribution.
+# Many series (20 regions, quarterly): best, median and worst by MASE, and the MASE distribution.
 "$TIDAL" train --data SampleSeries/visnights.csv --season 4 --lookback 8 --test-start 2015Q1 --seed 0 \
   --out "$WORK/visnights.tidal" --plots "$WORK/visnights" --quiet >/dev/null
 # Classification: accuracy per epoch and the confusion matrix.

@@ -139,6 +139,16 @@ final class PlotChartTests: XCTestCase {
         XCTAssertTrue(summary.texts.contains("MASE 1"))
     }
 
+    func testALogAxisLeavesAGapAtZero() throws {
+        var chart = LineChart(title: "norms", xTitle: "step", yTitle: "norm")
+        chart.yKind = .log
+        chart.lines = [.init(name: "rnn", x: [0, 1, 2, 3, 4, 5], y: [1, 1e-3, 0, 0, 1e-9, 1e-12], color: PlotStyle.color(0))]
+        let summary = try check(chart.svg(), "log-gap.svg")
+        // Two runs of the line (before and after the zeros), no point drawn at a made-up floor.
+        XCTAssertEqual(summary.counts["path"], 2)
+        XCTAssertTrue(summary.texts.contains("10⁻¹²") || summary.texts.contains("10⁻¹⁰"), "\(summary.texts)")
+    }
+
     func testTextIsEscaped() throws {
         var chart = LineChart(title: "a < b & \"c\"", xTitle: nil, yTitle: nil)
         chart.lines = [.init(name: "<x>", x: [0, 1], y: [0, 1], color: PlotStyle.color(0))]

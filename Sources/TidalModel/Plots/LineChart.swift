@@ -224,12 +224,16 @@ public struct LineChart: Sendable {
         for reference in references {
             let py = frame.py(y.fraction(reference.y))
             svg.line(frame.x, py, frame.x + frame.width, py, stroke: "#555555", dash: "6 3")
-            // The label above the line, or below it when the line runs near the frame's top.
+            // The label at the left end (where learning curves start low), above the line or below it
+            // when the line runs near the frame's top.
             let labelY = py - frame.y < 20 ? py + 14 : py - 5
-            svg.text(reference.label, x: frame.x + frame.width - 6, y: labelY, anchor: .end, fill: "#555555")
+            svg.text(reference.label, x: frame.x + 6, y: labelY, fill: "#555555")
         }
         for line in lines {
-            let valid = line.x.indices.filter { $0 < line.y.count && line.y[$0].isFinite && line.x[$0].isFinite }
+            // On a log axis zero has no place: a value at or below zero leaves a gap, like a missing one.
+            let valid = line.x.indices.filter { i in
+                i < line.y.count && line.y[i].isFinite && line.x[i].isFinite && (!(y is LogScale) || line.y[i] > 0)
+            }
             for run in Self.runs(valid) {
                 svg.polyline(
                     run.map { point(line.x[$0], line.y[$0]) }, stroke: line.color, width: line.width, dash: line.dash, opacity: line.opacity

@@ -3,7 +3,7 @@ import Foundation
 /// A base-10 logarithmic axis for positive values that span decades (loss curves, gradient norms).
 ///
 /// Ticks are at 1, 2 and 5 times each power of ten on a short axis, at 1 and 3 times on a longer
-/// one, else at powers of ten only (every second or third one on very wide axes), whichever gives
+/// one, else at powers of ten only (every 2nd, 5th or 10th one on very wide axes), whichever gives
 /// at most `maxTicks`. All labels share
 /// one format: plain decimals (`0.001`, `0.01`, `0.1`) when every tick lies in 10⁻³ … 10⁵, else
 /// powers of ten (`10⁻⁸`, `10⁻⁴`, `10⁰`) throughout.
@@ -15,8 +15,8 @@ public struct LogScale: AxisScale {
     /// The ticks, inside the axis.
     public let ticks: [Tick]
 
-    /// The smallest value the axis shows; values at or below zero are drawn there.
-    public static let floor = 1e-12
+    /// The smallest value the axis reaches (charts leave a gap for values at or below zero).
+    public static let floor = 1e-300
 
     /// Whether `values` call for a log axis: all finite ones positive and spanning at least
     /// `decades` powers of ten.
@@ -34,7 +34,9 @@ public struct LogScale: AxisScale {
         let span = log10(high / low), limit = Double(max(maxTicks, 2))
         let multiples: [Double] = span * 3 <= limit ? [1, 2, 5] : span * 2 <= limit ? [1, 3] : [1]
         var candidates: [Double] = []
-        let every = multiples.count > 1 ? 1 : max(1, Int((span / (limit - 1)).rounded(.up)))
+        // Decade steps of 1, 2, 5, 10, 20, … decades, the smallest that keeps to the limit.
+        let needed = span / (limit - 1)
+        let every = multiples.count > 1 ? 1 : [1, 2, 5, 10, 20, 50, 100].first { Double($0) >= needed } ?? 100
         for e in Swift.stride(from: Int(decades.lowerBound), through: Int(decades.upperBound), by: 1) where (e % every + every) % every == 0
         {
             candidates += multiples.map { $0 * pow(10, Double(e)) }
