@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(libcsv-dev libzstd-dev libopenblas-dev pkg-config)
+# The test suite also renders every plot it writes with rsvg-convert (PlotChartTests, PlotCLITests).
+test_packages=(librsvg2-bin)
 
 install_missing() {
     local missing=()
@@ -87,6 +89,7 @@ case "${1:-demo}" in
         fi
         ;;
     test)
+        packages+=("${test_packages[@]}")
         install_missing
         require_swift
         # The house rules first (seconds): one formatting configuration, lines and functions of a

@@ -99,10 +99,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(json["task"] as? String, "forecast")
         XCTAssertNotNil((json["test"] as? [String: Any])?["mase"])
         XCTAssertEqual(((json["baselines"] as? [String: Any])?["naive"] as? [String: Any])?["mae"] as? Double ?? 0, 74.3, accuracy: 100)
-        for plot in ["loss.svg", "forecast.svg"] {
-            let svg = try String(contentsOfFile: plots + "/" + plot, encoding: .utf8)
-            XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("</svg>"), plot)
-        }
+        try PlotCLITests.checkPlots(in: plots, expecting: ["loss.svg", "test_mae.svg", "forecast.svg"])
         let forecast = try tidal(["forecast", "--model", model, "--data", airline, "--all"])
         XCTAssertEqual(forecast.status, 0, forecast.stderr)
         let lines = forecast.stdout.split(separator: "\n")
@@ -157,8 +154,7 @@ final class CLITests: XCTestCase {
             run.stdout)
         XCTAssertTrue(run.stdout.contains("majority"))
         XCTAssertTrue(run.stdout.contains("confusion"))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("confusion.svg").path))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("accuracy.svg").path))
+        try PlotCLITests.checkPlots(in: dir.path, expecting: ["loss.svg", "accuracy.svg", "confusion.svg"])
         let rows = try firstLines(6, of: "ItalyPowerDemand_TEST.csv")
         let replay = try tidal(["replay", "--model", model], stdin: rows)
         XCTAssertEqual(replay.status, 0, replay.stderr)
@@ -305,9 +301,7 @@ final class CLITests: XCTestCase {
         let results = json["results"] as! [[String: Any]]
         XCTAssertEqual(results.map { $0["cell"] as! String }, ["rnn", "gru", "lstm"])
         XCTAssertNotNil((results[0]["test"] as? [String: Any])?["accuracy"])
-        for plot in ["compare_loss.svg", "compare_gradients.svg"] {
-            XCTAssertTrue(try String(contentsOfFile: dir.appendingPathComponent(plot).path, encoding: .utf8).contains("</svg>"), plot)
-        }
+        try PlotCLITests.checkPlots(in: dir.path, expecting: ["compare_loss.svg", "compare_gradients.svg"])
         // Every cell reads the same input: the default patch, where train would cross-validate patch lengths.
         let loud = try tidal([
             "compare", "--cells", "rnn,lstm", "--task", "classify", "--data", "SampleSeries/recall_lag50_train.csv",

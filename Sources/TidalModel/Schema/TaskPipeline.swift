@@ -56,8 +56,6 @@ struct PreparedTask<Pipeline: TaskPipeline> {
     /// What the user should know about the run's accuracy (no setting beat the baselines), for
     /// the summary and the metrics JSON.
     var warning: String? = nil
-    /// Time labels of the test origins (forecasting with a time column).
-    var testTimes: [String]?
     /// The rows the model learns from, saved in its metadata (forecasting).
     var trainingRange: TrainingRange? = nil
 }
@@ -70,20 +68,20 @@ public struct Scoring: Sendable {
     public var baselines: [String: MetricsReport.Scores]
     /// The figures kept in the model file's metadata.
     public var final: [String: Double]
-    /// Forecasting: one-step test predictions and actual values (model and baselines), for `forecast.svg`.
-    public var curves: [String: [Double]]
+    /// Forecasting: what `forecast.svg` shows (history, actual values, forecasts, intervals).
+    public var forecastPlot: ForecastPlot?
     /// When the scored rows overlap the rows the model learned from: how (one clause); nil when they are new.
     public var overlap: String?
 
     /// Scores from their parts.
     public init(
         test: MetricsReport.Scores?, baselines: [String: MetricsReport.Scores] = [:], final: [String: Double] = [:],
-        curves: [String: [Double]] = [:]
+        forecastPlot: ForecastPlot? = nil
     ) {
         self.test = test
         self.baselines = baselines
         self.final = final
-        self.curves = curves
+        self.forecastPlot = forecastPlot
     }
 }
 
@@ -159,8 +157,7 @@ extension TaskPipeline {
             schema: pipeline.schema, architecture: prepared.architecture, networks: networks,
             metadata: TrainingMetadata(plan, result: result, metrics: scoring.final, trainingRange: prepared.trainingRange))
         return TrainingOutcome(
-            model: model, result: result, report: report, forecastCurves: scoring.curves,
-            testTimes: prepared.testTimes)
+            model: model, result: result, report: report, forecastPlot: scoring.forecastPlot)
     }
 }
 

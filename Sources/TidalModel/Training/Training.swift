@@ -46,21 +46,17 @@ public struct TrainingOutcome: Sendable {
     public var result: TrainingResult
     /// The `--metrics` document: test scores beside the baselines, history, choices.
     public var report: MetricsReport
-    /// Forecasting: one-step test predictions and actual values, baselines alike, for `forecast.svg`.
-    public var forecastCurves: [String: [Double]]
-    /// Test-part time labels when there is a time column.
-    public var testTimes: [String]?
+    /// Forecasting: what `forecast.svg` shows (history tail, test values, forecasts, intervals).
+    public var forecastPlot: ForecastPlot?
 
     /// An outcome from its parts.
     public init(
-        model: TrainedModel, result: TrainingResult, report: MetricsReport, forecastCurves: [String: [Double]],
-        testTimes: [String]?
+        model: TrainedModel, result: TrainingResult, report: MetricsReport, forecastPlot: ForecastPlot? = nil
     ) {
         self.model = model
         self.result = result
         self.report = report
-        self.forecastCurves = forecastCurves
-        self.testTimes = testTimes
+        self.forecastPlot = forecastPlot
     }
 }
 

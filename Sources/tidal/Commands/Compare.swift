@@ -136,24 +136,7 @@ struct Compare: ParsableCommand {
     }
 
     func writePlots(_ outcomes: [(CellKind, TrainingOutcome)], to directory: String) throws {
-        try PlotWriter.createDirectory(directory)
-        let loss = LineChart(
-            title: "Training loss per epoch", xLabel: "epoch", yLabel: "training loss",
-            series: outcomes.map { .init(name: $0.0.rawValue, values: $0.1.result.history.map(\.trainLoss)) })
-        try OutputPaths.write(Array(loss.svg().utf8), to: directory + "/compare_loss.svg", flag: "--plots")
-        var series: [LineChart.Series] = []
-        var longest = 0
-        for (cell, o) in outcomes {
-            guard let norms = o.result.history.last?.stepGradientNorms, !norms.isEmpty else { continue }
-            longest = max(longest, norms.count)
-            series.append(.init(name: cell.rawValue, values: norms))
-        }
-        var chart = LineChart(
-            title: "Gradient reaching each time step (last epoch)", xLabel: "steps before the end of the sequence",
-            yLabel: "‖dLoss/dh_t‖", series: series)
-        chart.xValues = (0 ..< longest).map(Double.init)
-        chart.logY = true
-        try OutputPaths.write(Array(chart.svg().utf8), to: directory + "/compare_gradients.svg", flag: "--plots")
+        try PlotWriter.write(TrainingPlots.compare(outcomes.map { ($0.0.rawValue, $0.1.result) }), to: directory)
     }
 }
 

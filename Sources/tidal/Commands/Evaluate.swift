@@ -57,7 +57,7 @@ struct Evaluate: ParsableCommand {
             }
             let outcome = TrainingOutcome(
                 model: trained, result: TrainingResult(history: [], bestEpoch: 0, seconds: 0), report: report,
-                forecastCurves: scoring.curves, testTimes: nil)
+                forecastPlot: scoring.forecastPlot)
             Output.write(SummaryTable.render(outcome))
             if let metrics { try OutputPaths.write(Array(report.json()), to: metrics, flag: "--metrics") }
             if let plots { try PlotWriter.write(outcome, to: plots) }

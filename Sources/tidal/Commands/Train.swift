@@ -38,7 +38,7 @@ struct Train: ParsableCommand {
     @Option(help: "Write the metrics as JSON here.")
     var metrics: String?
 
-    @Option(help: "Write SVG plots into this directory (loss.svg, accuracy.svg, forecast.svg, confusion.svg).")
+    @Option(help: "Write SVG plots here: loss.svg, test_mae.svg, forecast.svg, mase.svg (many series); accuracy.svg, confusion.svg.")
     var plots: String?
 
     @Flag(help: "Print nothing on stdout (no epoch lines, no table) and no progress on stderr; errors still go to stderr.")

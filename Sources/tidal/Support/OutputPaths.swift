@@ -16,7 +16,8 @@ struct CommandError: Error, CustomStringConvertible {
 struct OutputPaths {
     /// The files every `--plots` directory may receive (`PlotWriter`, `compare`).
     static let plotFiles = [
-        "loss.svg", "test_mae.svg", "accuracy.svg", "confusion.svg", "forecast.svg", "compare_loss.svg", "compare_gradients.svg",
+        "loss.svg", "test_mae.svg", "accuracy.svg", "confusion.svg", "forecast.svg", "mase.svg", "compare_loss.svg",
+        "compare_gradients.svg",
     ]
 
     private var inputs: [(flag: String, path: String)] = []

@@ -99,8 +99,7 @@ struct ForecastPipeline: TaskPipeline {
             pipeline: pipeline, architecture: architecture(for: spec, plan), train: task.train,
             validation: validation.count > 0 ? validation : nil, test: task.test.count > 0 ? task.test : nil,
             training: plan.training, objective: .regression(plan.request.loss), steps: spec.steps,
-            description: description, choices: choices, warning: warning,
-            testTimes: task.time.map { t in task.test.origins.map { t[$0 - 1] } }, trainingRange: task.learnedRange())
+            description: description, choices: choices, warning: warning, trainingRange: task.learnedRange())
     }
 
     /// Training windows of `setup` on `table` (those of the refit when a setting search runs).
@@ -157,8 +156,8 @@ struct ForecastPipeline: TaskPipeline {
                 final: ["mae": metrics.mae, "rmse": metrics.rmse, "smape": metrics.smape, "mase": metrics.mase])
             if let seasonal { scoring.baselines["seasonal_naive"] = .init(task.metrics(of: seasonal, on: test)) }
         }
-        scoring.curves = ["actual": test.firstStep(test.actuals()), "model": test.firstStep(predicted), "naive": test.firstStep(naive)]
-        if let seasonal { scoring.curves["seasonal naive"] = test.firstStep(seasonal) }
+        scoring.forecastPlot = plot(
+            test, scoring, predicted: predicted, naive: naive, seasonal: seasonal, time: task.time, names: task.layout.names, part: "test")
         let scale = Self.meanScale(task.maseScales(), of: test)
         scoring.test?.intervals = intervalScores(spec.calibration, on: test, predicted: predicted, scale: scale)
         for (name, values) in [("naive", naive), ("seasonal_naive", seasonal)] {
@@ -166,6 +165,23 @@ struct ForecastPipeline: TaskPipeline {
             scoring.baselines[name]?.intervals = intervalScores(calibration, on: test, predicted: values, scale: scale)
         }
         return scoring
+    }
+
+    /// `forecast.svg`'s data: the one-step forecasts of `set` beside its actual values and the
+    /// baselines, its series picked and titled by the MASEs in `scoring`.
+    func plot(
+        _ set: ForecastDataset, _ scoring: Scoring, predicted: [Float], naive: [Float], seasonal: [Float]?, time: [String]?,
+        names: [String], part: String
+    ) -> ForecastPlot {
+        var mases: [String: Double] = [:]
+        if let perSeries = scoring.test?.perSeries {
+            for entry in perSeries { mases[entry.series] = entry.mase }
+        } else if let mase = scoring.test?.mase {
+            mases[names[0]] = mase
+        }
+        let baselines = [("naive", naive)] + (seasonal.map { [("seasonal naive", $0)] } ?? [])
+        return set.plot(
+            predicted: predicted, baselines: baselines, time: time, names: names, mases: mases, part: part, calibrated: spec)
     }
 
     /// The mean of the known (finite, positive) MASE scales of the series `set` has windows of: MSIS's scale.
@@ -327,7 +343,9 @@ struct ForecastPipeline: TaskPipeline {
             scoring = Scoring(test: metrics(predicted), baselines: ["naive": metrics(naive)])
             if let seasonal { scoring.baselines["seasonal_naive"] = metrics(seasonal) }
         }
-        scoring.curves = ["actual": set.firstStep(set.actuals()), "model": set.firstStep(predicted), "naive": set.firstStep(naive)]
+        let time = table.time.map { t in layout.order.map { t[$0] } }
+        scoring.forecastPlot = plot(
+            set, scoring, predicted: predicted, naive: naive, seasonal: seasonal, time: time, names: layout.names, part: "scored")
         scoring.test?.intervals = intervalScores(spec.calibration, on: set, predicted: predicted, scale: Self.meanScale(scales, of: set))
         if let range = model.metadata.trainingRange, let time = table.time {
             // The rows scored are the windows' targets.

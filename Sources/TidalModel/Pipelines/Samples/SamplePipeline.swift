@@ -69,8 +69,7 @@ struct SamplePipeline: TaskPipeline {
             training: training(plan, count: train.count), objective: pipeline.objective, steps: spec.steps,
             description: description, choices: nil,
             warning: classify
-                ? missingClassesWarning(classes: classes, testLabels: testSet?.labels, part: testPartName(request, of: "samples")) : nil,
-            testTimes: nil)
+                ? missingClassesWarning(classes: classes, testLabels: testSet?.labels, part: testPartName(request, of: "samples")) : nil)
     }
 
     /// The training, validation and test samples: a separate test file or the last test

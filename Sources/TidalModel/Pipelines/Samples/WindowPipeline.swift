@@ -76,8 +76,7 @@ struct WindowPipeline: TaskPipeline {
             train: train, validation: validation, test: test, training: SamplePipeline.training(plan, count: train.count),
             objective: .classification(classes: classes.count), steps: sample.steps, description: description,
             choices: nil,
-            warning: missingClassesWarning(classes: classes, testLabels: testSet.labels, part: testPartName(request, of: "rows")),
-            testTimes: nil)
+            warning: missingClassesWarning(classes: classes, testLabels: testSet.labels, part: testPartName(request, of: "rows")))
     }
 
     /// The feature columns: those given, else every numeric column but the label (which needs a

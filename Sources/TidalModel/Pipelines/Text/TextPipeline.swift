@@ -62,8 +62,7 @@ struct TextPipeline: TaskPipeline {
             train: trainSet, validation: validationSet, test: testSet, training: training,
             objective: .classification(classes: classes.count), steps: request.maxLength, description: description,
             choices: nil,
-            warning: missingClassesWarning(classes: classes, testLabels: test?.labels, part: testPartName(request, of: "documents")),
-            testTimes: nil)
+            warning: missingClassesWarning(classes: classes, testLabels: test?.labels, part: testPartName(request, of: "documents")))
     }
 
     func evaluate(_ network: SequenceModel, on data: TextDataset) -> Evaluation {
