@@ -7,7 +7,8 @@ import TidalCore
 /// the scale and the seasonal lags that a saturating network loses.
 ///
 /// `y = head(h_T or pool(o_1 … o_T)) [+ skip(x_1 … x_T)]`; a quantile forecaster
-/// (`architecture.quantiles > 0`) then passes `y` through `MonotoneQuantiles`, so its quantiles never cross. Parameter names follow PyTorch modules:
+/// (`architecture.quantiles > 0`) then passes `y` through `MonotoneQuantiles`, so its quantiles
+/// never cross. Parameter names follow PyTorch modules:
 /// `lstm.weight_ih_l0`, `lstm.weight_ih_l0_reverse`, …, `pool.weight`, `pool.bias`, `pool.vector`,
 /// `head.weight`, `head.bias`, `skip.weight`, `skip.bias`.
 public final class SequenceModel: ParameterOwner {
