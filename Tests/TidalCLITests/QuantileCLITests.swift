@@ -50,7 +50,9 @@ final class QuantileCLITests: XCTestCase {
     }
 
     func testBadQuantilesAreRefusedWithTheFlagsName() throws {
-        for (value, message) in [("0.1,1.2", "1.2 is not a quantile in (0, 1)"), ("0.1,0.1", "a quantile is given twice"), ("0.1,x", "is invalid")] {
+        for (value, message) in [
+            ("0.1,1.2", "1.2 is not a quantile in (0, 1)"), ("0.1,0.1", "a quantile is given twice"), ("0.1,x", "is invalid"),
+        ] {
             let run = try TidalBinary.tidal(["train", "--data", airline, "--quantiles", value, "--epochs", "1"])
             XCTAssertNotEqual(run.status, 0, value)
             XCTAssertTrue(run.stderr.contains("--quantiles") && run.stderr.contains(message), run.stderr)

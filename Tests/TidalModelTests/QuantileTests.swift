@@ -121,6 +121,14 @@ final class QuantileTests: XCTestCase {
         for (_, v) in try forecaster.forecastAll(table) {
             XCTAssertTrue(v[4] <= v[5] && v[6] <= v[4] && v[5] <= v[7], "the 95 % band holds the 80 % band: \(v)")
         }
+        // Replay alerts against the conformalised band: a reading far above everything is flagged.
+        var rows = try String(contentsOfFile: SmallModel.airline, encoding: .utf8).split(separator: "\n").map(String.init)
+        rows[101] = rows[101].split(separator: ",")[0] + ",5000"
+        var lines: [String] = []
+        let engine = try ReplayEngine(model: outcome.model, alert: 80, write: { lines.append($0) }, warn: { _ in })
+        try engine.run(source: MemoryByteSource(rows.joined(separator: "\n") + "\n"))
+        let flagged = lines.first { $0.hasPrefix("101,") }?.dropLast().split(separator: ",", omittingEmptySubsequences: false)
+        XCTAssertEqual(flagged?.suffix(2).first, "1", "\(flagged ?? [])")
     }
 
     func testDamagedQuantilesAreRefusedWhenTheFileIsRead() throws {
