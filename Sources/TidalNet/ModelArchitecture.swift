@@ -12,7 +12,8 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
     public var layers: Int
     /// Dropout rate in training, between stacked layers and on token embeddings (0 = none).
     public var dropout: Float
-    /// Head outputs: `horizon × targets` for regression, the class count for classification.
+    /// Head outputs: `horizon × targets` for regression (times `quantiles` for a quantile
+    /// forecaster), the class count for classification.
     public var outputSize: Int
     /// Steps of input the linear skip reads (the lookback), or 0 for no skip.
     public var skipSteps: Int
@@ -28,6 +29,9 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
     public var bidirectional = false
     /// What the head reads of the recurrent output sequence.
     public var pool: Pooling = .last
+    /// Quantiles per forecast value (`--quantiles`), or 0 for a point model. With Q > 0 every group
+    /// of Q adjacent outputs passes through `MonotoneQuantiles`, so those quantiles never cross.
+    public var quantiles = 0
 
     /// Values per step reaching the recurrent layers: numeric features plus categorical embeddings.
     public var stepSize: Int { inputSize + categoricalDimensions.reduce(0, +) }
@@ -57,11 +61,11 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case cell, inputSize, hiddenSize, layers, dropout, outputSize, skipSteps, vocabularySize
-        case categoricalVocabularies, categoricalDimensions, bidirectional, pool
+        case categoricalVocabularies, categoricalDimensions, bidirectional, pool, quantiles
     }
 
     /// Decodes an architecture; fields added later (vocabulary, categorical covariates,
-    /// bidirectional, pool) default to none, a single direction and the last state.
+    /// bidirectional, pool, quantiles) default to none, a single direction, the last state and a point head.
     /// - Throws: `DecodingError.dataCorrupted` at `pool` for a name that is no `Pooling`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -84,10 +88,11 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
             }
             self.pool = pool
         }
+        quantiles = try c.decodeIfPresent(Int.self, forKey: .quantiles) ?? 0
     }
 
-    /// Encodes every field; `bidirectional` and `pool` only when they differ from their defaults, so a
-    /// model that uses neither is described exactly as before they existed.
+    /// Encodes every field; `bidirectional`, `pool` and `quantiles` only when they differ from their
+    /// defaults, so a model that uses none is described exactly as before they existed.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(cell, forKey: .cell)
@@ -102,5 +107,6 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
         try c.encode(categoricalDimensions, forKey: .categoricalDimensions)
         if bidirectional { try c.encode(bidirectional, forKey: .bidirectional) }
         if pool != .last { try c.encode(pool, forKey: .pool) }
+        if quantiles > 0 { try c.encode(quantiles, forKey: .quantiles) }
     }
 }

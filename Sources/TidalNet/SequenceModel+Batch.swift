@@ -6,8 +6,29 @@ import TidalData
 public enum Objective: Sendable, Equatable {
     /// Predict the batch's `targets` under the given loss.
     case regression(RegressionLoss)
+    /// Predict quantiles of the batch's `targets` under the pinball loss: the network's outputs are
+    /// `levels.count` quantiles per target (`MonotoneQuantiles` keeps them from crossing).
+    case quantiles(QuantileLoss)
     /// Predict the batch's `labels`, one logit per class, under softmax cross-entropy.
     case classification(classes: Int)
+
+    /// The network outputs per target: the quantile count for `.quantiles`, else 1.
+    public var outputsPerTarget: Int {
+        if case let .quantiles(loss) = self { return loss.levels.count }
+        return 1
+    }
+
+    /// The mean loss of `count` targets under a regression or quantile objective (`prediction` holds
+    /// `outputsPerTarget` values per target), its gradient written to `gradient` when given.
+    package func valueLoss(
+        prediction: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, gradient: UnsafeMutablePointer<Float>?
+    ) -> Float {
+        switch self {
+        case let .regression(kind): return kind.evaluate(prediction: prediction, target: target, count: count, gradient: gradient)
+        case let .quantiles(loss): return loss.evaluate(prediction: prediction, target: target, count: count, gradient: gradient)
+        case .classification: preconditionFailure("a classification objective has no value loss")
+        }
+    }
 }
 
 extension SequenceModel {

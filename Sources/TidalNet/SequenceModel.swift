@@ -6,7 +6,9 @@ import TidalCore
 /// Short-Term Temporal Patterns with Deep Neural Networks", 2018), which lets a forecaster keep
 /// the scale and the seasonal lags that a saturating network loses.
 ///
-/// `y = head(h_T or pool(o_1 … o_T)) [+ skip(x_1 … x_T)]`. Parameter names follow PyTorch modules:
+/// `y = head(h_T or pool(o_1 … o_T)) [+ skip(x_1 … x_T)]`; a quantile forecaster
+/// (`architecture.quantiles > 0`) then passes `y` through `MonotoneQuantiles`, so its quantiles
+/// never cross. Parameter names follow PyTorch modules:
 /// `lstm.weight_ih_l0`, `lstm.weight_ih_l0_reverse`, …, `pool.weight`, `pool.bias`, `pool.vector`,
 /// `head.weight`, `head.bias`, `skip.weight`, `skip.bias`.
 public final class SequenceModel: ParameterOwner {
@@ -20,6 +22,8 @@ public final class SequenceModel: ParameterOwner {
     public let head: Linear
     /// The linear map of the flattened input window (`skipSteps > 0`), or nil.
     public let skip: Linear?
+    /// The monotone quantile transform after the head and skip (`architecture.quantiles > 0`), or nil.
+    public let quantileHead: MonotoneQuantiles?
     /// Token input (text): ids → vectors before the recurrent layers.
     public let embedding: Embedding?
     /// One embedding per categorical covariate.
@@ -87,6 +91,7 @@ public final class SequenceModel: ParameterOwner {
         } else {
             skip = nil
         }
+        quantileHead = architecture.quantiles > 0 ? MonotoneQuantiles(quantiles: architecture.quantiles) : nil
         pool =
             architecture.pool == .last
             ? nil
@@ -122,7 +127,7 @@ public final class SequenceModel: ParameterOwner {
         recurrent.forward(x, steps: steps, batch: batch, mask: mask, dropout: plan)
         let features = pool?.forward(recurrent.output, steps: steps, batch: batch, mask: mask) ?? recurrent.finalHidden
         let y = head.forward(features, batch: batch)
-        guard let skip else { return y }
+        guard let skip else { return quantileHead?.forward(y, count: batch * architecture.outputSize) ?? y }
         precondition(steps == architecture.skipSteps, "the skip connection needs windows of exactly \(architecture.skipSteps) steps")
         let F = architecture.stepSize, O = architecture.outputSize
         let flat = flatWindow.reserve(batch * steps * F)
@@ -130,7 +135,7 @@ public final class SequenceModel: ParameterOwner {
         let s = skip.forward(UnsafePointer(flat), batch: batch)
         let out = outputBuffer.reserve(batch * O)
         for i in 0 ..< batch * O { out[i] = y[i] + s[i] }
-        return UnsafePointer(out)
+        return quantileHead?.forward(UnsafePointer(out), count: batch * O) ?? UnsafePointer(out)
     }
 
     /// Runs the model on numeric features `x` `[T, B, F]` plus categorical ids `[T, B, K]` (one per covariate):
@@ -244,6 +249,7 @@ public final class SequenceModel: ParameterOwner {
 
     /// Backpropagates dLoss/dOutput `[B, outputSize]` through the last `forward`, adding to every gradient.
     package func backward(_ outputGradient: UnsafePointer<Float>) {
+        let outputGradient = quantileHead?.backward(outputGradient) ?? outputGradient
         let skipInputGradient = skip.map { $0.backward(outputGradient) }
         let dFeatures = head.backward(outputGradient)
         let needInputGradient = embedding != nil || !categorical.isEmpty

@@ -36,10 +36,10 @@ final class ParallelEvaluationTests: XCTestCase {
 
     func testForecastEvaluationIsTheSameOnEveryThreadCount() throws {
         let (task, network) = try task(rows: 1500)
-        let one = task.train.evaluate(network, loss: .huber, threads: 1)
+        let one = task.train.evaluate(network, loss: .regression(.huber), threads: 1)
         let serial = task.train.predict(network, threads: 1)
         for threads in [2, 3, 8] {
-            let many = task.train.evaluate(network, loss: .huber, threads: threads)
+            let many = task.train.evaluate(network, loss: .regression(.huber), threads: threads)
             XCTAssertEqual(one.loss.bitPattern, many.loss.bitPattern, "threads \(threads)")
             XCTAssertEqual(one.mae?.bitPattern, many.mae?.bitPattern, "threads \(threads)")
             XCTAssertEqual(bits(serial), bits(task.train.predict(network, threads: threads)), "threads \(threads)")

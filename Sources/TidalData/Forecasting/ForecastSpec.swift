@@ -47,10 +47,14 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     /// The training rows' time step (`TimeStep.infer`): each forecast step is labelled with the
     /// time it is for. Nil without a time column, for irregular times, and in older model files.
     public var timeStep: TimeStep?
+    /// The quantile levels a quantile forecaster (`--quantiles`) predicts, strictly increasing in
+    /// (0, 1) and holding 0.5, whose prediction is the point forecast; empty for a point model.
+    /// The network has `quantiles.count` outputs per forecast value (`networkOutputCount`).
+    public var quantiles: [Double] = []
 
     enum CodingKeys: String, CodingKey {
         case features, targets, timeColumn, lookback, horizon, difference, scaling, normalizer, season, categorical, seriesColumn
-        case calibration, timeStep
+        case calibration, timeStep, quantiles
     }
 
     /// Decodes a spec; files written before categorical covariates, series columns or time steps existed decode with none.
@@ -69,6 +73,27 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
         seriesColumn = try c.decodeIfPresent(String.self, forKey: .seriesColumn)
         calibration = try c.decodeIfPresent(IntervalCalibration.self, forKey: .calibration)
         timeStep = try c.decodeIfPresent(TimeStep.self, forKey: .timeStep)
+        quantiles = try c.decodeIfPresent([Double].self, forKey: .quantiles) ?? []
+    }
+
+    /// Encodes every field; `quantiles` only for a quantile forecaster, so a point model is
+    /// described exactly as before quantile heads existed.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(features, forKey: .features)
+        try c.encode(targets, forKey: .targets)
+        try c.encodeIfPresent(timeColumn, forKey: .timeColumn)
+        try c.encode(lookback, forKey: .lookback)
+        try c.encode(horizon, forKey: .horizon)
+        try c.encode(difference, forKey: .difference)
+        try c.encode(scaling, forKey: .scaling)
+        try c.encode(normalizer, forKey: .normalizer)
+        try c.encode(season, forKey: .season)
+        try c.encode(categorical, forKey: .categorical)
+        try c.encodeIfPresent(seriesColumn, forKey: .seriesColumn)
+        try c.encodeIfPresent(calibration, forKey: .calibration)
+        try c.encodeIfPresent(timeStep, forKey: .timeStep)
+        if !quantiles.isEmpty { try c.encode(quantiles, forKey: .quantiles) }
     }
 
     /// Writes a window's categorical ids: step t of the network reads row `t + difference` of the
@@ -100,8 +125,14 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     public var steps: Int { lookback - difference }
     /// Numeric inputs per network step.
     public var featureCount: Int { features.count }
-    /// Network outputs per window: `targets.count × horizon`, target-major.
+    /// Forecast values per window: `targets.count × horizon`, target-major.
     public var outputCount: Int { targets.count * horizon }
+    /// Network outputs per forecast value: the quantile count, or 1 for a point model.
+    public var quantileWidth: Int { max(1, quantiles.count) }
+    /// Network outputs per window: `outputCount × quantileWidth`; value `o`'s quantile `j` is output `o · Q + j`.
+    public var networkOutputCount: Int { outputCount * quantileWidth }
+    /// Where 0.5 is in `quantiles` (the point forecast of a quantile model); nil for a point model.
+    public var medianIndex: Int? { quantiles.firstIndex(of: 0.5) }
     var featureIndices: [Int] { features.map { columns.firstIndex(of: $0)! } }
     /// Where each target is in `columns`.
     public var targetIndices: [Int] { targets.map { columns.firstIndex(of: $0)! } }
@@ -109,26 +140,58 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     /// Output column names: `<target>_h1 … <target>_hH` for each target.
     public var outputNames: [String] { targets.flatMap { t in (1 ... horizon).map { "\(t)_h\($0)" } } }
 
-    /// The columns a forecast line holds: `outputNames`, each followed by its interval bounds when
-    /// the model is calibrated (`<target>_h1_lo80`, `<target>_h1_hi80`, …).
-    public var predictionNames: [String] { calibration?.names(outputNames) ?? outputNames }
+    /// The columns a forecast line holds, in Nixtla's naming: per output name, the point forecast
+    /// (`value_h1`), its quantiles for a quantile model (`value_h1_q0.1`, `value_h1_q0.5`, …), then
+    /// its interval bounds when the model is calibrated (`value_h1_lo80`, `value_h1_hi80`, …).
+    public var predictionNames: [String] {
+        outputNames.flatMap { name in
+            [name] + quantiles.map { "\(name)_q\(Self.quantileLabel($0))" } + (calibration?.boundNames(name) ?? [])
+        }
+    }
 
-    /// Forecasts `values` (`outputCount`, original units) with their interval bounds after the
-    /// window `raw` (`lookback` rows): `predictionNames`' values. Without calibration, `values`.
-    public func withIntervals(_ values: [Float], window raw: UnsafePointer<Float>) -> [Float] {
-        guard let calibration else { return values }
-        var result: [Float] = []
-        result.reserveCapacity(values.count * (1 + 2 * calibration.levels.count))
+    /// `0.1` for 0.1, `0.025` for 0.025: the quantile as Swift prints the shortest exact decimal.
+    public static func quantileLabel(_ q: Double) -> String { "\(q)" }
+
+    /// Each output's interval bounds per level (`[o · L + l]`) after the window `raw` (`lookback`
+    /// rows), for point forecasts `values` (`outputCount`) and quantile values `quantileValues`
+    /// (`outputCount × quantiles.count`, original units; empty for a point model). Empty without calibration.
+    public func intervalBounds(
+        _ values: [Float], quantiles quantileValues: [Float], window raw: UnsafePointer<Float>
+    )
+        -> [(lo: Float, hi: Float)]
+    {
+        guard let calibration else { return [] }
+        let Q = quantiles.count
+        var result: [(lo: Float, hi: Float)] = []
+        result.reserveCapacity(outputCount * calibration.levels.count)
         for (k, c) in targetIndices.enumerated() {
             let s = IntervalCalibration.windowScale(raw, rows: lookback, column: c, columns: columns.count)
             for h in 0 ..< horizon {
-                let o = k * horizon + h, v = values[o]
-                result.append(v)
+                let o = k * horizon + h
                 for level in calibration.levels {
-                    let half = calibration.quantile(level, output: o) * s
-                    result += [v - half, v + half]
+                    result.append(
+                        calibration.bounds(
+                            level, output: o, point: values[o], quantiles: quantileValues[o * Q ..< (o + 1) * Q],
+                            quantileLevels: quantiles, scale: s))
                 }
             }
+        }
+        return result
+    }
+
+    /// A forecast line, `predictionNames`' values: per output the point forecast `values[o]`, its
+    /// quantiles `quantileValues[o·Q ..< (o+1)·Q]` and its interval bounds after the window `raw`
+    /// (`lookback` rows). For a point model without calibration, `values`.
+    public func predictionLine(_ values: [Float], quantiles quantileValues: [Float], window raw: UnsafePointer<Float>) -> [Float] {
+        let Q = quantiles.count, L = calibration?.levels.count ?? 0
+        if Q == 0 && L == 0 { return values }
+        let bounds = intervalBounds(values, quantiles: quantileValues, window: raw)
+        var result: [Float] = []
+        result.reserveCapacity(values.count * (1 + Q + 2 * L))
+        for o in 0 ..< outputCount {
+            result.append(values[o])
+            result += quantileValues[o * Q ..< (o + 1) * Q]
+            for l in 0 ..< L { result += [bounds[o * L + l].lo, bounds[o * L + l].hi] }
         }
         return result
     }
@@ -193,25 +256,44 @@ public struct ForecastSpec: Sendable, Codable, Equatable {
     }
 
     /// Maps network outputs back to original units, integrating differences.
+    ///
+    /// A quantile model's quantile `j` is inverted on its own (`output + j`, `result + j`, stride
+    /// `Q`): past the window each quantile integrates its own path, so the quantiles stay ordered
+    /// (every step is increasing in the network's value) and the spread accumulates over the horizon.
     /// - Parameters:
-    ///   - output: `outputCount` network outputs.
+    ///   - output: `outputCount` network outputs, `stride` apart.
     ///   - raw: the window's `lookback` raw rows (the known history).
     ///   - stats: the window's statistics from `prepareWindow`.
-    ///   - result: `outputCount` values in original units.
+    ///   - result: `outputCount` values in original units, `stride` apart.
+    ///   - stride: values between successive outputs in `output` and `result` (1, or a quantile model's Q).
     public func invert(
-        output: UnsafePointer<Float>, raw: UnsafePointer<Float>, stats: WindowStatistics, into result: UnsafeMutablePointer<Float>
+        output: UnsafePointer<Float>, raw: UnsafePointer<Float>, stats: WindowStatistics, into result: UnsafeMutablePointer<Float>,
+        stride: Int = 1
     ) {
         let C = columns.count, d = difference
         for (k, c) in targetIndices.enumerated() {
             for h in 0 ..< horizon {
-                let scaled = output[k * horizon + h] * stats.scale[c] + stats.mean[c]
+                let scaled = output[(k * horizon + h) * stride] * stats.scale[c] + stats.mean[c]
                 var value = normalizer.inverse(scaled, column: c)
                 if d > 0 {
                     let back = h - d  // index of the base relative to the origin
-                    value += back < 0 ? raw[(lookback + back) * C + c] : result[k * horizon + back]
+                    value += back < 0 ? raw[(lookback + back) * C + c] : result[(k * horizon + back) * stride]
                 }
-                result[k * horizon + h] = value
+                result[(k * horizon + h) * stride] = value
             }
         }
+    }
+
+    /// Maps a window's `networkOutputCount` network outputs back to original units: the point
+    /// forecasts into `values` (`outputCount`; a quantile model's median) and, for a quantile
+    /// model, every quantile into `quantileValues` (`outputCount × Q`, value `o`'s quantile `j` at `o · Q + j`).
+    public func invertAll(
+        output: UnsafePointer<Float>, raw: UnsafePointer<Float>, stats: WindowStatistics, values: UnsafeMutablePointer<Float>,
+        quantiles quantileValues: UnsafeMutablePointer<Float>?
+    ) {
+        guard let m = medianIndex, let quantileValues else { return invert(output: output, raw: raw, stats: stats, into: values) }
+        let Q = quantiles.count
+        for j in 0 ..< Q { invert(output: output + j, raw: raw, stats: stats, into: quantileValues + j, stride: Q) }
+        for o in 0 ..< outputCount { values[o] = quantileValues[o * Q + m] }
     }
 }

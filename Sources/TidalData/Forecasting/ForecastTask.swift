@@ -33,6 +33,9 @@ public struct ForecastSetup: Sendable {
     /// Every row at or after this time is in the test part of its series (one common cut for
     /// every series); nil: the last `testFraction` of each series. Needs a time column.
     public var testStart: String?
+    /// Quantile levels for a quantile forecaster (strictly increasing in (0, 1), holding 0.5), or
+    /// empty for a point model; see `ForecastSpec.quantiles`.
+    public var quantiles: [Double] = []
 
     /// A setup forecasting `targets` with every other setting at its default.
     public init(targets: [String]) { self.targets = targets }
@@ -130,6 +133,7 @@ public struct ForecastTask: Sendable {
             normalizer: Normalizer(kind: kind, statistics: statistics), season: season)
         spec.seriesColumn = table.seriesName
         if let time { spec.timeStep = try? TimeStep.infer(time, segments: ranges).get() }
+        spec.quantiles = setup.quantiles
         let codes: [Int32]
         (spec.categorical, codes) = try Self.categorical(
             setup.categorical, of: table, layout: layout, rows: n,

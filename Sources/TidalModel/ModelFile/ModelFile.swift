@@ -48,13 +48,16 @@ public enum ModelFile {
     /// The file's first 8 bytes, `TIDALMDL`.
     public static let magic: [UInt8] = Array("TIDALMDL".utf8)
     /// The newest format version this build writes; it reads files of this version and older.
-    /// Version 2 adds a forecaster's series column (many series) and interval calibration; a
-    /// model using neither is written as version 1, which older builds read.
+    /// Version 2 adds a forecaster's series column (many series), interval calibration and
+    /// quantile levels (a quantile head); a model using none is written as version 1, which older builds read.
     public static let formatVersion = 2
 
     /// The version `model` is written as: the oldest that holds everything it uses.
     public static func version(of model: TrainedModel) -> Int {
-        if case let .forecast(spec) = model.schema, spec.seriesColumn != nil || spec.calibration != nil { return 2 }
+        if model.architecture.quantiles > 0 { return 2 }
+        if case let .forecast(spec) = model.schema, spec.seriesColumn != nil || spec.calibration != nil || !spec.quantiles.isEmpty {
+            return 2
+        }
         return 1
     }
     static let headerSize = 32
@@ -271,8 +274,13 @@ public enum ModelFile {
         guard (1 ... formatVersion).contains(document.format) else {
             throw inconsistent("description format \(document.format); this tidal reads 1 to \(formatVersion)")
         }
-        if document.format < 2, case let .forecast(spec)? = document.schema, spec.seriesColumn != nil || spec.calibration != nil {
-            throw inconsistent("description format 1 cannot hold a series column or interval calibration (format 2 can)")
+        if document.format < 2, case let .forecast(spec)? = document.schema,
+            spec.seriesColumn != nil || spec.calibration != nil || !spec.quantiles.isEmpty
+        {
+            throw inconsistent("description format 1 cannot hold a series column, interval calibration or quantiles (format 2 can)")
+        }
+        if document.format < 2 && document.architecture.quantiles > 0 {
+            throw inconsistent("description format 1 cannot hold a quantile head (format 2 can)")
         }
         if let problem = ModelLimits.problem(with: document.architecture) { throw inconsistent("architecture: \(problem)") }
         // The schema must fit the architecture before any network is made from it.
@@ -280,6 +288,9 @@ public enum ModelFile {
             throw inconsistent("the description holds no schema, several, or one of another task than \(document.task.rawValue)")
         }
         if let reason = schema.mismatch(with: document.architecture) { throw inconsistent(reason) }
+        if document.architecture.quantiles > 0 && document.task != .forecast {
+            throw inconsistent("architecture: quantiles is for a forecaster, not a \(document.task.rawValue) model")
+        }
         let members = document.members
         guard (1 ... ModelLimits.members).contains(members) else {
             throw inconsistent("members is \(members), outside 1...\(ModelLimits.members)")

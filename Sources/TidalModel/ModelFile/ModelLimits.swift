@@ -28,6 +28,8 @@ public enum ModelLimits {
     public static let embeddingDimension = 1024
     /// Classes of a classifier.
     public static let classes = 1 << 16
+    /// Quantiles per forecast value of a quantile head.
+    public static let quantiles = 99
     /// Networks in an ensemble.
     public static let members = 32
     /// Learnable values in all, over every ensemble member (1 GiB of Float32).
@@ -48,6 +50,9 @@ public enum ModelLimits {
             a.categoricalVocabularies.count == a.categoricalDimensions.count
                 ? nil : "categorical vocabularies and dimensions differ in number",
             a.dropout.isFinite && a.dropout >= 0 && a.dropout < 1 ? nil : "dropout is \(a.dropout), outside [0, 1)",
+            outside("quantiles", a.quantiles, 0 ... quantiles),
+            a.quantiles == 0 || a.outputSize % a.quantiles == 0
+                ? nil : "outputSize \(a.outputSize) is no multiple of quantiles \(a.quantiles)",
         ]
         if let problem = checks.compactMap({ $0 }).first { return problem }
         for (v, d) in zip(a.categoricalVocabularies, a.categoricalDimensions) {

@@ -35,9 +35,10 @@ enum SampleScoring {
                 }
                 total += Double(loss) * Double(batch.size)
                 for b in 0 ..< batch.size where argmax(output + b * classes, classes) == Int(batch.labels[b]) { correct += 1 }
-            case let .regression(kind):
+            case .regression, .quantiles:
                 let targets = batch.targets.pointer
-                total += Double(kind.evaluate(prediction: output, target: targets, count: batch.size, gradient: nil)) * Double(batch.size)
+                total +=
+                    Double(objective.valueLoss(prediction: output, target: targets, count: batch.size, gradient: nil)) * Double(batch.size)
                 for b in 0 ..< batch.size { absError += abs(Double(output[b] - targets[b])) * targetScale }
             }
         }

@@ -65,6 +65,8 @@ public struct MetricsReport: Sendable, Codable {
         public var modelBetterOn: Int?
         /// Conformal intervals (`--level`): coverage and width per level, and MSIS at 95 %.
         public var intervals: IntervalScores?
+        /// A quantile model (`--quantiles`): the scaled pinball loss and each quantile's coverage.
+        public var quantiles: QuantileScores?
 
         /// One series' figures (JSON keys `series`, `mae`, `rmse`, `mase`, `origins`).
         public struct SeriesEntry: Sendable, Codable, Equatable {
@@ -83,7 +85,7 @@ public struct MetricsReport: Sendable, Codable {
         enum CodingKeys: String, CodingKey {
             case mae, rmse, smape, mase, accuracy, macroF1 = "macro_f1", precision, recall, confusion, classes
             case meanMase = "mean_mase", medianMase = "median_mase", perSeries = "per_series", modelBetterOn = "model_better_on"
-            case intervals
+            case intervals, quantiles
         }
 
         /// Many-series scores: MAE, RMSE and sMAPE pooled over every error, mean and median MASE over series, each series' figures.
@@ -271,5 +273,45 @@ public struct IntervalScores: Sendable, Codable, Equatable {
         var c = encoder.container(keyedBy: Key.self)
         for (label, level) in levels { try c.encode(level, forKey: Key(stringValue: label)) }
         try c.encodeIfPresent(msis, forKey: Key(stringValue: "msis"))
+    }
+}
+
+/// A quantile forecaster's scores on the test part: JSON `{"pinball": x, "coverage": {"0.1": c, …}}`.
+public struct QuantileScores: Sendable, Codable, Equatable {
+    /// The mean pinball loss over values and quantiles, `mean ρ_τ(y − q_τ)`, divided by `scale`
+    /// (the seasonal-naive scale of MASE; lower is better).
+    public var pinball: Double?
+    /// Per quantile (labelled as in the column names, `0.1`): the share of actual values at or
+    /// below it (nominal: the quantile itself).
+    public var coverage: [String: Double]
+
+    /// Scores from their parts.
+    public init(pinball: Double?, coverage: [String: Double]) {
+        self.pinball = pinball
+        self.coverage = coverage
+    }
+
+    /// Scores quantile forecasts `quantiles` (`[n, Q]`, `levels` order) against `actual` (`n`);
+    /// NaN actual or forecast values are skipped. `pinball` is nil when `scale` is unknown or zero.
+    public init(actual: [Float], quantiles: [Float], levels: [Double], scale: Double) {
+        let Q = levels.count
+        var loss = 0.0, terms = 0
+        var below = [Int](repeating: 0, count: Q), counts = [Int](repeating: 0, count: Q)
+        for (i, y) in actual.enumerated() where !y.isNaN {
+            for (j, tau) in levels.enumerated() {
+                let q = quantiles[i * Q + j]
+                guard !q.isNaN else { continue }
+                let e = Double(y) - Double(q)
+                loss += max(tau * e, (tau - 1) * e)
+                terms += 1
+                counts[j] += 1
+                if y <= q { below[j] += 1 }
+            }
+        }
+        var coverage: [String: Double] = [:]
+        for (j, tau) in levels.enumerated() where counts[j] > 0 {
+            coverage[ForecastSpec.quantileLabel(tau)] = Double(below[j]) / Double(counts[j])
+        }
+        self.init(pinball: terms > 0 && scale > 0 && scale.isFinite ? loss / Double(terms) / scale : nil, coverage: coverage)
     }
 }

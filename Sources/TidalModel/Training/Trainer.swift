@@ -255,7 +255,7 @@ public struct Trainer {
     }
 
     var isRegression: Bool {
-        if case .regression = objective { return true }
-        return false
+        if case .classification = objective { return false }
+        return true
     }
 }

@@ -163,9 +163,9 @@ final class TrainingLoop {
 
     private func lossAndGradient(_ output: UnsafePointer<Float>, _ gradient: UnsafeMutablePointer<Float>) -> Float {
         switch objective {
-        case let .regression(kind):
-            return kind.evaluate(
-                prediction: output, target: batch.targets.pointer, count: batch.size * model.architecture.outputSize, gradient: gradient)
+        case .regression, .quantiles:
+            let targets = batch.size * model.architecture.outputSize / objective.outputsPerTarget
+            return objective.valueLoss(prediction: output, target: batch.targets.pointer, count: targets, gradient: gradient)
         case let .classification(classes):
             return batch.labels.withUnsafeBufferPointer {
                 CrossEntropy.evaluate(
@@ -192,7 +192,7 @@ final class TrainingLoop {
         _ epoch: Int, batches: Int, validate: ((SequenceModel) -> Evaluation)?, test: ((SequenceModel) -> Evaluation)?
     ) -> EpochRecord {
         let regression: Bool
-        if case .regression = objective { regression = true } else { regression = false }
+        if case .classification = objective { regression = false } else { regression = true }
         let record = EpochRecord(
             epoch: epoch, steps: configuration.hasStepBudget ? stepsDone + batches : nil, trainLoss: tally.lossSum / Double(tally.seen),
             trainAccuracy: regression ? nil : Double(tally.correct) / Double(tally.seen),

@@ -59,6 +59,9 @@ public struct TrainingRequest: Sendable {
     /// Forecasting: conformal interval levels in percent (`[80, 95]`), calibrated on a held-out
     /// tail of the training part and frozen into the model; empty for point forecasts only.
     public var levels: [Double] = []
+    /// Forecasting: quantile levels in (0, 1) (`[0.1, 0.5, 0.9]`) for a quantile head trained with
+    /// the pinball loss; 0.5 is added when absent, as the median is the point forecast. Empty: a point model.
+    public var quantiles: [Double] = []
     /// Forecasting many series: the series id is also a categorical covariate (a learned
     /// embedding per training series; a series never seen in training reads `<unk>`).
     public var seriesEmbedding = false
@@ -214,6 +217,13 @@ public struct TrainingRequest: Sendable {
         setup.season = season ?? 1
         setup.infersSeason = season == nil
         setup.categorical = categorical
+        if !quantiles.isEmpty {
+            guard forecasting else {
+                throw TrainingError.unsupported(reason: "--quantiles is for forecasting (tidal train with a time series)")
+            }
+            if let problem = Self.quantileProblem(quantiles) { throw TrainingError.unsupported(reason: "--quantiles: \(problem)") }
+            setup.quantiles = Self.resolvedQuantiles(quantiles)
+        }
         var plan = TrainingPlan(request: self, forecast: setup, training: training)
         plan.dropout = dropout ?? (text ? 0.5 : 0)
         let continues = checkpointPath != nil || resumePath != nil || initFromPath != nil
@@ -221,6 +231,18 @@ public struct TrainingRequest: Sendable {
         if plan.members > 1 && continues { throw ContinuationError.ensembleContinuation }
         return plan
     }
+
+    /// Why `quantiles` cannot be a quantile list (a value not finite or outside (0, 1), or one
+    /// given twice), or nil.
+    public static func quantileProblem(_ quantiles: [Double]) -> String? {
+        if let bad = quantiles.first(where: { !($0.isFinite && $0 > 0 && $0 < 1) }) { return "\(bad) is not a quantile in (0, 1)" }
+        if Set(quantiles).count != quantiles.count { return "a quantile is given twice" }
+        return nil
+    }
+
+    /// The quantile levels a model is trained for: `quantiles` sorted, with 0.5 added when absent
+    /// (the median is the point forecast).
+    public static func resolvedQuantiles(_ quantiles: [Double]) -> [Double] { Set(quantiles + [0.5]).sorted() }
 
     /// The targets to forecast: those given, else a column named `value` (or `y`, Nixtla's name),
     /// else the only numeric column that is not the series column.
@@ -278,6 +300,12 @@ public struct TrainingPlan: Sendable {
     public var task: TaskKind { request.task }
     /// The recurrent cell.
     public var cell: CellKind { request.cell }
+
+    /// A forecaster's objective: the pinball loss over `forecast.quantiles` for a quantile model,
+    /// else the request's regression loss.
+    var forecastObjective: Objective {
+        forecast.quantiles.isEmpty ? .regression(request.loss) : .quantiles(QuantileLoss(levels: forecast.quantiles.map(Float.init)))
+    }
 
     /// A freshly initialised network (PyTorch's initialisation), then the gate-bias shift for `steps`.
     func makeNetwork(_ architecture: ModelArchitecture, steps: Int) -> SequenceModel {

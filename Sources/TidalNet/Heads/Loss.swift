@@ -41,6 +41,48 @@ public enum RegressionLoss: String, Sendable, CaseIterable, Codable {
     }
 }
 
+/// The pinball (quantile) loss averaged over quantiles and values: neuralforecast's `MQLoss`.
+///
+/// For a target `y` and its predicted quantile `q_τ`, with `e = y − q_τ`,
+/// `ρ_τ(e) = max(τ·e, (τ − 1)·e)` (Koenker & Bassett, "Regression Quantiles", 1978); the loss
+/// is `mean over values i and quantiles j of ρ_{τ_j}(y_i − q_{ij})`. Its gradient with respect to
+/// `q_{ij}` is `(1 − τ_j)/n` above the target, `−τ_j/n` below it and 0 at a tie (inside the
+/// subdifferential), where `n` counts values × quantiles. Minimising it makes `q_τ` the
+/// conditional `τ`-quantile; at τ = 0.5 it is half the absolute error.
+public struct QuantileLoss: Sendable, Equatable, Codable {
+    /// The quantile levels τ, each in (0, 1), in the order the predictions hold them.
+    public let levels: [Float]
+
+    /// A loss for `levels` (each in (0, 1)).
+    public init(levels: [Float]) {
+        precondition(!levels.isEmpty && levels.allSatisfy { $0 > 0 && $0 < 1 }, "quantile levels must lie in (0, 1)")
+        self.levels = levels
+    }
+
+    /// The mean pinball loss of `count` targets, each with `levels.count` predicted quantiles
+    /// (`prediction[i · Q + j]` is target `i`'s quantile `levels[j]`), and its gradient with respect
+    /// to `prediction` (`count · Q` values) written to `gradient`.
+    package func evaluate(
+        prediction: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int,
+        gradient: UnsafeMutablePointer<Float>?
+    ) -> Float {
+        let Q = levels.count
+        let n = Float(count * Q)
+        var total = 0.0
+        levels.withUnsafeBufferPointer { tau in
+            for i in 0 ..< count {
+                let y = target[i]
+                for j in 0 ..< Q {
+                    let e = y - prediction[i * Q + j], t = tau[j]
+                    total += Double(e > 0 ? t * e : (t - 1) * e)
+                    gradient?[i * Q + j] = (e > 0 ? -t : (e < 0 ? 1 - t : 0)) / n
+                }
+            }
+        }
+        return Float(total / Double(count * Q))
+    }
+}
+
 /// Softmax cross-entropy on logits, the mean over the batch (`F.cross_entropy`).
 ///
 /// Stable for logits of any size: `log_softmax(z)_c = z_c − m − log Σ exp(z_j − m)` with `m = max z`.

@@ -310,6 +310,16 @@ enum SummaryTable {
             }
             out += "\n" + TextTable.render(rows)
         }
+        if let quantiles = test.quantiles {
+            // A quantile head: the scaled pinball loss and each quantile's share of actual values at or below it.
+            let labels = quantiles.coverage.keys.sorted { Double($0)! < Double($1)! }
+            out +=
+                "\n"
+                + TextTable.render([
+                    ["quantiles", "pinball (scaled)"] + labels.map { "coverage q\($0)" },
+                    ["\(report.cell) (test)", format(quantiles.pinball)] + labels.map { format(quantiles.coverage[$0]) },
+                ])
+        }
         if let series = test.perSeries?.count {
             // Many series: MAE, RMSE and sMAPE are pooled over every error; MASE is per series.
             let beaten = baselines.compactMap { name, b in b.modelBetterOn.map { "\($0) of \(series) vs \(name)" } }

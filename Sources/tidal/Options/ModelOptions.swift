@@ -84,6 +84,15 @@ struct TrainingFlags: ParsableArguments {
         })
     var level: [[Double]] = []
 
+    @Option(
+        help:
+            """
+            Forecasting: quantile levels in (0, 1) (repeatable, or comma-separated, e.g. 0.1,0.5,0.9): a quantile head trained \
+            with the pinball loss, whose quantiles never cross (a base plus softplus increments). 0.5 is added when absent: the \
+            median is the point forecast. Written as <target>_h1_q0.1, …; with --level, conformalised quantile regression.
+            """)
+    var quantiles: [ListArgument<Double>] = []
+
     @Flag(
         name: .customLong("series-embedding"),
         help: """
@@ -310,6 +319,8 @@ struct TrainingFlags: ParsableArguments {
             throw ValidationError("--pool \(pool.rawValue) is for classify and regress: a forecaster reads the window's end (--pool last)")
         }
         if task != .forecast && !level.isEmpty { throw ValidationError("--level is for --task forecast") }
+        if task != .forecast && !quantiles.isEmpty { throw ValidationError("--quantiles is for --task forecast") }
+        if let problem = TrainingRequest.quantileProblem(quantiles.flattened()) { throw ValidationError("--quantiles: \(problem)") }
         if task != .forecast && windows.testStart != nil {
             throw ValidationError("--test-start is for --task forecast; classify and regress split with --test-fraction or --test")
         }
@@ -366,6 +377,7 @@ struct TrainingFlags: ParsableArguments {
         r.seriesEmbedding = seriesEmbedding
         r.sampling = sampling
         r.levels = Array(Set(level.joined())).sorted()
+        r.quantiles = quantiles.flattened()
         r.valFraction = windows.valFraction
         r.season = season.period
         r.scaling = normalize

@@ -36,7 +36,7 @@ extension ForecastDataset {
                 return line
             }
             let L = calibrated.calibration?.levels.count ?? 0
-            let bands = (calibrated.calibration?.levels ?? []).enumerated().map { l, level in
+            let bands = (bounds.isEmpty ? [] : calibrated.calibration?.levels ?? []).enumerated().map { l, level in
                 ForecastPlot.Band(
                     level: level, lower: aligned(bounds, width: O * (1 + 2 * L), offset: 1 + 2 * l),
                     upper: aligned(bounds, width: O * (1 + 2 * L), offset: 2 + 2 * l))
@@ -50,15 +50,23 @@ extension ForecastDataset {
         return ForecastPlot(target: spec.targets[0], part: part, seriesCount: scored.count, panels: panels)
     }
 
-    /// `predicted` with the interval bounds `spec` puts around it per window (`ForecastSpec.withIntervals`),
-    /// empty without calibration.
+    /// `predicted` with the interval bounds `spec` puts around it per window
+    /// (`ForecastSpec.intervalBounds`): per output the point forecast, then each level's lower and
+    /// upper bound. Empty without calibration, and for a quantile model (whose bands need its
+    /// quantiles, which the plot is not given).
     func calibratedBounds(_ predicted: [Float], spec: ForecastSpec) -> [Float] {
-        guard spec.calibration != nil else { return [] }
-        let O = spec.outputCount, C = spec.columns.count
+        guard let calibration = spec.calibration, spec.quantiles.isEmpty else { return [] }
+        let O = spec.outputCount, C = spec.columns.count, L = calibration.levels.count
         var result: [Float] = []
+        result.reserveCapacity(count * O * (1 + 2 * L))
         raw.withUnsafeBufferPointer { raw in
             for (i, o) in origins.enumerated() {
-                result += spec.withIntervals(Array(predicted[i * O ..< (i + 1) * O]), window: raw.baseAddress! + (o - spec.lookback) * C)
+                let values = Array(predicted[i * O ..< (i + 1) * O])
+                let bounds = spec.intervalBounds(values, quantiles: [], window: raw.baseAddress! + (o - spec.lookback) * C)
+                for k in 0 ..< O {
+                    result.append(values[k])
+                    for l in 0 ..< L { result += [bounds[k * L + l].lo, bounds[k * L + l].hi] }
+                }
             }
         }
         return result

@@ -8,7 +8,8 @@ struct ForecastPipeline: TaskPipeline {
     let spec: ForecastSpec
     /// While training: the task the datasets came from (the MASE scale needs its training rows).
     var training: ForecastTask?
-    var loss: RegressionLoss = .mse
+    /// The loss the network trains and is evaluated under: a regression loss, or the pinball loss of a quantile model.
+    var objective: Objective = .regression(.mse)
     /// Threads the evaluations and the test scoring run their batches on.
     var threads = 1
     /// While training with `--level`: the baselines' interval calibrations, by baseline name.
@@ -80,12 +81,13 @@ struct ForecastPipeline: TaskPipeline {
         if !plan.request.levels.isEmpty {
             (spec.calibration, baselineCalibrations) = try ForecastSettingSearch(table: table, setup: final, plan: plan, observer: observer)
                 .calibration(final, plan, levels: plan.request.levels)
-            selectionNote += "; intervals calibrated on \(spec.calibration!.count) held-out windows per horizon step (split conformal)"
+            let method = spec.quantiles.isEmpty ? "split conformal" : "conformalised quantile regression"
+            selectionNote += "; intervals calibrated on \(spec.calibration!.count) held-out windows per horizon step (\(method))"
         }
         var pipeline = ForecastPipeline(spec: spec)
         pipeline.training = task
         pipeline.baselineCalibrations = baselineCalibrations
-        pipeline.loss = plan.request.loss
+        pipeline.objective = plan.forecastObjective
         pipeline.threads = plan.training.threads
         // Under a step budget a long validation part is scored on evenly spaced windows at each evaluation.
         let validation =
@@ -98,7 +100,7 @@ struct ForecastPipeline: TaskPipeline {
         return PreparedTask(
             pipeline: pipeline, architecture: architecture(for: spec, plan), train: task.train,
             validation: validation.count > 0 ? validation : nil, test: task.test.count > 0 ? task.test : nil,
-            training: plan.training, objective: .regression(plan.request.loss), steps: spec.steps,
+            training: plan.training, objective: plan.forecastObjective, steps: spec.steps,
             description: description, choices: choices, warning: warning, trainingRange: task.learnedRange())
     }
 
@@ -131,18 +133,21 @@ struct ForecastPipeline: TaskPipeline {
 
     /// The network for `spec`: the skip spans the window's steps unless it is off.
     static func architecture(for spec: ForecastSpec, _ plan: TrainingPlan) -> ModelArchitecture {
-        plan.architecture(
-            inputSize: spec.featureCount, outputSize: spec.outputCount,
+        var a = plan.architecture(
+            inputSize: spec.featureCount, outputSize: spec.networkOutputCount,
             skipSteps: defaults(difference: spec.difference, plan).skip ? spec.steps : 0, categorical: spec.categorical)
+        a.quantiles = spec.quantiles.count
+        return a
     }
 
     func evaluate(_ network: SequenceModel, on data: ForecastDataset) -> Evaluation {
-        data.evaluate(network, loss: loss, threads: threads)
+        data.evaluate(network, loss: objective, threads: threads)
     }
 
     func score(_ network: any SequencePredicting, _ prepared: PreparedTask<ForecastPipeline>) -> Scoring {
         guard let test = prepared.test, let task = training else { return Scoring(test: nil) }
-        let predicted = test.predict(network, threads: threads)
+        let forecasts = test.forecasts(network, loss: nil, threads: threads)
+        let predicted = forecasts.values
         let naive = test.naive()
         let seasonal = spec.season > 1 ? test.seasonalNaive(period: spec.season) : nil
         var scoring: Scoring
@@ -159,7 +164,9 @@ struct ForecastPipeline: TaskPipeline {
         scoring.forecastPlot = plot(
             test, scoring, predicted: predicted, naive: naive, seasonal: seasonal, time: task.time, names: task.layout.names, part: "test")
         let scale = Self.meanScale(task.maseScales(), of: test)
-        scoring.test?.intervals = intervalScores(spec.calibration, on: test, predicted: predicted, scale: scale)
+        scoring.test?.intervals = intervalScores(
+            spec.calibration, on: test, predicted: predicted, quantiles: forecasts.quantiles, scale: scale)
+        scoring.test?.quantiles = quantileScores(forecasts.quantiles, on: test, scale: scale)
         for (name, values) in [("naive", naive), ("seasonal_naive", seasonal)] {
             guard let values, let calibration = baselineCalibrations[name] else { continue }
             scoring.baselines[name]?.intervals = intervalScores(calibration, on: test, predicted: values, scale: scale)
@@ -190,26 +197,34 @@ struct ForecastPipeline: TaskPipeline {
         return known.isEmpty ? .nan : known.reduce(0, +) / Double(known.count)
     }
 
-    /// Coverage, width and MSIS on `set` of the intervals `calibration` puts around `predicted`;
-    /// nil without calibration. (With many series MSIS uses the mean of the series' MASE scales.)
-    func intervalScores(_ calibration: IntervalCalibration?, on set: ForecastDataset, predicted: [Float], scale: Double) -> IntervalScores?
-    {
+    /// Coverage, width and MSIS on `set` of the intervals `calibration` puts around `predicted`
+    /// (and, for a quantile model, its `quantiles`: `[count, outputCount × Q]`); nil without
+    /// calibration. (With many series MSIS uses the mean of the series' MASE scales.)
+    func intervalScores(
+        _ calibration: IntervalCalibration?, on set: ForecastDataset, predicted: [Float], quantiles: [Float] = [], scale: Double
+    ) -> IntervalScores? {
         guard let calibration else { return nil }
         var spec = spec
         spec.calibration = calibration
-        let O = spec.outputCount, C = spec.columns.count, L = calibration.levels.count
+        if quantiles.isEmpty { spec.quantiles = [] }
+        let O = spec.outputCount, C = spec.columns.count, Q = spec.quantiles.count
         var bounds: [Double: [(lo: Float, hi: Float)]] = [:]
         set.raw.withUnsafeBufferPointer { raw in
             for (i, o) in set.origins.enumerated() {
-                let line = spec.withIntervals(Array(predicted[i * O ..< (i + 1) * O]), window: raw.baseAddress! + (o - spec.lookback) * C)
-                for j in 0 ..< O {
-                    for (l, level) in calibration.levels.enumerated() {
-                        bounds[level, default: []].append((line[j * (1 + 2 * L) + 1 + 2 * l], line[j * (1 + 2 * L) + 2 + 2 * l]))
-                    }
+                let line = spec.intervalBounds(
+                    Array(predicted[i * O ..< (i + 1) * O]), quantiles: Array(quantiles[i * O * Q ..< (i + 1) * O * Q]),
+                    window: raw.baseAddress! + (o - spec.lookback) * C)
+                for (j, level) in (0 ..< O).flatMap({ j in calibration.levels.map { (j, $0) } }).enumerated() {
+                    bounds[level.1, default: []].append(line[j])
                 }
             }
         }
         return IntervalScores(actual: set.actuals(), bounds: bounds, scale: scale)
+    }
+
+    /// A quantile model's scaled pinball loss and per-quantile coverage on `set`; nil for a point model.
+    func quantileScores(_ quantiles: [Float], on set: ForecastDataset, scale: Double) -> QuantileScores? {
+        spec.quantiles.isEmpty ? nil : QuantileScores(actual: set.actuals(), quantiles: quantiles, levels: spec.quantiles, scale: scale)
     }
 
     /// Many-series scores of the model and the baselines, each series scored on its own
@@ -236,10 +251,32 @@ struct ForecastPipeline: TaskPipeline {
         guard let c = spec.calibration else { return nil }
         if c.levels.isEmpty || !c.levels.allSatisfy({ $0 > 0 && $0 < 100 }) { return "calibration levels must lie in (0, 100)" }
         if c.scores.count != spec.outputCount { return "calibration holds \(c.scores.count) score lists for \(spec.outputCount) outputs" }
-        for s in c.scores where s.isEmpty || !s.allSatisfy({ $0.isFinite && $0 >= 0 }) || zip(s, s.dropFirst()).contains(where: { $0 > $1 })
-        {
+        func sorted(_ s: [Float]) -> Bool { !s.isEmpty && s.allSatisfy(\.isFinite) && !zip(s, s.dropFirst()).contains { $0 > $1 } }
+        if !c.scores.allSatisfy({ sorted($0) && $0[0] >= 0 }) {
             return "calibration scores must be non-empty, finite, non-negative and sorted"
         }
+        guard let pairs = c.pairs else { return nil }
+        if spec.quantiles.isEmpty { return "calibration pairs need the model's quantiles; a point model holds none" }
+        for p in pairs {
+            guard spec.quantiles.contains(p.lower), spec.quantiles.contains(p.upper), p.lower < p.upper else {
+                return "calibration pairs must name two of the model's quantiles, lower first (found \(p.lower), \(p.upper))"
+            }
+            if p.scores.count != spec.outputCount || !p.scores.allSatisfy(sorted) {
+                return "calibration pair scores must hold one non-empty, finite, sorted list per output"
+            }
+        }
+        return nil
+    }
+
+    /// What is wrong with the spec's quantile levels, or nil (none, or each finite, in (0, 1),
+    /// strictly increasing and holding 0.5, the point forecast).
+    static func quantilesProblem(_ spec: ForecastSpec) -> String? {
+        let q = spec.quantiles
+        guard !q.isEmpty else { return nil }
+        if q.count > ModelLimits.quantiles { return "quantiles holds \(q.count) levels, more than \(ModelLimits.quantiles)" }
+        if let bad = q.first(where: { !($0.isFinite && $0 > 0 && $0 < 1) }) { return "quantiles: \(bad) is not a level in (0, 1)" }
+        if zip(q, q.dropFirst()).contains(where: { $0 >= $1 }) { return "quantiles must be strictly increasing" }
+        if spec.medianIndex == nil { return "quantiles must hold 0.5 (the point forecast)" }
         return nil
     }
 
@@ -263,8 +300,10 @@ struct ForecastPipeline: TaskPipeline {
         {
             return problem
         }
+        if let problem = Self.quantilesProblem(spec) { return problem }
         let fits =
-            spec.outputCount == a.outputSize && spec.featureCount == a.inputSize && a.vocabularySize == 0
+            spec.networkOutputCount == a.outputSize && spec.quantiles.count == a.quantiles && spec.featureCount == a.inputSize
+            && a.vocabularySize == 0
             && spec.categorical.map(\.values.count) == a.categoricalVocabularies
             && spec.categorical.map(\.dimension) == a.categoricalDimensions
             && (a.skipSteps == 0 || a.skipSteps == spec.steps)
@@ -274,7 +313,7 @@ struct ForecastPipeline: TaskPipeline {
             SchemaCheck.unique(spec.columns + spec.categorical.map(\.name), "input columns"),
             SchemaCheck.normalizer(spec.normalizer, columns: spec.columns.count),
             SchemaCheck.categorical(spec.categorical), Self.calibrationProblem(spec),
-            fits ? nil : "the forecasting schema does not fit the architecture (inputs, outputs, embeddings or skip width)")
+            fits ? nil : "the forecasting schema does not fit the architecture (inputs, outputs, quantiles, embeddings or skip width)")
     }
 
     var summary: SchemaSummary {
@@ -292,7 +331,12 @@ struct ForecastPipeline: TaskPipeline {
             scaling,
         ]
         if !spec.categorical.isEmpty { lines.append(categoricalLine(spec.categorical)) }
-        return SchemaSummary(
+        if !spec.quantiles.isEmpty {
+            lines.append(
+                "quantiles: \(spec.quantiles.map(ForecastSpec.quantileLabel).joined(separator: ", ")) (non-crossing head: the lowest "
+                    + "plus cumulated softplus increments; the median is the point forecast)")
+        }
+        var summary = SchemaSummary(
             lines: lines,
             fields: [
                 "schema": [
@@ -306,6 +350,8 @@ struct ForecastPipeline: TaskPipeline {
                 ],
                 "categorical": categoricalFields(spec.categorical),
             ])
+        if !spec.quantiles.isEmpty { summary.fields["quantiles"] = .numbers(spec.quantiles) }
+        return summary
     }
 
     /// Every complete window of every series in the file, scored beside the baselines; MASE
@@ -324,7 +370,8 @@ struct ForecastPipeline: TaskPipeline {
                     + "\(spec.lookback) + horizon \(spec.horizon)")
         }
         let set = ForecastDataset(spec: spec, raw: raw, origins: origins, codes: codes, segments: layout.ranges)
-        let predicted = set.predict(forecaster.network, threads: threads)
+        let forecasts = set.forecasts(forecaster.network, loss: nil, threads: threads)
+        let predicted = forecasts.values
         let C = spec.columns.count
         let c0 = spec.columns.firstIndex(of: spec.targets[0])!
         let scales = layout.ranges.map { range in
@@ -346,7 +393,10 @@ struct ForecastPipeline: TaskPipeline {
         let time = table.time.map { t in layout.order.map { t[$0] } }
         scoring.forecastPlot = plot(
             set, scoring, predicted: predicted, naive: naive, seasonal: seasonal, time: time, names: layout.names, part: "scored")
-        scoring.test?.intervals = intervalScores(spec.calibration, on: set, predicted: predicted, scale: Self.meanScale(scales, of: set))
+        let scale = Self.meanScale(scales, of: set)
+        scoring.test?.intervals = intervalScores(
+            spec.calibration, on: set, predicted: predicted, quantiles: forecasts.quantiles, scale: scale)
+        scoring.test?.quantiles = quantileScores(forecasts.quantiles, on: set, scale: scale)
         if let range = model.metadata.trainingRange, let time = table.time {
             // The rows scored are the windows' targets.
             let scored = Set(origins.flatMap { o in (o ..< o + spec.horizon).map { layout.order[$0] } }).map { time[$0] }

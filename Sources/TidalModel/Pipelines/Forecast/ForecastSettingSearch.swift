@@ -216,8 +216,8 @@ struct ForecastSettingSearch {
             var config = plan.training
             config.epochs = trial.epochs
             let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
-            _ = try Trainer(configuration: config, objective: .regression(plan.request.loss)).train(network, on: task.train)
-            maes.append(task.test.evaluate(network, loss: plan.request.loss, threads: config.threads).mae!)
+            _ = try Trainer(configuration: config, objective: plan.forecastObjective).train(network, on: task.train)
+            maes.append(task.test.evaluate(network, loss: plan.forecastObjective, threads: config.threads).mae!)
             folds.append(self.baselines(on: task.test))
         }
         guard !maes.isEmpty else { return nil }
@@ -252,8 +252,8 @@ struct ForecastSettingSearch {
             validation = validation.evenlySpaced(atMost: TrainingBudget.evaluationWindowLimit)
         }
         let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
-        let loss = plan.request.loss
-        let result = try Trainer(configuration: config, objective: .regression(loss))
+        let loss = plan.forecastObjective
+        let result = try Trainer(configuration: config, objective: loss)
             .train(network, on: task.train, validate: { validation.evaluate($0, loss: loss, threads: config.threads) })
         let best = result.history[result.bestEpoch - 1]
         return (best.validation?.mae ?? .infinity, best.steps ?? max(1, result.bestEpoch), baseline(on: validation))
@@ -265,11 +265,12 @@ extension ForecastSettingSearch {
     /// model's procedure — the same settings and epoch count, no early stopping — fitted on the
     /// training part's first 80 %, its forecasts of the last 20 % scored against the actual
     /// values (`IntervalCalibration`). Early stopping on those rows would pick the epoch that
-    /// fits them best and make the residuals, and so the intervals, too small.
-    /// - Throws: `TrainingError.unsupported` when the training part is too short to hold out
-    ///   `minimumResiduals` windows.
+    /// fits them best and make the residuals, and so the intervals, too small. A quantile model is
+    /// also scored for conformalised quantile regression on the same windows (`pairScores`).
     /// The baselines (naive, and seasonal naive with a season) are calibrated the same way on the
     /// same held-out windows, so their test intervals compare like with like.
+    /// - Throws: `TrainingError.unsupported` when the training part is too short to hold out
+    ///   `minimumResiduals` windows.
     func calibration(
         _ setup: ForecastSetup, _ plan: TrainingPlan, levels: [Double]
     ) throws -> (model: IntervalCalibration, baselines: [String: IntervalCalibration]) {
@@ -287,32 +288,61 @@ extension ForecastSettingSearch {
         var config = plan.training
         config.patience = nil
         let network = plan.makeNetwork(ForecastPipeline.architecture(for: task.spec, plan), steps: task.spec.steps)
-        _ = try Trainer(configuration: config, objective: .regression(plan.request.loss)).train(network, on: task.train)
+        _ = try Trainer(configuration: config, objective: plan.forecastObjective).train(network, on: task.train)
         let set = task.validation
         var baselines = ["naive": Self.scores(of: set.naive(), on: set, levels: levels)]
         if set.spec.season > 1 {
             baselines["seasonal_naive"] = Self.scores(of: set.seasonalNaive(period: set.spec.season), on: set, levels: levels)
         }
-        return (Self.scores(of: set.predict(network, threads: plan.training.threads), on: set, levels: levels), baselines)
+        let forecasts = set.forecasts(network, loss: nil, threads: plan.training.threads)
+        var model = Self.scores(of: forecasts.values, on: set, levels: levels)
+        if !set.spec.quantiles.isEmpty { model.pairs = Self.pairScores(of: forecasts.quantiles, on: set, levels: levels) }
+        return (model, baselines)
     }
 
     /// The calibration scores `|y − ŷ| / s` of forecasts `predicted` on `set`'s windows.
     static func scores(of predicted: [Float], on set: ForecastDataset, levels: [Double]) -> IntervalCalibration {
+        let O = set.spec.outputCount
+        let scores = residualScores(on: set) { i, o, y in abs(y - predicted[i * O + o]) }
+        return IntervalCalibration(levels: levels, scores: scores)
+    }
+
+    /// Conformalised quantile regression's scores `max(q_lo − y, y − q_hi) / s` on `set`'s windows for
+    /// the quantile pair each level uses (`IntervalCalibration.pair(for:in:)`), once per distinct pair.
+    static func pairScores(of quantiles: [Float], on set: ForecastDataset, levels: [Double]) -> [IntervalCalibration.QuantilePair] {
+        let spec = set.spec, O = spec.outputCount, Q = spec.quantiles.count
+        var pairs: [IntervalCalibration.QuantilePair] = []
+        for level in levels {
+            guard let (lo, hi) = IntervalCalibration.pair(for: level, in: spec.quantiles),
+                !pairs.contains(where: { $0.lower == spec.quantiles[lo] && $0.upper == spec.quantiles[hi] })
+            else { continue }
+            let scores = residualScores(on: set) { i, o, y in
+                max(quantiles[(i * O + o) * Q + lo] - y, y - quantiles[(i * O + o) * Q + hi])
+            }
+            pairs.append(.init(lower: spec.quantiles[lo], upper: spec.quantiles[hi], scores: scores))
+        }
+        return pairs
+    }
+
+    /// Per output, `residual(window, output, y) / s` over `set`'s windows with a known actual `y`
+    /// and a finite residual, `s` the window's scale (`IntervalCalibration.windowScale`).
+    static func residualScores(on set: ForecastDataset, _ residual: (Int, Int, Float) -> Float) -> [[Float]] {
         let actual = set.actuals()
         let spec = set.spec, O = spec.outputCount, C = spec.columns.count, H = spec.horizon
         var scores = Array(repeating: [Float](), count: O)
         set.raw.withUnsafeBufferPointer { raw in
-            for (i, o) in set.origins.enumerated() {
-                let window = raw.baseAddress! + (o - spec.lookback) * C
+            for (i, origin) in set.origins.enumerated() {
+                let window = raw.baseAddress! + (origin - spec.lookback) * C
                 for (k, c) in spec.targetIndices.enumerated() {
                     let s = IntervalCalibration.windowScale(window, rows: spec.lookback, column: c, columns: C)
-                    for h in 0 ..< H where !actual[i * O + k * H + h].isNaN && !predicted[i * O + k * H + h].isNaN {
-                        scores[k * H + h].append(abs(actual[i * O + k * H + h] - predicted[i * O + k * H + h]) / s)
+                    for h in 0 ..< H where !actual[i * O + k * H + h].isNaN {
+                        let r = residual(i, k * H + h, actual[i * O + k * H + h])
+                        if !r.isNaN { scores[k * H + h].append(r / s) }
                     }
                 }
             }
         }
-        return IntervalCalibration(levels: levels, scores: scores)
+        return scores
     }
 
     /// Held-out windows calibration needs at the least.

@@ -13,12 +13,15 @@ public final class Forecaster: RowPredictor {
     let network: any SequencePredicting
     private let inputBuffer = FloatBuffer()
     private var output: [Float]
+    /// A quantile model's quantile values of the last window (`outputCount × Q`); empty for a point model.
+    private var quantileOutput: [Float]
     private let ids = Buffer<Int32>()
     /// A forecaster running `network` (which must have `spec`'s shape; `TrainedModel.forecaster()` makes one).
     package init(spec: ForecastSpec, network: any SequencePredicting) {
         self.spec = spec
         self.network = network
         output = Array(repeating: 0, count: spec.outputCount)
+        quantileOutput = Array(repeating: 0, count: spec.outputCount * spec.quantiles.count)
     }
 
     /// The model's columns, its time and series columns, and `lookback` rows per prediction.
@@ -27,8 +30,8 @@ public final class Forecaster: RowPredictor {
             numeric: spec.columns, categorical: spec.categorical, time: spec.timeColumn, window: spec.lookback, series: spec.seriesColumn)
     }
 
-    /// `<target>_h1 … <target>_hH` for each target, each followed by its interval bounds when the
-    /// model is calibrated (`spec.predictionNames`).
+    /// `<target>_h1 … <target>_hH` for each target, each followed by its quantiles (a quantile model)
+    /// and its interval bounds when the model is calibrated (`spec.predictionNames`).
     public var columns: PredictionColumns { .values(spec.predictionNames) }
 
     /// The time each of the `horizon` forecast steps is for, after an origin at `time` (nil entries
@@ -56,8 +59,9 @@ public final class Forecaster: RowPredictor {
     /// - Parameters:
     ///   - window: the window's `lookback` raw rows `[lookback, spec.columns.count]`.
     ///   - codes: the window's categorical ids `[lookback, K]`; nil reads every value as `<unk>`.
-    /// - Returns: `outputCount` values in original units, target-major (each followed by its
-    ///   interval bounds when the model is calibrated: `spec.predictionNames`).
+    /// - Returns: `outputCount` values in original units, target-major, each followed by its
+    ///   quantiles (a quantile model, whose point forecast is the median) and its interval bounds
+    ///   when the model is calibrated: `spec.predictionNames`.
     public func predict(window: UnsafePointer<Float>, codes: UnsafePointer<Int32>? = nil) -> [Float] {
         let x = inputBuffer.reserve(spec.steps * spec.featureCount)
         let stats = spec.prepareWindow(raw: window, into: x, stepStride: spec.featureCount)
@@ -70,8 +74,12 @@ public final class Forecaster: RowPredictor {
         } else {
             y = network.predict(x, categories: nil, steps: spec.steps, batch: 1)
         }
-        output.withUnsafeMutableBufferPointer { spec.invert(output: y, raw: window, stats: stats, into: $0.baseAddress!) }
-        return spec.calibration == nil ? output : spec.withIntervals(output, window: window)
+        output.withUnsafeMutableBufferPointer { values in
+            quantileOutput.withUnsafeMutableBufferPointer { q in
+                spec.invertAll(output: y, raw: window, stats: stats, values: values.baseAddress!, quantiles: q.baseAddress)
+            }
+        }
+        return spec.predictionLine(output, quantiles: quantileOutput, window: window)
     }
 
     /// Reads the model's columns from `table` as raw rows `[n, columns]`.
@@ -167,13 +175,18 @@ public final class Forecaster: RowPredictor {
         )
     }
 
-    /// The level-`level` band a prediction (`values`, after the `lookback` raw rows `window`)
-    /// sets for the next row's first target: its centre (the one-step forecast) and half-width;
-    /// nil for a model without calibration.
+    /// The level-`level` band a prediction (`values`, a forecast line after the `lookback` raw rows
+    /// `window`) sets for the next row's first target: its centre and half-width — the one-step
+    /// forecast ± the conformal half-width, or for a quantile model the middle and half the width of
+    /// its conformalised quantile band (`IntervalCalibration.bounds`); nil for a model without calibration.
     public func band(after values: [Float], window: UnsafePointer<Float>, level: Double) -> (center: Float, half: Float)? {
         guard let calibration = spec.calibration else { return nil }
         let scale = IntervalCalibration.windowScale(window, rows: spec.lookback, column: spec.targetIndices[0], columns: spec.columns.count)
-        return (values[0], calibration.quantile(level, output: 0) * scale)
+        let Q = spec.quantiles.count
+        guard Q > 0, calibration.pairs != nil else { return (values[0], calibration.quantile(level, output: 0) * scale) }
+        let (lo, hi) = calibration.bounds(
+            level, output: 0, point: values[0], quantiles: values[1 ..< 1 + Q], quantileLevels: spec.quantiles, scale: scale)
+        return ((lo + hi) / 2, (hi - lo) / 2)
     }
 
     /// How to read a CSV file holding the model's columns.
