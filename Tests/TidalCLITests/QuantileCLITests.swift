@@ -27,9 +27,9 @@ final class QuantileCLITests: XCTestCase {
         let all = try TidalBinary.tidal(["forecast", "--model", model, "--data", airline, "--all"])
         XCTAssertEqual(all.status, 0, all.stderr)
         let lines = all.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.first, "row,time,value_h1,value_h1_q0.1,value_h1_q0.5,value_h1_q0.9,value_h1_lo80,value_h1_hi80")
+        XCTAssertEqual(lines.first, "row,time,time_h1,value_h1,value_h1_q0.1,value_h1_q0.5,value_h1_q0.9,value_h1_lo80,value_h1_hi80")
         for line in lines.dropFirst() {
-            let v = line.split(separator: ",").dropFirst(2).map { Float($0)! }
+            let v = line.split(separator: ",").dropFirst(3).map { Float($0)! }
             XCTAssertTrue(v[1] < v[2] && v[2] < v[3] && v[0] == v[2] && v[4] <= v[5], String(line))
         }
         let replay = try TidalBinary.tidal(
