@@ -98,8 +98,10 @@ final class QuantileTests: XCTestCase {
         var lines: [String] = []
         let engine = try ReplayEngine(model: back, write: { lines.append($0) }, warn: { _ in })
         try engine.run(source: MemoryByteSource(try String(contentsOfFile: SmallModel.airline, encoding: .utf8)))
-        XCTAssertEqual(lines.first, "row,time," + forecaster.spec.predictionNames.joined(separator: ",") + ",gap\n")
-        let last = lines.last!.dropLast().split(separator: ",").dropFirst(2).dropLast().map { Float($0)! }
+        // The time columns: the origin's, then the time of each horizon step.
+        let times = ["time"] + (1 ... forecaster.spec.horizon).map { "time_h\($0)" }
+        XCTAssertEqual(lines.first, "row," + (times + forecaster.spec.predictionNames).joined(separator: ",") + ",gap\n")
+        let last = lines.last!.dropLast().split(separator: ",").dropFirst(1 + times.count).dropLast().map { Float($0)! }
         XCTAssertEqual(last, all.last!.values)
     }
 
