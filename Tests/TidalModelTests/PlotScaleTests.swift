@@ -47,19 +47,19 @@ final class PlotScaleTests: XCTestCase {
     }
 
     func testCalendarDaysRoundTrip() {
-        XCTAssertEqual(CalendarTime.days(of: "1970-01-01"), 0)
-        XCTAssertEqual(CalendarTime.days(of: "1970-03-01"), 59)
-        XCTAssertEqual(CalendarTime.days(of: "2024-01-01T12:00:00"), Double(CalendarTime.daysFromCivil(2024, 1, 1)) + 0.5)
-        XCTAssertEqual(CalendarTime.days(of: "1998Q3"), Double(CalendarTime.daysFromCivil(1998, 7, 1)))
-        XCTAssertNil(CalendarTime.days(of: "week 7"))
+        XCTAssertEqual(AxisCalendar.days(of: "1970-01-01"), 0)
+        XCTAssertEqual(AxisCalendar.days(of: "1970-03-01"), 59)
+        XCTAssertEqual(AxisCalendar.days(of: "2024-01-01T12:00:00"), Double(AxisCalendar.daysFromCivil(2024, 1, 1)) + 0.5)
+        XCTAssertEqual(AxisCalendar.days(of: "1998Q3"), Double(AxisCalendar.daysFromCivil(1998, 7, 1)))
+        XCTAssertNil(AxisCalendar.days(of: "week 7"))
         for day in [-800_000, -1, 0, 59, 11_016, 19_723, 2_000_000] {
-            let c = CalendarTime.civil(Double(day))
-            XCTAssertEqual(CalendarTime.daysFromCivil(c.year, c.month, c.day), day)
+            let c = AxisCalendar.civil(Double(day))
+            XCTAssertEqual(AxisCalendar.daysFromCivil(c.year, c.month, c.day), day)
         }
     }
 
     func monthly(_ from: Int, _ to: Int) -> [Double] {
-        (from ... to).flatMap { y in (1 ... 12).map { Double(CalendarTime.daysFromCivil(y, $0, 1)) } }
+        (from ... to).flatMap { y in (1 ... 12).map { Double(AxisCalendar.daysFromCivil(y, $0, 1)) } }
     }
 
     func testCalendarTicksFallOnMonthsQuartersAndYears() {
@@ -74,10 +74,10 @@ final class PlotScaleTests: XCTestCase {
         XCTAssertLessThanOrEqual(narrow.count, 5)
         XCTAssertTrue(narrow.allSatisfy { Int($0)! % 2 == 0 || Int($0)! % 5 == 0 }, "\(narrow)")
         // Quarterly data are labelled as quarters.
-        let quarters = (1998 ... 1999).flatMap { y in [1, 4, 7, 10].map { Double(CalendarTime.daysFromCivil(y, $0, 1)) } }
+        let quarters = (1998 ... 1999).flatMap { y in [1, 4, 7, 10].map { Double(AxisCalendar.daysFromCivil(y, $0, 1)) } }
         XCTAssertEqual(labels(TimeScale(days: quarters, length: 620, quarterly: true)).first, "1998Q1")
         // Hours of one day and a half.
-        let hours = (0 ... 36).map { Double(CalendarTime.daysFromCivil(2024, 1, 1)) + Double($0) / 24 }
+        let hours = (0 ... 36).map { Double(AxisCalendar.daysFromCivil(2024, 1, 1)) + Double($0) / 24 }
         let hourLabels = labels(TimeScale(days: hours, length: 620))
         XCTAssertTrue(hourLabels.contains("2024-01-02"), "\(hourLabels)")
         XCTAssertTrue(hourLabels.contains { $0.hasSuffix(":00") }, "\(hourLabels)")

@@ -106,14 +106,7 @@ public enum SeasonInference {
             self = .instant(seconds)
         }
 
-        /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-        static func days(year: Int, month: Int, day: Int) -> Int {
-            let y = month <= 2 ? year - 1 : year
-            let era = (y >= 0 ? y : y - 399) / 400
-            let yoe = y - era * 400
-            let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-            return era * 146097 + doe - 719468
-        }
+        /// Days from 1970-01-01 to a proleptic Gregorian date (`CalendarTime.days(year:month:day:)`).
+        static func days(year: Int, month: Int, day: Int) -> Int { CalendarTime.days(year: year, month: month, day: day) }
     }
 }

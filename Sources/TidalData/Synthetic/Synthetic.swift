@@ -98,16 +98,9 @@ public enum Synthetic {
         return rounded == rounded.rounded() ? String(Int(rounded)) : "\(rounded)"
     }
 
-    /// Year, month, day of a day count since 1970-01-01 (Hinnant's civil_from_days).
+    /// Year, month, day of a day count since 1970-01-01 (`CalendarTime.civil(days:)`).
     public static func civil(daysSinceEpoch: Int) -> (Int, Int, Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let date = CalendarTime.civil(days: daysSinceEpoch)
+        return (date.year, date.month, date.day)
     }
 }

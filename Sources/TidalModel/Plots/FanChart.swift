@@ -61,7 +61,7 @@ public enum FanChart {
     static func xValues(_ panel: ForecastPlot.Panel) -> ([Double], LineChart.XKind, String) {
         let rows = panel.actual.indices.map { Double(panel.firstRow + $0) }
         guard let times = panel.times, times.count == rows.count else { return (rows, .numbers, "row") }
-        let days = times.map(CalendarTime.days)
+        let days = times.map(AxisCalendar.days)
         if days.allSatisfy({ $0 != nil }), isIncreasing(days.map { $0! }) {
             return (days.map { $0! }, .calendar(quarterly: times.allSatisfy { $0.contains("Q") || $0.contains("q") }), "time")
         }

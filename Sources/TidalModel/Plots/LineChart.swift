@@ -3,7 +3,7 @@ import Foundation
 /// A chart of lines and shaded bands over a shared x axis: the one chart kind behind the loss,
 /// accuracy, forecast (fan chart), compare and gradient plots.
 ///
-/// The x axis is numeric, calendar time (days since 1970, `CalendarTime`) or row positions with
+/// The x axis is numeric, calendar time (days since 1970, `AxisCalendar`) or row positions with
 /// text labels; the y axis linear or logarithmic (`automatic`: logarithmic when every value is
 /// positive and they span decades). The legend sits right of the data area.
 ///

@@ -4,7 +4,7 @@ import Foundation
 /// years, the finest step whose labels fit side by side in the axis length.
 ///
 /// ```swift
-/// let x = TimeScale(days: times.compactMap(CalendarTime.days), length: 640)
+/// let x = TimeScale(days: times.compactMap(AxisCalendar.days), length: 640)
 /// // airline 1958-01 … 1960-12 → ticks 1958, 1958-07, 1959, … or 1958, 1959, 1960
 /// ```
 public struct TimeScale: AxisScale {
@@ -59,13 +59,13 @@ public struct TimeScale: AxisScale {
             }
         case .month, .year:
             let months = unit == .year ? 12 * count : count
-            let start = CalendarTime.civil(low)
+            let start = AxisCalendar.civil(low)
             if (high - low) / (30.4 * Double(months)) > 40 { return nil }
             var index = start.year * 12 + start.month - 1
             index = Int((Double(index) / Double(months)).rounded(.down)) * months
             while true {
                 let year = Int((Double(index) / 12).rounded(.down)), month = index - year * 12 + 1
-                let t = Double(CalendarTime.daysFromCivil(year, month, 1))
+                let t = Double(AxisCalendar.daysFromCivil(year, month, 1))
                 if t > high + 1e-9 { break }
                 if t >= low - 1e-9 {
                     let text =
@@ -81,7 +81,7 @@ public struct TimeScale: AxisScale {
     }
 
     static func label(_ t: Double, unit: Unit) -> String {
-        let c = CalendarTime.civil(t)
+        let c = AxisCalendar.civil(t)
         let date = String(format: "%04d-%02d-%02d", c.year, c.month, c.day)
         if unit == .day { return date }
         let minutes = Int(c.seconds / 60)
